@@ -1,1 +1,132 @@
-//! placeholder
+//! Reads an OpenAPI 3.0 document and emits a typed, async Rust client crate.
+//!
+//! The pipeline, one module per stage: [`load`] (YAML or JSON, with positions) → [`validate`] (every
+//! problem at once, each with a JSON pointer) → lowering into the [`model`] ([`types`], [`operations`],
+//! with [`naming`] resolving every identifier) → [`emit`] (tokens) → [`format`] (prettyplease).
+
+pub mod diag;
+pub mod emit;
+pub mod format;
+pub mod load;
+pub mod locate;
+pub mod model;
+pub mod naming;
+pub mod operations;
+pub mod resolve;
+pub mod types;
+pub mod validate;
+pub mod write;
+
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use emit::CrateOptions;
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long each stage took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub load: Duration,
+    pub validate: Duration,
+    pub model: Duration,
+    pub emit: Duration,
+    pub format: Duration,
+}
+
+impl Timings {
+    pub fn total(&self) -> Duration {
+        self.load + self.validate + self.model + self.emit + self.format
+    }
+}
+
+/// A generated crate: files by path relative to its root, the warnings, and the stage timings.
+#[derive(Debug)]
+pub struct Generated {
+    pub files: BTreeMap<String, String>,
+    pub warnings: Vec<Diagnostic>,
+    pub timings: Timings,
+    pub operations: usize,
+    pub types: usize,
+}
+
+/// Generates a crate from a spec file.
+pub fn generate_file(spec: &Path, opts: &CrateOptions) -> Result<Generated, Diagnostics> {
+    let started = Instant::now();
+    let loaded = load::load_file(spec)?;
+    generate_loaded(loaded, opts, started.elapsed())
+}
+
+/// Generates a crate from spec text; `file` names it in messages.
+pub fn generate_str(file: &str, text: String, opts: &CrateOptions) -> Result<Generated, Diagnostics> {
+    let started = Instant::now();
+    let loaded = load::load_str(file, text)?;
+    generate_loaded(loaded, opts, started.elapsed())
+}
+
+/// The model of a spec, without emitting anything (for tools that compare specs).
+pub fn model_of(spec: &load::Spec) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
+    lower_model(spec, validate::validate(spec))
+}
+
+/// Lowers a validated spec; `diags` are the validation findings, reported together with lowering's.
+fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
+    let mut tl = types::TypeLowering::new(spec, naming::Namespace::default());
+    tl.lower_components();
+    let operations = operations::lower(&mut tl);
+    tl.box_cycles();
+    diags.append(&mut tl.diags);
+    diags.sort();
+    diags.dedup();
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        return Err(Diagnostics(diags));
+    }
+    let info = &spec.api.info;
+    let api = model::Api {
+        title: info.title.clone(),
+        version: info.version.clone(),
+        description: info.description.clone(),
+        servers: spec
+            .api
+            .servers
+            .iter()
+            .map(|s| model::Server { url: s.url.clone(), description: s.description.clone() })
+            .collect(),
+        types: tl.types,
+        operations,
+        secret_fields: tl.secrets.into_iter().collect(),
+        uses: tl.uses,
+    };
+    Ok((api, diags))
+}
+
+fn generate_loaded(spec: load::Spec, opts: &CrateOptions, load: Duration) -> Result<Generated, Diagnostics> {
+    let mut timings = Timings { load, ..Timings::default() };
+    let started = Instant::now();
+    let found = validate::validate(&spec);
+    timings.validate = started.elapsed();
+    let started = Instant::now();
+    let (api, warnings) = lower_model(&spec, found)?;
+    timings.model = started.elapsed();
+    let hash = spec_hash(&spec.text);
+    let (files, emit, format) = emit::emit(&api, opts, &hash).map_err(|m| {
+        Diagnostics(vec![Diagnostic {
+            file: spec.file.clone(),
+            line: None,
+            column: None,
+            pointer: String::new(),
+            severity: Severity::Error,
+            message: m,
+        }])
+    })?;
+    timings.emit = emit;
+    timings.format = format;
+    Ok(Generated { files, warnings, timings, operations: api.operations.len(), types: api.types.len() })
+}
+
+/// The first 16 hex digits of the spec text's SHA-256.
+pub fn spec_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}

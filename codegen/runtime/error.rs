@@ -1,0 +1,113 @@
+//! The four kinds of failure a call can end in. Match on the variant; never parse a message.
+
+use std::fmt;
+
+/// A failed call. `E` is the typed error body the operation declares.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error<E = serde_json::Value> {
+    /// The server answered with a status the operation treats as an error.
+    Api(ApiError<E>),
+    /// The request never got a complete answer: connection refused or reset, TLS, DNS, a truncated body.
+    Transport(TransportError),
+    /// The request or the whole call took longer than its timeout.
+    Timeout(TimeoutError),
+    /// The server answered, but the body does not match the spec.
+    Decode(DecodeError),
+    /// The request could not be built (a parameter that cannot be encoded, an invalid base URL).
+    InvalidRequest(String),
+}
+
+/// An error response, with its typed body when the body matched the declared schema.
+#[derive(Debug)]
+pub struct ApiError<E> {
+    pub operation: &'static str,
+    pub status: u16,
+    /// The declared error body; `None` when the body did not decode (see `excerpt`).
+    pub body: Option<E>,
+    /// The start of the raw body, with secret fields redacted.
+    pub excerpt: String,
+    pub request_id: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+#[derive(Debug)]
+pub struct TransportError {
+    pub operation: &'static str,
+    pub request_id: Option<String>,
+    pub source: reqwest::Error,
+}
+
+#[derive(Debug)]
+pub struct TimeoutError {
+    pub operation: &'static str,
+    pub request_id: Option<String>,
+}
+
+/// A body that does not match its schema: where (a JSON path such as `[3].variants[0].amount`) and why.
+#[derive(Debug)]
+pub struct DecodeError {
+    pub operation: &'static str,
+    pub status: u16,
+    pub path: String,
+    pub message: String,
+    /// The start of the raw body, with secret fields redacted.
+    pub excerpt: String,
+    pub request_id: Option<String>,
+}
+
+impl<E> Error<E> {
+    /// The `X-Request-Id` of the exchange, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Transport(e) => e.request_id.as_deref(),
+            Error::Timeout(e) => e.request_id.as_deref(),
+            Error::Decode(e) => e.request_id.as_deref(),
+            Error::InvalidRequest(_) => None,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            _ => None,
+        }
+    }
+}
+
+fn rid(id: &Option<String>) -> String {
+    id.as_deref().map(|r| format!(" (request id {r})")).unwrap_or_default()
+}
+
+impl<E> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => write!(f, "{}: the server answered {}{}: {}", e.operation, e.status, rid(&e.request_id), e.excerpt),
+            Error::Transport(e) => write!(f, "{}: transport error{}: {}", e.operation, rid(&e.request_id), e.source),
+            Error::Timeout(e) => write!(f, "{}: timed out{}", e.operation, rid(&e.request_id)),
+            Error::Decode(e) => write!(
+                f,
+                "{}: the {} response does not match the spec at `{}`{}: {}; body starts: {}",
+                e.operation,
+                e.status,
+                e.path,
+                rid(&e.request_id),
+                e.message,
+                e.excerpt
+            ),
+            Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug> std::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(e) => Some(&e.source),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! Serde helpers the generated models rely on: open enums, three-state fields, parameter encoding and
+//! secret redaction.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A field the spec declares both optional and nullable: absent, present as `null`, or present with a value.
+///
+/// `Option<T>` cannot tell the first two apart, and an API that distinguishes them (PATCH semantics, or a
+/// field that is omitted when unset but `null` when cleared) needs both.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tristate<T> {
+    /// The field was not in the JSON object.
+    #[default]
+    Absent,
+    /// The field was present as `null`.
+    Null,
+    /// The field was present with a value.
+    Value(T),
+}
+
+impl<T> Tristate<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Tristate::Absent)
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Tristate::Null)
+    }
+
+    /// The value, if there is one.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Tristate::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Forgets the difference between absent and null.
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Tristate::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T> From<Option<T>> for Tristate<T> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Tristate::Null, Tristate::Value)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Tristate<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tristate::Absent => f.write_str("Absent"),
+            Tristate::Null => f.write_str("Null"),
+            Tristate::Value(v) => v.fmt(f),
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Tristate<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // `Absent` is skipped by the field's `skip_serializing_if`; on its own it can only be null.
+            Tristate::Absent | Tristate::Null => s.serialize_none(),
+            Tristate::Value(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Tristate<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Reached only when the field is present; absence is the `#[serde(default)]`.
+        Option::<T>::deserialize(d).map(Tristate::from)
+    }
+}
+
+/// Reads a string, borrowing it from the input when the input allows.
+pub fn de_str<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+    }
+    d.deserialize_str(V)
+}
+
+/// The impls of an open string enum (the enum itself is written out in `models.rs`): wire text, parsing
+/// with a catch-all `Unknown(String)` that keeps any value the server adds later, and serde.
+#[allow(unused_macros)] // Which helpers a crate uses depends on its spec.
+macro_rules! impl_open_string_enum {
+    ($name:ident { $($variant:ident = $value:literal,)* }) => {
+        impl $name {
+            /// The documented values.
+            pub const KNOWN: &'static [&'static str] = &[$($value),*];
+
+            /// The value on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $value,)*
+                    Self::Unknown(v) => v,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(v: &str) -> Self {
+                match v {
+                    $($value => Self::$variant,)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::support::de_str(d).map(|v| Self::from(&*v))
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use impl_open_string_enum;
+
+/// The impls of an open integer enum, with a catch-all `Unknown(i64)`.
+#[allow(unused_macros)] // Which helpers a crate uses depends on its spec.
+macro_rules! impl_open_int_enum {
+    ($name:ident { $($variant:ident = $value:literal,)* }) => {
+        impl $name {
+            /// The value on the wire.
+            pub fn value(&self) -> i64 {
+                match self {
+                    $(Self::$variant => $value,)*
+                    Self::Unknown(v) => *v,
+                }
+            }
+        }
+
+        impl From<i64> for $name {
+            fn from(v: i64) -> Self {
+                match v {
+                    $($value => Self::$variant,)*
+                    other => Self::Unknown(other),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <i64 as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use impl_open_int_enum;
+
+/// `Deserialize` for a `oneOf` with a discriminator: dispatch on the property's value. The whole object,
+/// property included, goes to the chosen variant; an unknown value is kept as JSON in `Unknown`.
+#[allow(unused_macros)] // Which helpers a crate uses depends on its spec.
+macro_rules! impl_discriminated {
+    ($name:ident ($property:literal) { $($variant:ident = [$($value:literal),+],)* }) => {
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                use serde::de::Error as _;
+                let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                match v.get($property).and_then(serde_json::Value::as_str) {
+                    $(Some($($value)|+) => serde_json::from_value(v).map(Self::$variant).map_err(D::Error::custom),)*
+                    _ => Ok(Self::Unknown(v)),
+                }
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use impl_discriminated;
+
+/// Text of a scalar parameter value, as it goes into a path, a query or a header.
+pub fn param_text<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Null) | Err(_) => String::new(),
+        Ok(other) => other.to_string(),
+    }
+}
+
+/// Appends a query parameter. `None` is skipped; arrays repeat the name (`explode`) or join with commas.
+pub fn push_query<T: Serialize + ?Sized>(out: &mut Vec<(&'static str, String)>, name: &'static str, value: &T, explode: bool) {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Null) | Err(_) => {}
+        Ok(serde_json::Value::Array(items)) if explode => {
+            out.extend(items.iter().map(|i| (name, param_text(i))));
+        }
+        Ok(serde_json::Value::Array(items)) => {
+            out.push((name, items.iter().map(param_text).collect::<Vec<_>>().join(",")));
+        }
+        Ok(serde_json::Value::String(s)) => out.push((name, s)),
+        Ok(other) => out.push((name, other.to_string())),
+    }
+}
+
+/// Percent-encodes a path segment (RFC 3986 unreserved characters pass through).
+pub fn path_segment<T: Serialize + ?Sized>(value: &T) -> String {
+    let text = param_text(value);
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `Debug` for a secret field: says whether a value is there, never what it is.
+pub struct Redacted<'a, T>(pub &'a T);
+
+impl<T: RedactedDebug> fmt::Debug for Redacted<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_redacted(f)
+    }
+}
+
+/// How a secret-carrying type prints itself without its value.
+pub trait RedactedDebug {
+    fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+impl RedactedDebug for String {
+    fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+impl<T: RedactedDebug> RedactedDebug for Option<T> {
+    fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Some(v) => {
+                f.write_str("Some(")?;
+                v.fmt_redacted(f)?;
+                f.write_str(")")
+            }
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl<T: RedactedDebug> RedactedDebug for Tristate<T> {
+    fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tristate::Value(v) => v.fmt_redacted(f),
+            other => other.fmt_unit(f),
+        }
+    }
+}
+
+impl<T> Tristate<T> {
+    fn fmt_unit(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.is_null() { "Null" } else { "Absent" })
+    }
+}
+
+impl<T: RedactedDebug> RedactedDebug for Vec<T> {
+    fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[<{} redacted>]", self.len())
+    }
+}
+
+impl<T: RedactedDebug> RedactedDebug for Box<T> {
+    fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt_redacted(f)
+    }
+}
+
+/// Replaces the values of secret fields (`crate::SECRET_FIELDS`) in a JSON body before it is shown anywhere,
+/// and shortens it. Non-JSON text is only shortened.
+pub fn redacted_excerpt(body: &[u8], max: usize) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            redact_value(&mut v);
+            v.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    if text.chars().count() <= max {
+        text
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+fn redact_value(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if crate::SECRET_FIELDS.contains(&k.as_str()) && !val.is_null() {
+                    *val = serde_json::Value::String("<redacted>".into());
+                } else {
+                    redact_value(val);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_value),
+        _ => {}
+    }
+}

@@ -1,0 +1,304 @@
+//! Emits `models.rs`: one item per named type in the model.
+
+use super::tokens::{Scope, doc, ident, is_stringy, serde_name, ty};
+use crate::model::{Api, EnumValue, Field, Prim, Struct, SumVariant, TaggedVariant, Ty, TypeDef, TypeKind};
+use crate::naming::{Namespace, snake};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+pub fn models(api: &Api) -> TokenStream {
+    let mut items = TokenStream::new();
+    for def in api.types.values() {
+        items.extend(type_def(def, api));
+    }
+    items
+}
+
+fn type_def(def: &TypeDef, api: &Api) -> TokenStream {
+    let name = ident(&def.name);
+    let docs = doc(def.doc.as_deref());
+    match &def.kind {
+        TypeKind::Struct(s) => structure(&def.name, docs, s, api),
+        TypeKind::StringEnum(values) => string_enum(&name, docs, values),
+        TypeKind::IntEnum(values) => int_enum(&name, docs, values),
+        TypeKind::Tagged { tag, variants } => tagged(&def.name, docs, tag, variants, api),
+        TypeKind::Discriminated { property, variants } => discriminated(&name, docs, property, variants),
+        TypeKind::Untagged(variants) => untagged(&name, docs, variants),
+        TypeKind::Alias(t) => {
+            let t = ty(t, Scope::Models);
+            quote! { #docs pub type #name = #t; }
+        }
+    }
+}
+
+/// Whether a struct of these fields can derive `Default` without hiding a required field.
+fn all_optional(fields: &[Field]) -> bool {
+    fields.iter().all(|f| !f.required && f.default.is_none())
+}
+
+fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> TokenStream {
+    let name = ident(type_name);
+    let mut defaults = TokenStream::new();
+    let mut fields: Vec<TokenStream> = s.fields.iter().map(|f| field(type_name, f, api, &mut defaults)).collect();
+    if let Some(extra) = &s.extra {
+        let mut ns = Namespace::default();
+        for f in &s.fields {
+            ns.reserve(&f.rust);
+        }
+        let extra_name = ident(&ns.claim("additional_properties"));
+        let t = ty(extra, Scope::Models);
+        fields.push(quote! {
+            #[doc = " Properties beyond the named ones."]
+            #[serde(flatten)]
+            pub #extra_name: std::collections::BTreeMap<String, #t>
+        });
+    }
+    let secret = s.fields.iter().any(|f| f.secret);
+    let default = all_optional(&s.fields).then(|| quote!(Default,));
+    let derive_debug = (!secret).then(|| quote!(Debug,));
+    let mut out = quote! {
+        #docs
+        #[derive(Clone, #derive_debug #default PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct #name { #(#fields,)* }
+    };
+    if secret {
+        out.extend(redacted_debug(type_name, s));
+    }
+    out.extend(defaults);
+    out
+}
+
+/// The field's Rust type after required/nullable: `T`, `Option<T>` or `Tristate<T>`.
+fn field_ty(f: &Field, scope: Scope) -> TokenStream {
+    let base = ty(&f.ty, scope);
+    if f.is_tristate() {
+        quote!(crate::support::Tristate<#base>)
+    } else if f.nullable || (!f.required && f.default.is_none()) {
+        quote!(Option<#base>)
+    } else {
+        base
+    }
+}
+
+fn field(owner: &str, f: &Field, api: &Api, defaults: &mut TokenStream) -> TokenStream {
+    let name = ident(&f.rust);
+    let t = field_ty(f, Scope::Models);
+    let mut attrs = Vec::new();
+    if serde_name(&f.rust) != f.wire {
+        let wire = &f.wire;
+        attrs.push(quote!(rename = #wire));
+    }
+    let mut docs_text = f.doc.clone();
+    if f.is_tristate() {
+        attrs.push(quote!(default, skip_serializing_if = "crate::support::Tristate::is_absent"));
+    } else if !f.required && !f.nullable {
+        match f.default.as_ref().and_then(|d| default_fn(owner, f, d, api)) {
+            Some((fn_name, body)) => {
+                let path = format!("{fn_name}");
+                attrs.push(quote!(default = #path));
+                defaults.extend(body);
+            }
+            None => attrs.push(quote!(default, skip_serializing_if = "Option::is_none")),
+        }
+    }
+    if let Some(d) = &f.default {
+        let line = format!("Default: `{d}`.");
+        docs_text = Some(docs_text.map_or(line.clone(), |t| format!("{t}\n\n{line}")));
+    }
+    let docs = doc(docs_text.as_deref());
+    let serde_attr = (!attrs.is_empty()).then(|| quote!(#[serde(#(#attrs),*)]));
+    quote! { #docs #serde_attr pub #name: #t }
+}
+
+/// A `fn` returning a scalar default, for `#[serde(default = "...")]`. `None` when the default is not a
+/// scalar of the field's type; the field then stays an `Option` and the default is documented.
+fn default_fn(owner: &str, f: &Field, value: &serde_json::Value, api: &Api) -> Option<(String, TokenStream)> {
+    let expr = match (&f.ty, value) {
+        (Ty::Prim(Prim::Bool), serde_json::Value::Bool(b)) => quote!(#b),
+        (Ty::Prim(Prim::String), serde_json::Value::String(s)) => quote!(#s.to_string()),
+        (Ty::Prim(p @ (Prim::I8 | Prim::I16 | Prim::I32 | Prim::I64 | Prim::U8 | Prim::U16 | Prim::U32 | Prim::U64)), serde_json::Value::Number(n)) => {
+            let lit = Literal::i128_unsuffixed(i128::from(n.as_i64()?));
+            let t = super::tokens::prim(*p);
+            quote!(#lit as #t)
+        }
+        (Ty::Prim(Prim::F64 | Prim::F32), serde_json::Value::Number(n)) => {
+            let lit = Literal::f64_unsuffixed(n.as_f64()?);
+            quote!(#lit as _)
+        }
+        (Ty::Named(n), serde_json::Value::String(s)) if matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::StringEnum(_))) => {
+            let i = ident(n);
+            quote!(#i::from(#s))
+        }
+        _ => return None,
+    };
+    let fn_name = format!("default_{}_{}", snake(owner), f.rust);
+    let fn_ident = format_ident!("{}", fn_name);
+    let t = ty(&f.ty, Scope::Models);
+    Some((fn_name, quote! { fn #fn_ident() -> #t { #expr } }))
+}
+
+fn redacted_debug(type_name: &str, s: &Struct) -> TokenStream {
+    let name = ident(type_name);
+    let fields = s.fields.iter().map(|f| {
+        let i = ident(&f.rust);
+        let label = serde_name(&f.rust);
+        if !f.secret {
+            quote!(.field(#label, &self.#i))
+        } else if is_stringy(&f.ty) {
+            quote!(.field(#label, &crate::support::Redacted(&self.#i)))
+        } else {
+            quote!(.field(#label, &"<redacted>"))
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#type_name) #(#fields)* .finish_non_exhaustive()
+            }
+        }
+    }
+}
+
+fn string_enum(name: &proc_macro2::Ident, docs: TokenStream, values: &[EnumValue<String>]) -> TokenStream {
+    let variants = values.iter().map(|v| {
+        let i = ident(&v.ident);
+        let d = doc(v.doc.as_deref().or(Some(&format!("`{}`", v.value))));
+        quote!(#d #i)
+    });
+    let pairs = values.iter().map(|v| {
+        let i = ident(&v.ident);
+        let value = &v.value;
+        quote!(#i = #value)
+    });
+    quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants,)*
+            #[doc = " A value this client does not know yet, kept verbatim."]
+            Unknown(String),
+        }
+        crate::support::impl_open_string_enum!(#name { #(#pairs,)* });
+    }
+}
+
+fn int_enum(name: &proc_macro2::Ident, docs: TokenStream, values: &[EnumValue<i64>]) -> TokenStream {
+    let variants = values.iter().map(|v| {
+        let i = ident(&v.ident);
+        let d = doc(v.doc.as_deref().or(Some(&format!("`{}`", v.value))));
+        quote!(#d #i)
+    });
+    let pairs = values.iter().map(|v| {
+        let i = ident(&v.ident);
+        let value = Literal::i64_unsuffixed(v.value);
+        quote!(#i = #value)
+    });
+    quote! {
+        #docs
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants,)*
+            #[doc = " A value this client does not know yet, kept verbatim."]
+            Unknown(i64),
+        }
+        crate::support::impl_open_int_enum!(#name { #(#pairs,)* });
+    }
+}
+
+fn tagged(type_name: &str, docs: TokenStream, tag: &str, variants: &[TaggedVariant], api: &Api) -> TokenStream {
+    let name = ident(type_name);
+    let mut defaults = TokenStream::new();
+    let vs = variants.iter().map(|v| {
+        let i = ident(&v.ident);
+        let value = &v.value;
+        let d = doc(v.doc.as_deref());
+        let fields: Vec<TokenStream> = v
+            .fields
+            .iter()
+            .map(|f| {
+                let t = field(&format!("{type_name}{}", v.ident), f, api, &mut defaults);
+                // Variant fields carry no visibility.
+                strip_pub(t)
+            })
+            .collect();
+        if fields.is_empty() {
+            quote!(#d #[serde(rename = #value)] #i {})
+        } else {
+            quote!(#d #[serde(rename = #value)] #i { #(#fields,)* })
+        }
+    });
+    let vs: Vec<TokenStream> = vs.collect();
+    quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(tag = #tag)]
+        pub enum #name {
+            #(#vs,)*
+            #[doc = " A variant this client does not know yet, kept verbatim."]
+            #[serde(untagged)]
+            Unknown(serde_json::Value),
+        }
+        #defaults
+    }
+}
+
+fn strip_pub(t: TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut skipped = false;
+    for tt in t {
+        if !skipped {
+            if let proc_macro2::TokenTree::Ident(i) = &tt {
+                if i == "pub" {
+                    skipped = true;
+                    continue;
+                }
+            }
+        }
+        out.extend(std::iter::once(tt));
+    }
+    out
+}
+
+fn discriminated(name: &proc_macro2::Ident, docs: TokenStream, property: &str, variants: &[SumVariant]) -> TokenStream {
+    let vs = variants.iter().map(|v| {
+        let i = ident(&v.ident);
+        let t = ty(&v.ty, Scope::Models);
+        let d = doc(v.doc.as_deref());
+        quote!(#d #i(#t))
+    });
+    let arms = variants.iter().map(|v| {
+        let i = ident(&v.ident);
+        let values = &v.values;
+        quote!(#i = [#(#values),*])
+    });
+    quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#vs,)*
+            #[doc = " A variant this client does not know yet, kept verbatim."]
+            Unknown(serde_json::Value),
+        }
+        crate::support::impl_discriminated!(#name(#property) { #(#arms,)* });
+    }
+}
+
+fn untagged(name: &proc_macro2::Ident, docs: TokenStream, variants: &[SumVariant]) -> TokenStream {
+    let vs = variants.iter().map(|v| {
+        let i = ident(&v.ident);
+        let t = ty(&v.ty, Scope::Models);
+        let d = doc(v.doc.as_deref());
+        quote!(#d #i(#t))
+    });
+    quote! {
+        #docs
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#vs,)*
+            #[doc = " A shape this client does not know yet, kept verbatim."]
+            Unknown(serde_json::Value),
+        }
+    }
+}

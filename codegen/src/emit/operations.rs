@@ -1,0 +1,286 @@
+//! Emits `operations/<tag>.rs`: per operation, its static facts, its parameter struct, its result enums
+//! (when several statuses differ) and one async method on `Client`.
+
+use super::tokens::{Scope, doc, ident, ty};
+use crate::model::{BodyKind, Operation, Param, ParamIn, Prim, ResultShape, StatusKey, Ty};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+pub fn module(ops: &[&Operation]) -> TokenStream {
+    let mut items = TokenStream::new();
+    let mut methods = TokenStream::new();
+    for op in ops {
+        items.extend(info(op));
+        items.extend(params_struct(op));
+        items.extend(result_enum(&op.success, "success", op));
+        items.extend(result_enum(&op.error, "error", op));
+        methods.extend(method(op));
+    }
+    quote! {
+        use crate::client::{ApiResponse, Client, OperationInfo};
+        use crate::error::Error;
+        #items
+        impl Client { #methods }
+    }
+}
+
+pub fn info_const(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}", op.method_name.to_uppercase())
+}
+
+fn info(op: &Operation) -> TokenStream {
+    let name = info_const(op);
+    let (id, method, path, module) = (&op.id, &op.http_method, &op.path, &op.module);
+    let secure = op.secure;
+    let paging = match &op.paging {
+        Some(p) => {
+            let (a, b) = (&p.page_param, &p.size_param);
+            quote!(Some((#a, #b)))
+        }
+        None => quote!(None),
+    };
+    let idem = match &op.idempotency_field {
+        Some(f) => quote!(Some(#f)),
+        None => quote!(None),
+    };
+    let d = format!(" `{method} {path}`");
+    quote! {
+        #[doc = #d]
+        pub const #name: OperationInfo = OperationInfo {
+            id: #id, method: #method, path: #path, module: #module, secure: #secure, paging: #paging, idempotency_field: #idem,
+        };
+    }
+}
+
+fn params_struct(op: &Operation) -> TokenStream {
+    let Some(name) = &op.params_type else { return TokenStream::new() };
+    let name_i = ident(name);
+    let fields = op.params.iter().map(|p| {
+        let i = ident(&p.rust);
+        let t = ty(&p.ty, Scope::Elsewhere);
+        let t = if p.required { t } else { quote!(Option<#t>) };
+        let d = doc(p.doc.as_deref());
+        quote!(#d pub #i: #t)
+    });
+    let default = op.params.iter().all(|p| !p.required).then(|| quote!(Default,));
+    let d = format!(" Query and header parameters of [`Client::{}`].", op.method_name);
+    quote! {
+        #[doc = #d]
+        #[derive(Clone, Debug, #default PartialEq)]
+        pub struct #name_i { #(#fields,)* }
+    }
+}
+
+fn result_enum(shape: &ResultShape, side: &str, op: &Operation) -> TokenStream {
+    let ResultShape::Enum { name, variants } = shape else { return TokenStream::new() };
+    let name_i = ident(name);
+    let vs = variants.iter().map(|(v, t)| {
+        let i = ident(v);
+        let t = ty(t, Scope::Elsewhere);
+        quote!(#i(#t))
+    });
+    let d = format!(" The {side} bodies of [`Client::{}`], one variant per status.", op.method_name);
+    quote! {
+        #[doc = #d]
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name_i { #(#vs,)* }
+    }
+}
+
+fn result_ty(shape: &ResultShape) -> TokenStream {
+    match shape {
+        ResultShape::Single(t) => ty(t, Scope::Elsewhere),
+        ResultShape::Enum { name, .. } => {
+            let i = ident(name);
+            quote!(#i)
+        }
+    }
+}
+
+/// How a path argument is taken: strings by `&str`, other scalars by value, the rest by reference.
+fn arg_ty(p: &Param) -> TokenStream {
+    match &p.ty {
+        Ty::Prim(Prim::String) => quote!(&str),
+        Ty::Prim(_) => ty(&p.ty, Scope::Elsewhere),
+        other => {
+            let t = ty(other, Scope::Elsewhere);
+            quote!(&#t)
+        }
+    }
+}
+
+fn method(op: &Operation) -> TokenStream {
+    let name = ident(&op.method_name);
+    let info = info_const(op);
+    let mut docs = doc(op.doc.as_deref());
+    let sig_line = format!(" `{} {}`", op.http_method, op.path);
+    docs.extend(quote!(#[doc = ""] #[doc = #sig_line]));
+    let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+
+    let mut args = Vec::new();
+    for p in &op.path_params {
+        let i = ident(&p.rust);
+        let t = arg_ty(p);
+        args.push(quote!(#i: #t));
+    }
+    if let Some(pt) = &op.params_type {
+        let t = ident(pt);
+        args.push(quote!(params: &#t));
+    }
+    let mut send_body = TokenStream::new();
+    if let Some(body) = &op.body {
+        let t = ty(&body.ty, Scope::Elsewhere);
+        let (arg, apply) = match body.kind {
+            BodyKind::Json => (quote!(&#t), quote!(req.json(body))),
+            BodyKind::Form => (quote!(&#t), quote!(req.form(body))),
+            BodyKind::Bytes => (quote!(Vec<u8>), quote!(req.body(body))),
+            BodyKind::Text => (quote!(String), quote!(req.body(body))),
+        };
+        let ct = &body.content_type;
+        let set_ct = matches!(body.kind, BodyKind::Bytes | BodyKind::Text).then(|| quote!(let req = req.header("content-type", #ct);));
+        if body.required {
+            args.push(quote!(body: #arg));
+            send_body = quote!(let req = #apply; #set_ct);
+        } else {
+            args.push(quote!(body: Option<#arg>));
+            send_body = quote!(let req = match body { Some(body) => { #set_ct #apply } None => req };);
+        }
+    }
+
+    // The path, with each template argument percent-encoded.
+    let mut fmt = String::new();
+    let mut fmt_args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        fmt.push_str(&rest[..open].replace('}', "}}"));
+        let Some(close) = rest[open..].find('}') else { break };
+        let wire = &rest[open + 1..open + close];
+        if let Some(p) = op.path_params.iter().find(|p| p.wire == wire) {
+            let i = ident(&p.rust);
+            fmt.push_str("{}");
+            fmt_args.push(quote!(crate::support::path_segment(&#i)));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let path = if fmt_args.is_empty() {
+        let lit = op.path.as_str();
+        quote!(#lit)
+    } else {
+        quote!(&format!(#fmt, #(#fmt_args),*))
+    };
+
+    let query: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamIn::Query)
+        .map(|p| {
+            let i = ident(&p.rust);
+            let wire = &p.wire;
+            let explode = p.explode;
+            quote!(crate::support::push_query(&mut query, #wire, &params.#i, #explode);)
+        })
+        .collect();
+    let query = if query.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            let mut query = Vec::new();
+            #(#query)*
+            let req = if query.is_empty() { req } else { req.query(&query) };
+        }
+    };
+    let headers = op.params.iter().filter(|p| p.location == ParamIn::Header).map(|p| {
+        let i = ident(&p.rust);
+        let wire = &p.wire;
+        if p.required {
+            quote!(let req = req.header(#wire, crate::support::param_text(&params.#i));)
+        } else {
+            quote!(let req = match &params.#i { Some(v) => req.header(#wire, crate::support::param_text(v)), None => req };)
+        }
+    });
+
+    let ok = result_ty(&op.success);
+    let err = result_ty(&op.error);
+    let arms = arms(op);
+    quote! {
+        #docs
+        #deprecated
+        pub async fn #name(&self, #(#args),*) -> Result<ApiResponse<#ok>, Error<#err>> {
+            let req = self.request(&#info, #path);
+            #query
+            #(#headers)*
+            #send_body
+            let resp = self.send(&#info, req).await?;
+            match resp.status { #(#arms)* }
+        }
+    }
+}
+
+fn pattern(status: &StatusKey) -> TokenStream {
+    match status {
+        StatusKey::Code(c) => {
+            let l = Literal::u16_unsuffixed(*c);
+            quote!(#l)
+        }
+        StatusKey::Range(r) => {
+            let (lo, hi) = (Literal::u16_unsuffixed(r * 100), Literal::u16_unsuffixed(r * 100 + 99));
+            quote!(#lo..=#hi)
+        }
+        StatusKey::Default => quote!(_),
+    }
+}
+
+fn arms(op: &Operation) -> Vec<TokenStream> {
+    let mut arms = Vec::new();
+    let mut ordered: Vec<_> = op.responses.iter().collect();
+    // Exact codes first, then ranges, then the default, so a range never shadows a code.
+    ordered.sort_by_key(|r| match r.status {
+        StatusKey::Code(_) => 0,
+        StatusKey::Range(_) => 1,
+        StatusKey::Default => 2,
+    });
+    let mut has_catch_all = false;
+    for r in ordered {
+        let pat = pattern(&r.status);
+        has_catch_all |= r.status == StatusKey::Default;
+        let expr = if r.success {
+            match (&op.success, &r.variant) {
+                (ResultShape::Enum { name, .. }, Some(v)) => {
+                    let e = ident(name);
+                    let v = ident(v);
+                    match (&r.body, r.kind) {
+                        (Ty::Unit, _) => quote!(resp.with_body(#e::#v(()))),
+                        (_, BodyKind::Bytes) => quote!(resp.bytes_into(#e::#v)),
+                        (_, BodyKind::Text) => quote!(resp.text_into(#e::#v)),
+                        _ => quote!(resp.json_into(#e::#v)),
+                    }
+                }
+                _ => match (&r.body, r.kind) {
+                    (Ty::Unit, _) => quote!(resp.empty()),
+                    (_, BodyKind::Bytes) => quote!(resp.bytes()),
+                    (_, BodyKind::Text) => quote!(resp.text()),
+                    _ => quote!(resp.json()),
+                },
+            }
+        } else {
+            match (&op.error, &r.variant) {
+                (ResultShape::Enum { name, .. }, Some(v)) => {
+                    let e = ident(name);
+                    let v = ident(v);
+                    quote!(Err(resp.error_into(#e::#v)))
+                }
+                _ => quote!(Err(resp.error())),
+            }
+        };
+        arms.push(quote!(#pat => #expr,));
+    }
+    if !has_catch_all {
+        let fallback = match &op.error {
+            ResultShape::Single(_) => quote!(Err(resp.error())),
+            ResultShape::Enum { .. } => quote!(Err(resp.unexpected())),
+        };
+        arms.push(quote!(_ => #fallback,));
+    }
+    arms
+}

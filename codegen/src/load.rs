@@ -1,0 +1,158 @@
+//! Reads a spec file (YAML or JSON) into a raw JSON tree and an `openapiv3` document.
+//!
+//! Refuses Swagger 2.0 and OpenAPI 3.1 with one sentence, and places every parse error at file:line:column.
+
+use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::locate::locate;
+use std::path::Path;
+
+/// A loaded document: its text (for positions), the raw tree (for `$ref` checks and extensions) and the model.
+pub struct Spec {
+    pub file: String,
+    pub text: String,
+    pub is_json: bool,
+    pub raw: serde_json::Value,
+    pub api: openapiv3::OpenAPI,
+}
+
+impl Spec {
+    /// A diagnostic placed at `pointer` in this document.
+    pub fn diag(&self, severity: Severity, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        let pos = locate(&self.text, self.is_json, pointer);
+        Diagnostic {
+            file: self.file.clone(),
+            line: pos.map(|p| p.0),
+            column: pos.map(|p| p.1),
+            pointer: pointer.to_string(),
+            severity,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads and parses `path`.
+pub fn load_file(path: &Path) -> Result<Spec, Diagnostics> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics(vec![Diagnostic {
+            file: file.clone(),
+            line: None,
+            column: None,
+            pointer: String::new(),
+            severity: Severity::Error,
+            message: format!("cannot read the spec: {e}"),
+        }])
+    })?;
+    load_str(&file, text)
+}
+
+/// Parses `text`, named `file` in messages. JSON when it starts with `{`, YAML otherwise.
+pub fn load_str(file: &str, text: String) -> Result<Spec, Diagnostics> {
+    let is_json = text.trim_start().starts_with('{');
+    let fail = |line: Option<usize>, column: Option<usize>, message: String| {
+        Diagnostics(vec![Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            pointer: String::new(),
+            severity: Severity::Error,
+            message,
+        }])
+    };
+    let raw: serde_json::Value = if is_json {
+        serde_json::from_str(&text)
+            .map_err(|e| fail(Some(e.line()), Some(e.column()), format!("invalid JSON: {e}")))?
+    } else {
+        let mut yaml: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
+            let loc = e.location();
+            fail(loc.as_ref().map(|l| l.line()), loc.as_ref().map(|l| l.column()), format!("invalid YAML: {e}"))
+        })?;
+        yaml.apply_merge().map_err(|e| fail(None, None, format!("invalid YAML merge key: {e}")))?;
+        yaml_to_json(yaml, 0).map_err(|m| fail(None, None, m))?
+    };
+    check_version(&raw).map_err(|m| fail(Some(1), Some(1), m))?;
+
+    let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
+        let pointer = pointer_of(e.path());
+        let inner = e.into_inner().to_string();
+        let pos = locate(&text, is_json, &pointer);
+        Diagnostics(vec![Diagnostic {
+            file: file.to_string(),
+            line: pos.map(|p| p.0),
+            column: pos.map(|p| p.1),
+            pointer,
+            severity: Severity::Error,
+            message: format!("not a valid OpenAPI 3.0 document: {inner}"),
+        }])
+    })?;
+    Ok(Spec { file: file.to_string(), text, is_json, raw, api })
+}
+
+fn check_version(raw: &serde_json::Value) -> Result<(), String> {
+    if !raw.is_object() {
+        return Err("not an OpenAPI document: the top level is not a mapping".into());
+    }
+    if let Some(v) = raw.get("swagger") {
+        return Err(format!(
+            "Swagger {} documents are not supported: this generator reads OpenAPI 3.0 (convert the document first).",
+            v.as_str().unwrap_or("2.0")
+        ));
+    }
+    match raw.get("openapi").and_then(|v| v.as_str()) {
+        Some(v) if v.starts_with("3.0") => Ok(()),
+        Some(v) => Err(format!("OpenAPI {v} documents are not supported: this generator reads OpenAPI 3.0.x only.")),
+        None => Err("not an OpenAPI document: the `openapi: 3.0.x` field is missing.".into()),
+    }
+}
+
+/// YAML allows non-string keys (`200:`) and deep nesting; JSON does not. Keys become strings.
+fn yaml_to_json(v: serde_yaml::Value, depth: usize) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    use serde_yaml::Value as Y;
+    if depth > 256 {
+        return Err("the document nests deeper than 256 levels".into());
+    }
+    Ok(match v {
+        Y::Null => J::Null,
+        Y::Bool(b) => J::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                J::from(i)
+            } else if let Some(u) = n.as_u64() {
+                J::from(u)
+            } else {
+                n.as_f64().and_then(serde_json::Number::from_f64).map_or(J::Null, J::Number)
+            }
+        }
+        Y::String(s) => J::String(s),
+        Y::Sequence(items) => J::Array(items.into_iter().map(|i| yaml_to_json(i, depth + 1)).collect::<Result<_, _>>()?),
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".into(),
+                    other => return Err(format!("unsupported mapping key {other:?}")),
+                };
+                out.insert(key, yaml_to_json(v, depth + 1)?);
+            }
+            J::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value, depth + 1)?,
+    })
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut p = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => p = crate::diag::child(&p, &index.to_string()),
+            Segment::Map { key } => p = crate::diag::child(&p, key),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    p
+}

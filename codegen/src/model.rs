@@ -1,0 +1,251 @@
+//! The intermediate model: what the generated crate contains, with every name already resolved.
+//!
+//! Lowering (`types`, `operations`) builds it from the spec; emission (`emit`) turns it into tokens. Nothing
+//! here knows about OpenAPI or about `syn`. Collections are sorted, so output order never depends on hashing.
+
+use std::collections::BTreeMap;
+
+/// The whole client: named types and operations.
+#[derive(Debug, Default)]
+pub struct Api {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub servers: Vec<Server>,
+    /// Named types by Rust name.
+    pub types: BTreeMap<String, TypeDef>,
+    /// Sorted by method name.
+    pub operations: Vec<Operation>,
+    /// Wire names of fields that carry secrets (`x-secret`, `format: password`): redacted in `Debug` and excerpts.
+    pub secret_fields: Vec<String>,
+    /// Which optional dependencies the models need.
+    pub uses: Uses,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Uses {
+    pub decimal: bool,
+    pub chrono: bool,
+    pub uuid: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub url: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub name: String,
+    pub doc: Option<String>,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    Struct(Struct),
+    /// An open string enum: the known values plus `Unknown(String)`.
+    StringEnum(Vec<EnumValue<String>>),
+    /// An open integer enum: the known values plus `Unknown(i64)`.
+    IntEnum(Vec<EnumValue<i64>>),
+    /// `oneOf` objects told apart by a property with one constant value each (`{"type": "a", ...}`).
+    Tagged { tag: String, variants: Vec<TaggedVariant> },
+    /// `oneOf` with a `discriminator`: dispatch on the property's value; the variant keeps the property.
+    Discriminated { property: String, variants: Vec<SumVariant> },
+    /// `oneOf`/`anyOf` without a discriminator: the first variant that decodes wins.
+    Untagged(Vec<SumVariant>),
+    /// A named array, map or primitive.
+    Alias(Ty),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// Typed `additionalProperties` next to named properties: collected into a flattened map.
+    pub extra: Option<Ty>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumValue<T> {
+    pub ident: String,
+    pub value: T,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaggedVariant {
+    pub ident: String,
+    pub value: String,
+    pub doc: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SumVariant {
+    pub ident: String,
+    /// For `Discriminated`: the property values that select this variant.
+    pub values: Vec<String>,
+    pub ty: Ty,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The Rust identifier, unescaped (`type`, not `r#type`).
+    pub rust: String,
+    pub wire: String,
+    pub doc: Option<String>,
+    pub ty: Ty,
+    pub required: bool,
+    pub nullable: bool,
+    pub secret: bool,
+    /// A scalar default used when an optional field is absent.
+    pub default: Option<serde_json::Value>,
+}
+
+impl Field {
+    /// Where the spec tells absent and `null` apart, the field has three states.
+    pub fn is_tristate(&self) -> bool {
+        !self.required && self.nullable
+    }
+}
+
+/// A Rust type expression.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ty {
+    Named(String),
+    Prim(Prim),
+    Vec(Box<Ty>),
+    Map(Box<Ty>),
+    /// Nullable inside an array, map or variant.
+    Option(Box<Ty>),
+    /// Breaks a recursive type.
+    Box(Box<Ty>),
+    /// Anything: `serde_json::Value`.
+    Json,
+    /// No body.
+    Unit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Prim {
+    String,
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+    /// `type: number, format: decimal`: an exact decimal carried as a JSON number.
+    Decimal,
+    /// `type: string, format: decimal`: an exact decimal carried as a JSON string.
+    DecimalString,
+    DateTime,
+    Date,
+    Uuid,
+    IpAddr,
+    Ipv4Addr,
+    Ipv6Addr,
+}
+
+/// One HTTP operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// The spec's `operationId` (or one derived from method and path).
+    pub id: String,
+    /// The Rust method name, unescaped.
+    pub method_name: String,
+    pub http_method: String,
+    pub path: String,
+    /// The module (file) the operation lives in: its first tag.
+    pub module: String,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+    pub secure: bool,
+    pub path_params: Vec<Param>,
+    /// Query and header parameters, gathered in `params_type`.
+    pub params: Vec<Param>,
+    pub params_type: Option<String>,
+    pub body: Option<Body>,
+    pub responses: Vec<Response>,
+    pub success: ResultShape,
+    pub error: ResultShape,
+    /// The paging parameters, when the operation is a paged list.
+    pub paging: Option<Paging>,
+    /// The body field that makes a retry safe (`client_reference`), when there is one.
+    pub idempotency_field: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Paging {
+    pub page_param: String,
+    pub size_param: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamIn {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub rust: String,
+    pub wire: String,
+    pub location: ParamIn,
+    pub doc: Option<String>,
+    pub ty: Ty,
+    pub required: bool,
+    /// Arrays: repeat the name per item (`form`, `explode: true`) or join with commas.
+    pub explode: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub ty: Ty,
+    pub kind: BodyKind,
+    pub content_type: String,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Json,
+    Form,
+    Bytes,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusKey {
+    Code(u16),
+    /// `2XX` is `Range(2)`.
+    Range(u16),
+    Default,
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusKey,
+    pub body: Ty,
+    pub kind: BodyKind,
+    pub success: bool,
+    /// The variant of the success or error enum this response decodes into, when there is an enum.
+    pub variant: Option<String>,
+}
+
+/// What one side (success or error) of an operation's result is.
+#[derive(Debug, Clone)]
+pub enum ResultShape {
+    /// One type for every status on this side.
+    Single(Ty),
+    /// An enum named `name`, one variant per distinct status.
+    Enum { name: String, variants: Vec<(String, Ty)> },
+}

@@ -1,0 +1,379 @@
+//! Operation lowering: each path + method becomes one `Operation` in the model, with typed parameters, body
+//! and a result type per side (success, error). Several success types become an enum instead of a panic.
+
+use crate::diag::{Severity, child};
+use crate::model::{Body, BodyKind, Operation, Param, ParamIn, Paging, ResultShape, Response, StatusKey, Ty};
+use crate::naming::{Namespace, pascal, snake};
+use crate::resolve;
+use crate::types::TypeLowering;
+use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, StatusCode};
+use indexmap::IndexMap;
+
+/// Names an operation method must not take: the client's own methods.
+const RESERVED_METHODS: &[&str] = &["new", "builder", "base_url", "http_client", "send", "request", "set_bearer_token", "with_http_client", "bearer_token"];
+
+const PAGE_SIZE_PARAMS: &[&str] = &["limit", "per_page", "page_size"];
+
+pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
+    let spec = tl.spec;
+    let mut methods = Namespace::default();
+    for r in RESERVED_METHODS {
+        methods.reserve(r);
+    }
+    let global_secure = spec.api.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut ops = Vec::new();
+    for (path, item) in &spec.api.paths.paths {
+        let path_ptr = child("/paths", path);
+        let item = match resolve::item(spec, item, &path_ptr) {
+            Ok((item, _)) => item.into_owned(),
+            Err(msg) => {
+                let d = spec.diag(Severity::Error, &path_ptr, msg);
+                tl.diags.push(d);
+                continue;
+            }
+        };
+        for (method, op) in item.iter() {
+            let ptr = child(&path_ptr, method);
+            let id = op.operation_id.clone().unwrap_or_else(|| derived_id(method, path));
+            let method_name = methods.claim(&snake(&id));
+            let type_base = pascal(&method_name);
+            let doc = join_doc(op.summary.as_deref(), op.description.as_deref());
+            let secure = match &op.security {
+                Some(reqs) => reqs.iter().any(|r| !r.is_empty()),
+                None => global_secure,
+            };
+
+            // Operation parameters override path-item parameters of the same name and location.
+            let mut merged: IndexMap<(String, &'static str), (Parameter, String)> = IndexMap::new();
+            for (i, p) in item.parameters.iter().enumerate() {
+                collect_param(tl, p, &child(&child(&path_ptr, "parameters"), &i.to_string()), &mut merged);
+            }
+            for (i, p) in op.parameters.iter().enumerate() {
+                collect_param(tl, p, &child(&child(&ptr, "parameters"), &i.to_string()), &mut merged);
+            }
+            let mut path_params = Vec::new();
+            let mut params = Vec::new();
+            let mut arg_names = Namespace::default();
+            for reserved in ["self", "body", "params"] {
+                arg_names.reserve(reserved);
+            }
+            let mut field_names = Namespace::default();
+            for ((_, _), (p, at)) in &merged {
+                if let Some(param) = lower_param(tl, p, at, &type_base, &mut arg_names, &mut field_names) {
+                    match param.location {
+                        ParamIn::Path => path_params.push(param),
+                        _ => params.push(param),
+                    }
+                }
+            }
+            // Path arguments follow the order of the template.
+            path_params.sort_by_key(|p| path.find(&format!("{{{}}}", p.wire)).unwrap_or(usize::MAX));
+            for name in template_names(path) {
+                if !path_params.iter().any(|p| p.wire == name) {
+                    let d = spec.diag(Severity::Error, &ptr, format!("path template names `{{{name}}}` but no path parameter `{name}` is declared"));
+                    tl.diags.push(d);
+                }
+            }
+            let params_type = (!params.is_empty()).then(|| tl.names.claim(&format!("{type_base}Params")));
+
+            let body = op.request_body.as_ref().and_then(|b| lower_body(tl, b, &child(&ptr, "requestBody"), &type_base));
+            let idempotency_field = op
+                .extensions
+                .get("x-idempotency-key")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .or_else(|| body.as_ref().is_some_and(|b| body_has_field(tl, b, "client_reference")).then(|| "client_reference".to_string()));
+
+            let mut responses = lower_responses(tl, op, &ptr, &type_base);
+            let success = shape(tl, &mut responses, true, &format!("{type_base}Response"));
+            let error = shape(tl, &mut responses, false, &format!("{type_base}Error"));
+
+            let paging = paging_of(&params, op, tl);
+            ops.push(Operation {
+                id,
+                method_name,
+                http_method: method.to_uppercase(),
+                path: path.clone(),
+                module: module_name(op.tags.first()),
+                doc,
+                deprecated: op.deprecated,
+                secure,
+                path_params,
+                params,
+                params_type,
+                body,
+                responses,
+                success,
+                error,
+                paging,
+                idempotency_field,
+            });
+        }
+    }
+    ops.sort_by(|a, b| a.method_name.cmp(&b.method_name));
+    ops
+}
+
+/// The module (file) of a tag: snake case, never a keyword (`mod` would also clash with `mod.rs`).
+fn module_name(tag: Option<&String>) -> String {
+    let m = tag.map_or_else(|| "default".to_string(), |t| snake(t));
+    if crate::naming::is_keyword(&m) { format!("{m}_api") } else { m }
+}
+
+fn derived_id(method: &str, path: &str) -> String {
+    let words: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| if s.starts_with('{') { format!("by_{}", s.trim_matches(['{', '}'])) } else { s.to_string() })
+        .collect();
+    format!("{method}_{}", words.join("_"))
+}
+
+fn template_names(path: &str) -> Vec<String> {
+    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_string())).collect()
+}
+
+pub fn join_doc(summary: Option<&str>, description: Option<&str>) -> Option<String> {
+    let parts: Vec<&str> = [summary, description].into_iter().flatten().map(str::trim).filter(|s| !s.is_empty()).collect();
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
+}
+
+fn collect_param(
+    tl: &mut TypeLowering<'_>,
+    p: &ReferenceOr<Parameter>,
+    at: &str,
+    out: &mut IndexMap<(String, &'static str), (Parameter, String)>,
+) {
+    match resolve::item(tl.spec, p, at) {
+        Ok((p, _)) => {
+            let p = p.into_owned();
+            let loc = match &p {
+                Parameter::Query { .. } => "query",
+                Parameter::Header { .. } => "header",
+                Parameter::Path { .. } => "path",
+                Parameter::Cookie { .. } => "cookie",
+            };
+            out.insert((p.parameter_data_ref().name.clone(), loc), (p, at.to_string()));
+        }
+        Err(msg) => {
+            let d = tl.spec.diag(Severity::Error, at, msg);
+            tl.diags.push(d);
+        }
+    }
+}
+
+fn lower_param(
+    tl: &mut TypeLowering<'_>,
+    p: &Parameter,
+    at: &str,
+    type_base: &str,
+    arg_names: &mut Namespace,
+    field_names: &mut Namespace,
+) -> Option<Param> {
+    let data = p.parameter_data_ref();
+    let (location, explode) = match p {
+        Parameter::Path { .. } => (ParamIn::Path, false),
+        Parameter::Header { .. } => (ParamIn::Header, false),
+        Parameter::Query { style, .. } => {
+            if !matches!(style, QueryStyle::Form) {
+                let d = tl.spec.diag(Severity::Error, at, format!("query parameter `{}`: style `{style:?}` is not supported (only `form`)", data.name));
+                tl.diags.push(d);
+                return None;
+            }
+            (ParamIn::Query, data.explode.unwrap_or(true))
+        }
+        Parameter::Cookie { .. } => {
+            let d = tl.spec.diag(Severity::Error, at, format!("cookie parameter `{}` is not supported; send the cookie through a custom reqwest::Client", data.name));
+            tl.diags.push(d);
+            return None;
+        }
+    };
+    let schema = match &data.format {
+        ParameterSchemaOrContent::Schema(s) => s,
+        ParameterSchemaOrContent::Content(_) => {
+            let d = tl.spec.diag(Severity::Error, at, format!("parameter `{}` uses `content`; only `schema` parameters are supported", data.name));
+            tl.diags.push(d);
+            return None;
+        }
+    };
+    let (ty, _) = tl.ty_of(schema, &child(at, "schema"), &format!("{type_base}{}", pascal(&data.name)));
+    let mut doc = data.description.clone().map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
+    if let ReferenceOr::Item(s) = schema {
+        if let Some(default) = &s.schema_data.default {
+            let line = format!("Default: `{default}`.");
+            doc = Some(doc.map_or(line.clone(), |d| format!("{d}\n\n{line}")));
+        }
+    }
+    let names = if location == ParamIn::Path { arg_names } else { field_names };
+    Some(Param {
+        rust: names.claim(&snake(&data.name)),
+        wire: data.name.clone(),
+        location,
+        doc,
+        ty,
+        required: data.required || location == ParamIn::Path,
+        explode,
+    })
+}
+
+fn is_json(ct: &str) -> bool {
+    let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    ct == "application/json" || ct.ends_with("+json")
+}
+
+/// The media type to use from a content map, and how to carry it.
+fn pick_content(content: &IndexMap<String, MediaType>) -> Option<(&String, &MediaType, BodyKind)> {
+    let find = |pred: &dyn Fn(&str) -> bool| content.iter().find(|(k, _)| pred(&k.to_ascii_lowercase()));
+    if let Some((k, m)) = find(&|k| is_json(k)) {
+        return Some((k, m, BodyKind::Json));
+    }
+    if let Some((k, m)) = find(&|k| k.starts_with("application/x-www-form-urlencoded")) {
+        return Some((k, m, BodyKind::Form));
+    }
+    if let Some((k, m)) = find(&|k| k.starts_with("text/")) {
+        return Some((k, m, BodyKind::Text));
+    }
+    content.iter().find(|(k, _)| !k.starts_with("multipart/")).map(|(k, m)| (k, m, BodyKind::Bytes))
+}
+
+fn lower_body(tl: &mut TypeLowering<'_>, b: &ReferenceOr<RequestBody>, at: &str, type_base: &str) -> Option<Body> {
+    let (body, at) = match resolve::item(tl.spec, b, at) {
+        Ok(x) => x,
+        Err(msg) => {
+            let d = tl.spec.diag(Severity::Error, at, msg);
+            tl.diags.push(d);
+            return None;
+        }
+    };
+    let Some((ct, media, kind)) = pick_content(&body.content) else {
+        if let Some(ct) = body.content.keys().next() {
+            let d = tl.spec.diag(Severity::Error, &child(&at, "content"), format!("request body `{ct}` is not supported (JSON, form, text and raw bytes are)"));
+            tl.diags.push(d);
+        }
+        return None;
+    };
+    let schema_ptr = child(&child(&child(&at, "content"), ct), "schema");
+    let ty = match (kind, &media.schema) {
+        (BodyKind::Json | BodyKind::Form, Some(s)) => {
+            let (ty, nullable) = tl.ty_of(s, &schema_ptr, &format!("{type_base}Body"));
+            if nullable { Ty::Option(Box::new(ty)) } else { ty }
+        }
+        (BodyKind::Json | BodyKind::Form, None) => Ty::Json,
+        (BodyKind::Text, _) => Ty::Prim(crate::model::Prim::String),
+        (BodyKind::Bytes, _) => Ty::Vec(Box::new(Ty::Prim(crate::model::Prim::U8))),
+    };
+    Some(Body { ty, kind, content_type: ct.clone(), required: body.required })
+}
+
+fn body_has_field(tl: &TypeLowering<'_>, body: &Body, field: &str) -> bool {
+    let Ty::Named(name) = &body.ty else { return false };
+    match tl.types.get(name).map(|t| &t.kind) {
+        Some(crate::model::TypeKind::Struct(s)) => s.fields.iter().any(|f| f.wire == field),
+        _ => false,
+    }
+}
+
+fn lower_responses(tl: &mut TypeLowering<'_>, op: &openapiv3::Operation, ptr: &str, type_base: &str) -> Vec<Response> {
+    let resp_ptr = child(ptr, "responses");
+    let mut entries: Vec<(StatusKey, &ReferenceOr<openapiv3::Response>, String)> = op
+        .responses
+        .responses
+        .iter()
+        .map(|(code, r)| {
+            let (key, text) = match code {
+                StatusCode::Code(c) => (StatusKey::Code(*c), c.to_string()),
+                StatusCode::Range(r) => (StatusKey::Range(*r), format!("{r}XX")),
+            };
+            (key, r, child(&resp_ptr, &text))
+        })
+        .collect();
+    if let Some(d) = &op.responses.default {
+        entries.push((StatusKey::Default, d, child(&resp_ptr, "default")));
+    }
+    let explicit_success = entries.iter().any(|(k, _, _)| is_success_key(k));
+    let mut out = Vec::new();
+    for (status, r, at) in entries {
+        let (resp, at) = match resolve::item(tl.spec, r, &at) {
+            Ok(x) => x,
+            Err(msg) => {
+                let d = tl.spec.diag(Severity::Error, &at, msg);
+                tl.diags.push(d);
+                continue;
+            }
+        };
+        let success = match status {
+            StatusKey::Default => !explicit_success,
+            ref k => is_success_key(k),
+        };
+        let label = match &status {
+            StatusKey::Code(c) => c.to_string(),
+            StatusKey::Range(r) => format!("{r}xx"),
+            StatusKey::Default => "Default".into(),
+        };
+        let (body, kind) = match pick_content(&resp.content) {
+            None => (Ty::Unit, BodyKind::Json),
+            Some((ct, media, kind)) => {
+                let sp = child(&child(&child(&at, "content"), ct), "schema");
+                match (kind, &media.schema) {
+                    (BodyKind::Json, Some(s)) => {
+                        let (ty, nullable) = tl.ty_of(s, &sp, &format!("{type_base}Response{label}"));
+                        (if nullable { Ty::Option(Box::new(ty)) } else { ty }, BodyKind::Json)
+                    }
+                    (BodyKind::Json, None) => (Ty::Json, BodyKind::Json),
+                    (BodyKind::Text, _) => (Ty::Prim(crate::model::Prim::String), BodyKind::Text),
+                    _ => (Ty::Vec(Box::new(Ty::Prim(crate::model::Prim::U8))), BodyKind::Bytes),
+                }
+            }
+        };
+        // An error body is decoded if it can be; one that is not JSON is kept only as an excerpt.
+        let (body, kind) = if !success && (kind != BodyKind::Json || body == Ty::Unit) { (Ty::Json, BodyKind::Json) } else { (body, kind) };
+        out.push(Response { status, body, kind, success, variant: None });
+    }
+    out
+}
+
+fn is_success_key(k: &StatusKey) -> bool {
+    match k {
+        StatusKey::Code(c) => *c < 400,
+        StatusKey::Range(r) => *r < 4,
+        StatusKey::Default => false,
+    }
+}
+
+/// One type for the side when every response on it agrees; otherwise an enum with a variant per status.
+fn shape(tl: &mut TypeLowering<'_>, responses: &mut [Response], success: bool, enum_name: &str) -> ResultShape {
+    let side: Vec<usize> = responses.iter().enumerate().filter(|(_, r)| r.success == success).map(|(i, _)| i).collect();
+    let first = side.first().map(|&i| (&responses[i].body, responses[i].kind));
+    let uniform = side.iter().all(|&i| Some((&responses[i].body, responses[i].kind)) == first);
+    match first {
+        None if success => ResultShape::Single(Ty::Unit),
+        None => ResultShape::Single(Ty::Json),
+        Some((ty, _)) if uniform => ResultShape::Single(ty.clone()),
+        Some(_) => {
+            let name = tl.names.claim(enum_name);
+            let mut variants = Vec::new();
+            for &i in &side {
+                let r = &mut responses[i];
+                let ident = match &r.status {
+                    StatusKey::Code(c) => format!("Status{c}"),
+                    StatusKey::Range(x) => format!("Status{x}xx"),
+                    StatusKey::Default => "Default".to_string(),
+                };
+                r.variant = Some(ident.clone());
+                variants.push((ident, r.body.clone()));
+            }
+            ResultShape::Enum { name, variants }
+        }
+    }
+}
+
+/// A paged list declares a page parameter, a page-size parameter, and paging headers on its success.
+fn paging_of(params: &[Param], op: &openapiv3::Operation, tl: &TypeLowering<'_>) -> Option<Paging> {
+    let page = params.iter().find(|p| p.location == ParamIn::Query && p.wire == "page")?;
+    let size = params.iter().find(|p| p.location == ParamIn::Query && PAGE_SIZE_PARAMS.contains(&p.wire.as_str()))?;
+    let declares_headers = op.responses.responses.iter().any(|(code, r)| {
+        matches!(code, StatusCode::Code(200..=299))
+            && resolve::item(tl.spec, r, "").is_ok_and(|(r, _)| r.headers.keys().any(|h| h.eq_ignore_ascii_case("X-Total-Count")))
+    });
+    declares_headers.then(|| Paging { page_param: page.wire.clone(), size_param: size.wire.clone() })
+}

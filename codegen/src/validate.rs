@@ -1,0 +1,57 @@
+//! Whole-document checks that run before lowering: every problem is collected, none stops the search.
+
+use crate::diag::{Diagnostic, Severity, child};
+use crate::load::Spec;
+use crate::resolve;
+use std::collections::BTreeMap;
+
+pub fn validate(spec: &Spec) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    check_refs(spec, &spec.raw, String::new(), &mut out);
+    check_operation_ids(spec, &mut out);
+    out
+}
+
+/// Every `$ref` must be local and point at something.
+fn check_refs(spec: &Spec, v: &serde_json::Value, pointer: String, out: &mut Vec<Diagnostic>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                if let Err(msg) = resolve::raw_target(spec, r) {
+                    out.push(spec.diag(Severity::Error, &child(&pointer, "$ref"), msg));
+                }
+            }
+            for (k, v) in map {
+                // Examples are data, not schema: a `$ref` key inside one is just a key.
+                let in_example_object = pointer.rsplit('/').nth(1) == Some("examples");
+                if k == "example" || (k == "value" && in_example_object) {
+                    continue;
+                }
+                check_refs(spec, v, child(&pointer, k), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                check_refs(spec, v, child(&pointer, &i.to_string()), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `operationId` becomes a method name, so it must be unique.
+fn check_operation_ids(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (path, item) in &spec.api.paths.paths {
+        let openapiv3::ReferenceOr::Item(item) = item else { continue };
+        for (method, op) in item.iter() {
+            let Some(id) = &op.operation_id else { continue };
+            let at = child(&child(&child("/paths", path), method), "operationId");
+            if let Some(first) = seen.get(id) {
+                out.push(spec.diag(Severity::Error, &at, format!("duplicate operationId `{id}` (first used at {first})")));
+            } else {
+                seen.insert(id.clone(), at);
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! `cargo xtask generate`: spec → client crate, or a staleness check of one.
+
+use codegen::{CrateOptions, write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+struct Args {
+    spec: PathBuf,
+    out: PathBuf,
+    crate_name: String,
+    check: bool,
+    default_out: bool,
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let root = crate::root();
+    let mut a = Args {
+        spec: root.join("spec/octopus.yaml"),
+        out: root.join("generated"),
+        crate_name: "octopus-client".into(),
+        check: false,
+        default_out: true,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--spec" => a.spec = PathBuf::from(value("--spec")?),
+            "--out" => {
+                a.out = PathBuf::from(value("--out")?);
+                a.default_out = false;
+            }
+            "--crate-name" => a.crate_name = value("--crate-name")?,
+            "--check" => a.check = true,
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    if !a.default_out && a.out.canonicalize().ok() == root.join("generated").canonicalize().ok() {
+        a.default_out = true;
+    }
+    Ok(a)
+}
+
+pub fn run(args: &[String]) -> ExitCode {
+    let a = match parse(args) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}\nusage: cargo xtask generate [--spec PATH] [--out DIR] [--crate-name NAME] [--check]");
+            return ExitCode::from(2);
+        }
+    };
+    let label = a.spec.file_name().map_or_else(|| a.spec.display().to_string(), |n| n.to_string_lossy().into_owned());
+    // `generated/` is a member of this workspace; any other output is a crate of its own.
+    let opts = CrateOptions { crate_name: a.crate_name.clone(), spec_label: label, standalone: !a.default_out };
+    let generated = match codegen::generate_file(&a.spec, &opts) {
+        Ok(g) => g,
+        Err(diags) => {
+            eprintln!("{diags}");
+            eprintln!("error: {} problem(s) in {}; nothing was written", diags.errors().count(), a.spec.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in &generated.warnings {
+        eprintln!("{w}");
+    }
+    let t = generated.timings;
+    let summary = format!(
+        "{} operations, {} types in {:.1} ms (load {:.1}, validate {:.1}, model {:.1}, emit {:.1}, format {:.1})",
+        generated.operations,
+        generated.types,
+        ms(t.total()),
+        ms(t.load),
+        ms(t.validate),
+        ms(t.model),
+        ms(t.emit),
+        ms(t.format)
+    );
+    let result = if a.check { write::diff(&a.out, &generated.files) } else { write::write(&a.out, &generated.files) };
+    let changes = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot access {}: {e}", a.out.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let out = a.out.display();
+    if a.check {
+        if changes.is_empty() {
+            println!("{out} is up to date: {summary}");
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("{out} is stale; run `cargo xtask generate` and commit the result:");
+        for f in &changes.added {
+            eprintln!("  missing  {f}");
+        }
+        for f in &changes.changed {
+            eprintln!("  differs  {f}");
+        }
+        for f in &changes.removed {
+            eprintln!("  extra    {f}");
+        }
+        return ExitCode::FAILURE;
+    }
+    if changes.is_empty() {
+        println!("{out}: no changes. {summary}");
+    } else {
+        for f in &changes.added {
+            println!("  added    {f}");
+        }
+        for f in &changes.changed {
+            println!("  changed  {f}");
+        }
+        for f in &changes.removed {
+            println!("  removed  {f}");
+        }
+        println!("{out}: wrote {} file(s), removed {}. {summary}", changes.added.len() + changes.changed.len(), changes.removed.len());
+    }
+    ExitCode::SUCCESS
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
