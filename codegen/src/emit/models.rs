@@ -31,9 +31,17 @@ fn type_def(def: &TypeDef, api: &Api) -> TokenStream {
     }
 }
 
-/// Whether a struct of these fields can derive `Default` without hiding a required field.
-fn all_optional(fields: &[Field]) -> bool {
-    fields.iter().all(|f| !f.required && f.default.is_none())
+/// Whether a struct of these fields can derive `Default` without hiding a required field or a spec default.
+fn all_optional(owner: &str, fields: &[Field], api: &Api) -> bool {
+    fields.iter().all(|f| !f.required && spec_default(owner, f, api).is_none())
+}
+
+/// The `#[serde(default = "...")]` function of an optional, non-nullable field with a scalar default.
+fn spec_default(owner: &str, f: &Field, api: &Api) -> Option<(String, TokenStream)> {
+    if f.required || f.nullable {
+        return None;
+    }
+    default_fn(owner, f, f.default.as_ref()?, api)
 }
 
 fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> TokenStream {
@@ -54,7 +62,7 @@ fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> Token
         });
     }
     let secret = s.fields.iter().any(|f| f.secret);
-    let default = all_optional(&s.fields).then(|| quote!(Default,));
+    let default = all_optional(type_name, &s.fields, api).then(|| quote!(Default,));
     let derive_debug = (!secret).then(|| quote!(Debug,));
     let mut out = quote! {
         #docs
@@ -69,11 +77,11 @@ fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> Token
 }
 
 /// The field's Rust type after required/nullable: `T`, `Option<T>` or `Tristate<T>`.
-fn field_ty(f: &Field, scope: Scope) -> TokenStream {
+fn field_ty(f: &Field, scope: Scope, has_default: bool) -> TokenStream {
     let base = ty(&f.ty, scope);
     if f.is_tristate() {
         quote!(crate::support::Tristate<#base>)
-    } else if f.nullable || (!f.required && f.default.is_none()) {
+    } else if f.nullable || (!f.required && !has_default) {
         quote!(Option<#base>)
     } else {
         base
@@ -82,7 +90,8 @@ fn field_ty(f: &Field, scope: Scope) -> TokenStream {
 
 fn field(owner: &str, f: &Field, api: &Api, defaults: &mut TokenStream) -> TokenStream {
     let name = ident(&f.rust);
-    let t = field_ty(f, Scope::Models);
+    let dflt = spec_default(owner, f, api);
+    let t = field_ty(f, Scope::Models, dflt.is_some());
     let mut attrs = Vec::new();
     if serde_name(&f.rust) != f.wire {
         let wire = &f.wire;
@@ -92,7 +101,7 @@ fn field(owner: &str, f: &Field, api: &Api, defaults: &mut TokenStream) -> Token
     if f.is_tristate() {
         attrs.push(quote!(default, skip_serializing_if = "crate::support::Tristate::is_absent"));
     } else if !f.required && !f.nullable {
-        match f.default.as_ref().and_then(|d| default_fn(owner, f, d, api)) {
+        match dflt {
             Some((fn_name, body)) => {
                 let path = format!("{fn_name}");
                 attrs.push(quote!(default = #path));

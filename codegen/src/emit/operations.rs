@@ -232,7 +232,6 @@ fn pattern(status: &StatusKey) -> TokenStream {
 }
 
 fn arms(op: &Operation) -> Vec<TokenStream> {
-    let mut arms = Vec::new();
     let mut ordered: Vec<_> = op.responses.iter().collect();
     // Exact codes first, then ranges, then the default, so a range never shadows a code.
     ordered.sort_by_key(|r| match r.status {
@@ -240,47 +239,62 @@ fn arms(op: &Operation) -> Vec<TokenStream> {
         StatusKey::Range(_) => 1,
         StatusKey::Default => 2,
     });
-    let mut has_catch_all = false;
+    let fallback = match &op.error {
+        ResultShape::Single(_) => quote!(Err(resp.error())),
+        ResultShape::Enum { .. } => quote!(Err(resp.unexpected())),
+    };
+    // (patterns, expression), merging neighbours with the same expression into one or-pattern.
+    let mut merged: Vec<(Vec<TokenStream>, TokenStream)> = Vec::new();
+    let mut catch_all = None;
     for r in ordered {
-        let pat = pattern(&r.status);
-        has_catch_all |= r.status == StatusKey::Default;
-        let expr = if r.success {
-            match (&op.success, &r.variant) {
-                (ResultShape::Enum { name, .. }, Some(v)) => {
-                    let e = ident(name);
-                    let v = ident(v);
-                    match (&r.body, r.kind) {
-                        (Ty::Unit, _) => quote!(resp.with_body(#e::#v(()))),
-                        (_, BodyKind::Bytes) => quote!(resp.bytes_into(#e::#v)),
-                        (_, BodyKind::Text) => quote!(resp.text_into(#e::#v)),
-                        _ => quote!(resp.json_into(#e::#v)),
-                    }
-                }
-                _ => match (&r.body, r.kind) {
-                    (Ty::Unit, _) => quote!(resp.empty()),
-                    (_, BodyKind::Bytes) => quote!(resp.bytes()),
-                    (_, BodyKind::Text) => quote!(resp.text()),
-                    _ => quote!(resp.json()),
-                },
-            }
-        } else {
-            match (&op.error, &r.variant) {
-                (ResultShape::Enum { name, .. }, Some(v)) => {
-                    let e = ident(name);
-                    let v = ident(v);
-                    quote!(Err(resp.error_into(#e::#v)))
-                }
-                _ => quote!(Err(resp.error())),
-            }
-        };
-        arms.push(quote!(#pat => #expr,));
+        let expr = arm_expr(op, r);
+        if r.status == StatusKey::Default {
+            catch_all = Some(expr);
+            continue;
+        }
+        // An error arm that does what the fallback does is the fallback.
+        if !r.success && catch_all.is_none() && expr.to_string() == fallback.to_string() {
+            continue;
+        }
+        match merged.last_mut() {
+            Some((pats, e)) if e.to_string() == expr.to_string() => pats.push(pattern(&r.status)),
+            _ => merged.push((vec![pattern(&r.status)], expr)),
+        }
     }
-    if !has_catch_all {
-        let fallback = match &op.error {
-            ResultShape::Single(_) => quote!(Err(resp.error())),
-            ResultShape::Enum { .. } => quote!(Err(resp.unexpected())),
-        };
-        arms.push(quote!(_ => #fallback,));
-    }
+    let mut arms: Vec<TokenStream> = merged.into_iter().map(|(pats, e)| quote!(#(#pats)|* => #e,)).collect();
+    let last = catch_all.unwrap_or(fallback);
+    arms.push(quote!(_ => #last,));
     arms
+}
+
+fn arm_expr(op: &Operation, r: &crate::model::Response) -> TokenStream {
+    if r.success {
+        match (&op.success, &r.variant) {
+            (ResultShape::Enum { name, .. }, Some(v)) => {
+                let e = ident(name);
+                let v = ident(v);
+                match (&r.body, r.kind) {
+                    (Ty::Unit, _) => quote!(resp.with_body(#e::#v(()))),
+                    (_, BodyKind::Bytes) => quote!(resp.bytes_into(#e::#v)),
+                    (_, BodyKind::Text) => quote!(resp.text_into(#e::#v)),
+                    _ => quote!(resp.json_into(#e::#v)),
+                }
+            }
+            _ => match (&r.body, r.kind) {
+                (Ty::Unit, _) => quote!(resp.empty()),
+                (_, BodyKind::Bytes) => quote!(resp.bytes()),
+                (_, BodyKind::Text) => quote!(resp.text()),
+                _ => quote!(resp.json()),
+            },
+        }
+    } else {
+        match (&op.error, &r.variant) {
+            (ResultShape::Enum { name, .. }, Some(v)) => {
+                let e = ident(name);
+                let v = ident(v);
+                quote!(Err(resp.error_into(#e::#v)))
+            }
+            _ => quote!(Err(resp.error())),
+        }
+    }
 }

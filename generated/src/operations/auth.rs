@@ -57,11 +57,6 @@ impl Client {
         let resp = self.send(&LOGIN, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -81,10 +76,6 @@ impl Client {
         let resp = self.send(&LOGOUT, req).await?;
         match resp.status {
             200 => resp.json(),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -106,11 +97,6 @@ impl Client {
         let resp = self.send(&REFRESH_TOKEN, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }

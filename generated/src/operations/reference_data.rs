@@ -101,12 +101,6 @@ impl Client {
         let resp = self.send(&GET_CATEGORY, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -128,12 +122,6 @@ impl Client {
         let resp = self.send(&GET_COUNTRY, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -155,12 +143,6 @@ impl Client {
         let resp = self.send(&GET_SUBCATEGORY, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -177,11 +159,6 @@ impl Client {
         let resp = self.send(&LIST_CATEGORIES, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -200,10 +177,6 @@ impl Client {
         let resp = self.send(&LIST_COUNTRIES, req).await?;
         match resp.status {
             200 => resp.json(),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -220,10 +193,6 @@ impl Client {
         let resp = self.send(&LIST_CURRENCIES, req).await?;
         match resp.status {
             200 => resp.json(),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -240,11 +209,6 @@ impl Client {
         let resp = self.send(&LIST_SUBCATEGORIES, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }

@@ -172,12 +172,6 @@ impl Client {
         let resp = self.send(&CALCULATE_TOPUP_CHARGES, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -201,14 +195,7 @@ impl Client {
         let req = req.json(body);
         let resp = self.send(&CREATE_TOPUP_ORDER, req).await?;
         match resp.status {
-            200 => resp.json(),
-            201 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
+            200 | 201 => resp.json(),
             _ => Err(resp.error()),
         }
     }
@@ -233,12 +220,6 @@ impl Client {
         let resp = self.send(&GET_TOPUP_ORDER, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -262,12 +243,6 @@ impl Client {
         let resp = self.send(&GET_TOPUP_PRODUCT, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -291,12 +266,6 @@ impl Client {
         let resp = self.send(&GET_TOPUP_VARIANT, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -330,11 +299,6 @@ impl Client {
         let resp = self.send(&LIST_TOPUP_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -362,12 +326,6 @@ impl Client {
         let resp = self.send(&LIST_TOPUP_PRODUCT_VARIANTS, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -395,11 +353,6 @@ impl Client {
         let resp = self.send(&LIST_TOPUP_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -422,11 +375,6 @@ impl Client {
         let resp = self.send(&LOOKUP_MOBILE_OPERATOR, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -456,12 +404,6 @@ impl Client {
         let resp = self.send(&SET_TOPUP_ORDER_NOTIFICATION_EMAIL, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }

@@ -155,12 +155,6 @@ impl Client {
         let resp = self.send(&CALCULATE_VOUCHER_CHARGES, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -189,12 +183,6 @@ impl Client {
         let resp = self.send(&CHECK_VOUCHER_AVAILABILITY, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -219,12 +207,6 @@ impl Client {
         let resp = self.send(&CREATE_VOUCHER_ORDER, req).await?;
         match resp.status {
             201 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -249,12 +231,6 @@ impl Client {
         let resp = self.send(&GET_VOUCHER_ORDER, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -278,12 +254,6 @@ impl Client {
         let resp = self.send(&GET_VOUCHER_PRODUCT, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -315,11 +285,6 @@ impl Client {
         let resp = self.send(&LIST_VOUCHER_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -351,11 +316,6 @@ impl Client {
         let resp = self.send(&LIST_VOUCHER_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }

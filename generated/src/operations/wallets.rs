@@ -89,12 +89,6 @@ impl Client {
         let resp = self.send(&GET_TRANSACTION, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            404 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -121,11 +115,6 @@ impl Client {
         let resp = self.send(&LIST_TRANSACTIONS, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
@@ -147,11 +136,6 @@ impl Client {
         let resp = self.send(&LIST_WALLETS, req).await?;
         match resp.status {
             200 => resp.json(),
-            400 => Err(resp.error()),
-            401 => Err(resp.error()),
-            403 => Err(resp.error()),
-            429 => Err(resp.error()),
-            500 => Err(resp.error()),
             _ => Err(resp.error()),
         }
     }
