@@ -7,11 +7,11 @@ use proc_macro2::TokenStream;
 pub fn format(file_name: &str, tokens: TokenStream) -> Result<String, String> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("internal error: generated {file_name} does not parse: {e}"))?;
-    Ok(space_items(&prettyplease::unparse(&file)))
+    Ok(prettyplease::unparse(&file))
 }
 
 /// Inserts a blank line after each top-level item that ends at column 0 (`}`, `};`, or a one-line `...;`).
-fn space_items(text: &str) -> String {
+pub fn space_items(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {

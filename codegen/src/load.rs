@@ -59,14 +59,19 @@ pub fn load_str(file: &str, text: String) -> Result<Spec, Diagnostics> {
             message,
         }])
     };
+    let yaml_error = |e: &serde_yaml::Error| {
+        let loc = e.location();
+        fail(loc.as_ref().map(|l| l.line()), loc.as_ref().map(|l| l.column()), format!("invalid YAML: {e}"))
+    };
     let raw: serde_json::Value = if is_json {
         serde_json::from_str(&text)
             .map_err(|e| fail(Some(e.line()), Some(e.column()), format!("invalid JSON: {e}")))?
+    } else if !text.contains("<<") {
+        // The direct path: YAML straight into a JSON tree (integer keys become strings, aliases expand).
+        serde_yaml::from_str(&text).map_err(|e| yaml_error(&e))?
     } else {
-        let mut yaml: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
-            let loc = e.location();
-            fail(loc.as_ref().map(|l| l.line()), loc.as_ref().map(|l| l.column()), format!("invalid YAML: {e}"))
-        })?;
+        // Merge keys (`<<`) need the YAML tree, merged, then converted.
+        let mut yaml: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| yaml_error(&e))?;
         yaml.apply_merge().map_err(|e| fail(None, None, format!("invalid YAML merge key: {e}")))?;
         yaml_to_json(yaml, 0).map_err(|m| fail(None, None, m))?
     };

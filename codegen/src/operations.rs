@@ -293,13 +293,25 @@ fn lower_responses(tl: &mut TypeLowering<'_>, op: &openapiv3::Operation, ptr: &s
     let explicit_success = entries.iter().any(|(k, _, _)| is_success_key(k));
     let mut out = Vec::new();
     for (status, r, at) in entries {
-        let (resp, at) = match resolve::item(tl.spec, r, &at) {
-            Ok(x) => x,
-            Err(msg) => {
-                let d = tl.spec.diag(Severity::Error, &at, msg);
-                tl.diags.push(d);
-                continue;
+        let cached;
+        let (resp, at) = match r {
+            ReferenceOr::Reference { reference } if tl.response_cache.contains_key(reference) => {
+                cached = tl.response_cache[reference].clone();
+                (std::borrow::Cow::Borrowed(&cached.0), cached.1.clone())
             }
+            _ => match resolve::item(tl.spec, r, &at) {
+                Ok((resp, at)) => {
+                    if let ReferenceOr::Reference { reference } = r {
+                        tl.response_cache.insert(reference.clone(), (resp.clone().into_owned(), at.clone()));
+                    }
+                    (resp, at)
+                }
+            Err(msg) => {
+                    let d = tl.spec.diag(Severity::Error, &at, msg);
+                    tl.diags.push(d);
+                    continue;
+                }
+            },
         };
         let success = match status {
             StatusKey::Default => !explicit_success,

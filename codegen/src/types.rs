@@ -29,6 +29,8 @@ pub struct TypeLowering<'a> {
     component_names: HashMap<String, String>,
     /// Other references already lowered (schemas reached through paths, responses, ...).
     ref_cache: HashMap<String, (Ty, bool)>,
+    /// Responses reached through `$ref`, resolved once (large specs share one error response everywhere).
+    pub response_cache: HashMap<String, (openapiv3::Response, String)>,
 }
 
 /// A schema reduced to the shapes the generator distinguishes.
@@ -154,6 +156,7 @@ impl<'a> TypeLowering<'a> {
             secrets: BTreeSet::new(),
             component_names: HashMap::new(),
             ref_cache: HashMap::new(),
+            response_cache: HashMap::new(),
         }
     }
 

@@ -6,9 +6,9 @@ use crate::naming::{Namespace, snake};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-pub fn models(api: &Api) -> TokenStream {
+pub fn models(types: &[&TypeDef], api: &Api) -> TokenStream {
     let mut items = TokenStream::new();
-    for def in api.types.values() {
+    for def in types {
         items.extend(type_def(def, api));
     }
     items

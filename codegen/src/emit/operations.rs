@@ -243,8 +243,8 @@ fn arms(op: &Operation) -> Vec<TokenStream> {
         ResultShape::Single(_) => quote!(Err(resp.error())),
         ResultShape::Enum { .. } => quote!(Err(resp.unexpected())),
     };
-    // (patterns, expression), merging neighbours with the same expression into one or-pattern.
-    let mut merged: Vec<(Vec<TokenStream>, TokenStream)> = Vec::new();
+    // (patterns, key, expression), merging neighbours with the same expression into one or-pattern.
+    let mut merged: Vec<(Vec<TokenStream>, (bool, Option<String>, BodyKind, bool), TokenStream)> = Vec::new();
     let mut catch_all = None;
     for r in ordered {
         let expr = arm_expr(op, r);
@@ -253,18 +253,25 @@ fn arms(op: &Operation) -> Vec<TokenStream> {
             continue;
         }
         // An error arm that does what the fallback does is the fallback.
-        if !r.success && catch_all.is_none() && expr.to_string() == fallback.to_string() {
+        let key = arm_key(op, r);
+        if !r.success && catch_all.is_none() && matches!(op.error, ResultShape::Single(_)) {
             continue;
         }
         match merged.last_mut() {
-            Some((pats, e)) if e.to_string() == expr.to_string() => pats.push(pattern(&r.status)),
-            _ => merged.push((vec![pattern(&r.status)], expr)),
+            Some((pats, k, _)) if *k == key => pats.push(pattern(&r.status)),
+            _ => merged.push((vec![pattern(&r.status)], key, expr)),
         }
     }
-    let mut arms: Vec<TokenStream> = merged.into_iter().map(|(pats, e)| quote!(#(#pats)|* => #e,)).collect();
+    let mut arms: Vec<TokenStream> = merged.into_iter().map(|(pats, _, e)| quote!(#(#pats)|* => #e,)).collect();
     let last = catch_all.unwrap_or(fallback);
     arms.push(quote!(_ => #last,));
     arms
+}
+
+/// What decides an arm's expression, so equal arms merge without comparing token text.
+fn arm_key(op: &Operation, r: &crate::model::Response) -> (bool, Option<String>, BodyKind, bool) {
+    let _ = op;
+    (r.success, r.variant.clone(), r.kind, r.body == Ty::Unit)
 }
 
 fn arm_expr(op: &Operation, r: &crate::model::Response) -> TokenStream {
