@@ -439,13 +439,29 @@ impl<'a> TypeLowering<'a> {
         for (wire, prop) in properties {
             let p = child(pointer, wire);
             let (ty, nullable) = self.ty_of_boxed(prop, &p, &format!("{owner}{}", pascal(wire)));
-            let (doc, secret, default) = match prop {
-                ReferenceOr::Item(s) => (doc_of(s), is_secret(s), s.schema_data.default.clone().filter(|d| !d.is_null())),
+            let (mut doc, secret, default, read_only, write_only) = match prop {
+                ReferenceOr::Item(s) => (
+                    doc_of(s),
+                    is_secret(s),
+                    s.schema_data.default.clone().filter(|d| !d.is_null()),
+                    s.schema_data.read_only,
+                    s.schema_data.write_only,
+                ),
                 ReferenceOr::Reference { reference } => {
                     let target = self.target_schema(reference);
-                    (None, target.is_some_and(is_secret), None)
+                    (None, target.is_some_and(is_secret), None, false, false)
                 }
             };
+            // readOnly: only responses carry it. writeOnly: only requests do, so a response never has it and
+            // it cannot be required when decoding.
+            let note = match (read_only, write_only) {
+                (true, _) => Some("Read-only: set by the server and ignored in requests."),
+                (_, true) => Some("Write-only: sent in requests, never returned."),
+                _ => None,
+            };
+            if let Some(note) = note {
+                doc = Some(doc.map_or(note.to_string(), |d| format!("{d}\n\n{note}")));
+            }
             if secret {
                 self.secrets.insert(wire.clone());
             }
@@ -454,7 +470,7 @@ impl<'a> TypeLowering<'a> {
                 wire: wire.clone(),
                 doc,
                 ty,
-                required: required.contains(wire),
+                required: required.contains(wire) && !write_only,
                 nullable,
                 secret,
                 default,

@@ -487,7 +487,10 @@ pub struct LoginRequest {
     /// The API key issued for the client account.
     pub username: String,
     /// The API secret.
-    pub password: String,
+    ///
+    /// Write-only: sent in requests, never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -573,9 +576,11 @@ pub struct OrderWebhookEvent {
 pub type PositiveMoney = rust_decimal::Decimal;
 
 /// A refresh token from `login` or an earlier `refresh_token`.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    /// Write-only: sent in requests, never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 impl std::fmt::Debug for RefreshRequest {

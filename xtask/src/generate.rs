@@ -9,7 +9,6 @@ struct Args {
     out: PathBuf,
     crate_name: String,
     check: bool,
-    default_out: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -19,24 +18,17 @@ fn parse(args: &[String]) -> Result<Args, String> {
         out: root.join("generated"),
         crate_name: "octopus-client".into(),
         check: false,
-        default_out: true,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match flag.as_str() {
             "--spec" => a.spec = PathBuf::from(value("--spec")?),
-            "--out" => {
-                a.out = PathBuf::from(value("--out")?);
-                a.default_out = false;
-            }
+            "--out" => a.out = PathBuf::from(value("--out")?),
             "--crate-name" => a.crate_name = value("--crate-name")?,
             "--check" => a.check = true,
             other => return Err(format!("unknown option `{other}`")),
         }
-    }
-    if !a.default_out && a.out.canonicalize().ok() == root.join("generated").canonicalize().ok() {
-        a.default_out = true;
     }
     Ok(a)
 }
@@ -50,8 +42,8 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     };
     let label = a.spec.file_name().map_or_else(|| a.spec.display().to_string(), |n| n.to_string_lossy().into_owned());
-    // `generated/` is a member of this workspace; any other output is a crate of its own.
-    let opts = CrateOptions { crate_name: a.crate_name.clone(), spec_label: label, standalone: !a.default_out };
+    // A member of this workspace must not declare its own workspace; any other output is a crate of its own.
+    let opts = CrateOptions { crate_name: a.crate_name.clone(), spec_label: label, standalone: !crate::is_workspace_member(&a.out) };
     let generated = match codegen::generate_file(&a.spec, &opts) {
         Ok(g) => g,
         Err(diags) => {

@@ -224,7 +224,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
         r#"serde_path_to_error = "0.1""#.into(),
     ];
     if api.uses.decimal {
-        deps.push(r#"rust_decimal = { version = "1", default-features = false, features = ["std", "serde-with-float"] }"#.into());
+        deps.push(r#"rust_decimal = { version = "1", default-features = false, features = ["std", "serde-float"] }"#.into());
     }
     if api.uses.chrono {
         deps.push(r#"chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }"#.into());

@@ -171,7 +171,8 @@ fn redacted_debug(type_name: &str, s: &Struct) -> TokenStream {
 fn string_enum(name: &proc_macro2::Ident, docs: TokenStream, values: &[EnumValue<String>]) -> TokenStream {
     let variants = values.iter().map(|v| {
         let i = ident(&v.ident);
-        let d = doc(v.doc.as_deref().or(Some(&format!("`{}`", v.value))));
+        let wire = if v.value.is_empty() { "The empty string.".to_string() } else { format!("`{}`", v.value) };
+        let d = doc(v.doc.as_deref().or(Some(&wire)));
         quote!(#d #i)
     });
     let pairs = values.iter().map(|v| {
