@@ -11,6 +11,7 @@ pub mod load;
 pub mod locate;
 pub mod model;
 pub mod naming;
+pub mod narrow;
 pub mod operations;
 pub mod resolve;
 pub mod types;

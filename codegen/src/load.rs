@@ -78,8 +78,8 @@ pub fn load_str(file: &str, text: String) -> Result<Spec, Diagnostics> {
     check_version(&raw).map_err(|m| fail(Some(1), Some(1), m))?;
 
     let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
-        let pointer = pointer_of(e.path());
-        let inner = e.into_inner().to_string();
+        // openapiv3's paths stop at `/paths`; our own pass finds the deepest failing part.
+        let (pointer, inner) = crate::narrow::deepest(&raw).unwrap_or_else(|| (pointer_of(e.path()), e.into_inner().to_string()));
         let pos = locate(&text, is_json, &pointer);
         Diagnostics(vec![Diagnostic {
             file: file.to_string(),

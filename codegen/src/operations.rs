@@ -26,9 +26,8 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
         let path_ptr = child("/paths", path);
         let item = match resolve::item(spec, item, &path_ptr) {
             Ok((item, _)) => item.into_owned(),
-            Err(msg) => {
-                let d = spec.diag(Severity::Error, &path_ptr, msg);
-                tl.diags.push(d);
+            Err(e) => {
+                report(tl, &path_ptr, e);
                 continue;
             }
         };
@@ -155,10 +154,15 @@ fn collect_param(
             };
             out.insert((p.parameter_data_ref().name.clone(), loc), (p, at.to_string()));
         }
-        Err(msg) => {
-            let d = tl.spec.diag(Severity::Error, at, msg);
-            tl.diags.push(d);
-        }
+        Err(e) => report(tl, at, e),
+    }
+}
+
+/// Reports a reference that resolves to the wrong kind of object. Dangling ones were reported by validation.
+fn report(tl: &mut TypeLowering<'_>, at: &str, e: resolve::RefError) {
+    if let resolve::RefError::WrongKind(msg) = e {
+        let d = tl.spec.diag(Severity::Error, at, msg);
+        tl.diags.push(d);
     }
 }
 
@@ -239,9 +243,8 @@ fn pick_content(content: &IndexMap<String, MediaType>) -> Option<(&String, &Medi
 fn lower_body(tl: &mut TypeLowering<'_>, b: &ReferenceOr<RequestBody>, at: &str, type_base: &str) -> Option<Body> {
     let (body, at) = match resolve::item(tl.spec, b, at) {
         Ok(x) => x,
-        Err(msg) => {
-            let d = tl.spec.diag(Severity::Error, at, msg);
-            tl.diags.push(d);
+        Err(e) => {
+            report(tl, at, e);
             return None;
         }
     };
@@ -306,9 +309,8 @@ fn lower_responses(tl: &mut TypeLowering<'_>, op: &openapiv3::Operation, ptr: &s
                     }
                     (resp, at)
                 }
-            Err(msg) => {
-                    let d = tl.spec.diag(Severity::Error, &at, msg);
-                    tl.diags.push(d);
+                Err(e) => {
+                    report(tl, &at, e);
                     continue;
                 }
             },

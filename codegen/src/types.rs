@@ -220,10 +220,8 @@ impl<'a> TypeLowering<'a> {
             return hit.clone();
         }
         match resolve::raw_target(self.spec, reference) {
-            Err(msg) => {
-                self.error(pointer, msg);
-                (Ty::Json, false)
-            }
+            // Validation reports every dangling, external or cyclic `$ref`.
+            Err(_) => (Ty::Json, false),
             Ok((raw, at)) => match serde_json::from_value::<Schema>(raw.clone()) {
                 Err(e) => {
                     self.error(pointer, format!("`{reference}` is not a schema: {e}"));
@@ -246,7 +244,8 @@ impl<'a> TypeLowering<'a> {
     fn target_schema(&self, reference: &str) -> Option<&'a Schema> {
         let components = self.spec.api.components.as_ref()?;
         let mut r = reference;
-        for _ in 0..32 {
+        let mut seen = std::collections::HashSet::new();
+        while seen.insert(r) {
             match components.schemas.get(r.strip_prefix(COMPONENT_PREFIX)?)? {
                 ReferenceOr::Item(s) => return Some(s),
                 ReferenceOr::Reference { reference } => r = reference,

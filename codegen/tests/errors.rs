@@ -1,0 +1,107 @@
+//! Bad input gets a clear error naming the place (file:line:column and JSON pointer), every problem is
+//! reported at once, declined constructs say so, and nothing panics.
+
+use codegen::{CrateOptions, Diagnostics, generate_file, generate_str};
+use std::path::Path;
+
+fn opts() -> CrateOptions {
+    CrateOptions { crate_name: "t".into(), spec_label: "t.yaml".into(), standalone: true }
+}
+
+fn errors_of(name: &str, text: &str) -> Vec<String> {
+    match generate_str(name, text.to_string(), &opts()) {
+        Ok(_) => panic!("{name} should not generate"),
+        Err(Diagnostics(d)) => d.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn swagger_2_and_openapi_3_1_are_refused_in_one_sentence() {
+    assert_eq!(
+        errors_of("sw.json", r#"{"swagger": "2.0", "info": {}}"#),
+        ["sw.json:1:1: error at #: Swagger 2.0 documents are not supported: this generator reads OpenAPI 3.0 (convert the document first)."]
+    );
+    assert_eq!(
+        errors_of("v31.yaml", "openapi: 3.1.0\ninfo: { title: t, version: '1' }\npaths: {}\n"),
+        ["v31.yaml:1:1: error at #: OpenAPI 3.1.0 documents are not supported: this generator reads OpenAPI 3.0.x only."]
+    );
+    assert_eq!(
+        errors_of("none.yaml", "info: { title: t }\n"),
+        ["none.yaml:1:1: error at #: not an OpenAPI document: the `openapi: 3.0.x` field is missing."]
+    );
+}
+
+#[test]
+fn syntax_errors_carry_line_and_column() {
+    let e = errors_of("broken.yaml", "openapi: 3.0.3\ninfo:\n  title: t\n   version: 1\n");
+    assert_eq!(e.len(), 1);
+    assert!(e[0].starts_with("broken.yaml:4:11: error at #: invalid YAML:"), "{}", e[0]);
+    let e = errors_of("broken.json", "{\"openapi\": \"3.0.3\",\n \"info\": }");
+    assert!(e[0].starts_with("broken.json:2:10: error at #: invalid JSON:"), "{}", e[0]);
+}
+
+#[test]
+fn shape_errors_inside_path_items_are_placed_precisely() {
+    let e = errors_of("shape.yaml", "openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths:\n  /a:\n    get:\n      responses: 5\n");
+    assert_eq!(
+        e,
+        ["shape.yaml:5:5: error at /paths/~1a/get: not a valid OpenAPI 3.0 document: invalid type: integer `5`, expected struct Responses"]
+    );
+    let e = errors_of(
+        "shape.json",
+        "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"},\n \"paths\": {\"/a\": {\"get\": {\"responses\": {\"200\": {\"description\": 1}}}}}}",
+    );
+    assert_eq!(
+        e,
+        ["shape.json:2:41: error at /paths/~1a/get/responses/200: not a valid OpenAPI 3.0 document: invalid type: integer `1`, expected a string"]
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_place() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/many-problems.yaml");
+    let Err(Diagnostics(d)) = generate_file(&path, &opts()) else { panic!("must fail") };
+    let file = path.display().to_string();
+    let lines: Vec<String> = d.iter().map(|d| d.to_string().replacen(&file, "many-problems.yaml", 1)).collect();
+    assert_eq!(
+        lines,
+        [
+            "many-problems.yaml:8:11: error at /paths/~1a/get/parameters/0: cookie parameter `session` is not supported; send the cookie through a custom reqwest::Client",
+            "many-problems.yaml:11:11: error at /paths/~1a/get/parameters/1: query parameter `filter`: style `DeepObject` is not supported (only `form`)",
+            "many-problems.yaml:20:25: error at /paths/~1a/get/responses/200/content/application~1json/schema/$ref: unresolved reference `#/components/schemas/Missing`: nothing exists at that pointer",
+            "many-problems.yaml:22:5: error at /paths/~1b~1{id}/post: path template names `{id}` but no path parameter `id` is declared",
+            "many-problems.yaml:23:7: error at /paths/~1b~1{id}/post/operationId: duplicate operationId `same` (first used at /paths/~1a/get/operationId)",
+            "many-problems.yaml:25:9: error at /paths/~1b~1{id}/post/requestBody/content: request body `multipart/form-data` is not supported (JSON, form, text and raw bytes are)",
+            "many-problems.yaml:38:25: error at /paths/~1c/get/responses/200/content/application~1json/schema/$ref: external reference `other.yaml#/Thing` is not supported; inline it or bundle the document",
+            "many-problems.yaml:41:10: error at /components/schemas/A/$ref: reference `#/components/schemas/B` is part of a cycle of references",
+            "many-problems.yaml:42:10: error at /components/schemas/B/$ref: reference `#/components/schemas/A` is part of a cycle of references",
+        ]
+    );
+}
+
+#[test]
+fn unreadable_files_are_errors_not_panics() {
+    let Err(Diagnostics(d)) = generate_file(Path::new("/nonexistent/spec.yaml"), &opts()) else { panic!() };
+    assert!(d[0].to_string().starts_with("/nonexistent/spec.yaml: error at #: cannot read the spec:"), "{}", d[0]);
+    // Arbitrary text and structure: an error every time, never a panic.
+    for text in ["", "[]", "null", "{}", ":", "- - -", "openapi: 3.0.0", "openapi: [3]", "\u{0}\u{1}", "{\"openapi\": \"3.0.0\", \"paths\": 5}"] {
+        assert!(generate_str("x.yaml", text.to_string(), &opts()).is_err(), "{text:?} should be an error");
+    }
+}
+
+#[test]
+fn hostile_but_valid_documents_generate() {
+    // Keyword names, unicode, empty strings, a long reference chain and a self-referencing schema.
+    let mut schemas = String::new();
+    for i in 0..50 {
+        schemas.push_str(&format!("    Chain{i}: {{ $ref: '#/components/schemas/Chain{}' }}\n", i + 1));
+    }
+    schemas.push_str("    Chain50: { type: string }\n");
+    let text = format!(
+        "openapi: 3.0.3\ninfo: {{ title: t, version: '1' }}\npaths:\n  /type/{{self}}:\n    get:\n      operationId: match\n      parameters:\n        - {{ name: self, in: path, required: true, schema: {{ type: string }} }}\n      responses:\n        '200': {{ description: ok, content: {{ application/json: {{ schema: {{ $ref: '#/components/schemas/Loop' }} }} }} }}\ncomponents:\n  schemas:\n    Loop: {{ type: object, properties: {{ next: {{ $ref: '#/components/schemas/Loop' }}, 'größe': {{ type: string }}, '': {{ type: string }}, enum: {{ type: string, enum: ['', 'ü', 'a b'] }} }} }}\n{schemas}"
+    );
+    let g = generate_str("hostile.yaml", text, &opts()).unwrap_or_else(|d| panic!("{d}"));
+    let models = &g.files["src/models.rs"];
+    assert!(models.contains("pub next: Option<Box<Loop>>"), "{models}");
+    assert!(g.files["src/operations/default.rs"].contains("pub async fn r#match("));
+}
