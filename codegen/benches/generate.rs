@@ -12,16 +12,18 @@ fn main() {
         ("spec/octopus.yaml", root.join("spec/octopus.yaml"), 15.0),
         ("shared/specs/nexus.json", root.join("../shared/specs/nexus.json"), 37.0),
     ];
-    println!("{:<26} {:>9} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8}", "spec", "median ms", "load", "validate", "model", "emit", "format", "target", "vs 74ms");
+    println!(
+        "{:<26} {:>9} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8} {:>8}",
+        "spec", "median ms", "load", "validate", "model", "emit", "format", "target", "vs 74ms"
+    );
     for (label, path, target) in cases {
         let Ok(text) = std::fs::read_to_string(&path) else {
             println!("{label:<26} skipped: {} not found", path.display());
             continue;
         };
         let opts = CrateOptions { crate_name: "bench".into(), spec_label: label.into(), standalone: true };
-        let mut runs: Vec<Timings> = (0..RUNS)
-            .map(|_| generate_str(label, text.clone(), &opts).expect("spec generates").timings)
-            .collect();
+        let mut runs: Vec<Timings> =
+            (0..RUNS).map(|_| generate_str(label, text.clone(), &opts).expect("spec generates").timings).collect();
         runs.sort_by_key(|t| t.total());
         let m = runs[RUNS / 2];
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;

@@ -156,7 +156,9 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))?,
         };
-        Ok(Client { inner: Arc::new(Inner { base_url, http, timeout: self.timeout, bearer: RwLock::new(self.bearer_token) }) })
+        Ok(Client {
+            inner: Arc::new(Inner { base_url, http, timeout: self.timeout, bearer: RwLock::new(self.bearer_token) }),
+        })
     }
 }
 
@@ -200,7 +202,8 @@ impl Client {
     #[doc(hidden)]
     pub fn request(&self, op: &'static OperationInfo, path: &str) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut req = self.inner.http.request(method, format!("{}{path}", self.inner.base_url)).timeout(self.inner.timeout);
+        let mut req =
+            self.inner.http.request(method, format!("{}{path}", self.inner.base_url)).timeout(self.inner.timeout);
         if op.secure {
             let guard = self.inner.bearer.read().unwrap_or_else(|p| p.into_inner());
             if let Some(token) = guard.as_ref() {
@@ -212,7 +215,11 @@ impl Client {
 
     /// Sends a request and reads the whole body. Not part of the stable API.
     #[doc(hidden)]
-    pub async fn send<E>(&self, op: &'static OperationInfo, req: reqwest::RequestBuilder) -> Result<RawResponse, Error<E>> {
+    pub async fn send<E>(
+        &self,
+        op: &'static OperationInfo,
+        req: reqwest::RequestBuilder,
+    ) -> Result<RawResponse, Error<E>> {
         let mut req = req.build().map_err(|e| Error::InvalidRequest(format!("{}: {e}", op.id)))?;
         let request_id = match req.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
             Some(id) => id.to_string(),
@@ -228,13 +235,14 @@ impl Client {
             if e.is_timeout() {
                 Error::Timeout(TimeoutError { operation: op.id, request_id: rid })
             } else {
-                Error::Transport(TransportError { operation: op.id, request_id: rid, source: e })
+                Error::Transport(Box::new(TransportError { operation: op.id, request_id: rid, source: e }))
             }
         };
         let resp = self.inner.http.execute(req).await.map_err(|e| transport(e, Some(request_id.clone())))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string).or(Some(request_id));
+        let request_id =
+            headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string).or(Some(request_id));
         let body = resp.bytes().await.map_err(|e| transport(e, request_id.clone()))?;
         Ok(RawResponse { operation: op.id, status, headers, request_id, body })
     }
@@ -275,13 +283,13 @@ impl RawResponse {
 
     /// A JSON success body.
     pub fn json<T: DeserializeOwned, E>(self) -> Result<ApiResponse<T>, Error<E>> {
-        let body = self.decode().map_err(Error::Decode)?;
+        let body = self.decode().map_err(|e| Error::Decode(Box::new(e)))?;
         Ok(self.wrap(body))
     }
 
     /// A JSON success body, into one variant of the operation's success enum.
     pub fn json_into<T: DeserializeOwned, U, E>(self, variant: fn(T) -> U) -> Result<ApiResponse<U>, Error<E>> {
-        let body = self.decode().map_err(Error::Decode)?;
+        let body = self.decode().map_err(|e| Error::Decode(Box::new(e)))?;
         Ok(self.wrap(variant(body)))
     }
 
@@ -337,14 +345,14 @@ impl RawResponse {
     }
 
     fn api_error<E>(self, body: Option<E>) -> Error<E> {
-        Error::Api(ApiError {
+        Error::Api(Box::new(ApiError {
             operation: self.operation,
             status: self.status,
             body,
             excerpt: crate::support::redacted_excerpt(&self.body, EXCERPT),
             request_id: self.request_id,
             headers: self.headers,
-        })
+        }))
     }
 }
 

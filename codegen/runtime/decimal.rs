@@ -26,4 +26,3 @@ impl std::ops::Deref for DecimalString {
         &self.0
     }
 }
-

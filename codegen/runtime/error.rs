@@ -7,13 +7,13 @@ use std::fmt;
 #[non_exhaustive]
 pub enum Error<E = serde_json::Value> {
     /// The server answered with a status the operation treats as an error.
-    Api(ApiError<E>),
+    Api(Box<ApiError<E>>),
     /// The request never got a complete answer: connection refused or reset, TLS, DNS, a truncated body.
-    Transport(TransportError),
+    Transport(Box<TransportError>),
     /// The request or the whole call took longer than its timeout.
     Timeout(TimeoutError),
     /// The server answered, but the body does not match the spec.
-    Decode(DecodeError),
+    Decode(Box<DecodeError>),
     /// The request could not be built (a parameter that cannot be encoded, an invalid base URL).
     InvalidRequest(String),
 }
@@ -85,7 +85,9 @@ fn rid(id: &Option<String>) -> String {
 impl<E> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api(e) => write!(f, "{}: the server answered {}{}: {}", e.operation, e.status, rid(&e.request_id), e.excerpt),
+            Error::Api(e) => {
+                write!(f, "{}: the server answered {}{}: {}", e.operation, e.status, rid(&e.request_id), e.excerpt)
+            }
             Error::Transport(e) => write!(f, "{}: transport error{}: {}", e.operation, rid(&e.request_id), e.source),
             Error::Timeout(e) => write!(f, "{}: timed out{}", e.operation, rid(&e.request_id)),
             Error::Decode(e) => write!(

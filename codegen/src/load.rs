@@ -64,8 +64,7 @@ pub fn load_str(file: &str, text: String) -> Result<Spec, Diagnostics> {
         fail(loc.as_ref().map(|l| l.line()), loc.as_ref().map(|l| l.column()), format!("invalid YAML: {e}"))
     };
     let raw: serde_json::Value = if is_json {
-        serde_json::from_str(&text)
-            .map_err(|e| fail(Some(e.line()), Some(e.column()), format!("invalid JSON: {e}")))?
+        serde_json::from_str(&text).map_err(|e| fail(Some(e.line()), Some(e.column()), format!("invalid JSON: {e}")))?
     } else if !text.contains("<<") {
         // The direct path: YAML straight into a JSON tree (integer keys become strings, aliases expand).
         serde_yaml::from_str(&text).map_err(|e| yaml_error(&e))?
@@ -79,7 +78,8 @@ pub fn load_str(file: &str, text: String) -> Result<Spec, Diagnostics> {
 
     let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
         // openapiv3's paths stop at `/paths`; our own pass finds the deepest failing part.
-        let (pointer, inner) = crate::narrow::deepest(&raw).unwrap_or_else(|| (pointer_of(e.path()), e.into_inner().to_string()));
+        let (pointer, inner) =
+            crate::narrow::deepest(&raw).unwrap_or_else(|| (pointer_of(e.path()), e.into_inner().to_string()));
         let pos = locate(&text, is_json, &pointer);
         Diagnostics(vec![Diagnostic {
             file: file.to_string(),
@@ -130,7 +130,9 @@ fn yaml_to_json(v: serde_yaml::Value, depth: usize) -> Result<serde_json::Value,
             }
         }
         Y::String(s) => J::String(s),
-        Y::Sequence(items) => J::Array(items.into_iter().map(|i| yaml_to_json(i, depth + 1)).collect::<Result<_, _>>()?),
+        Y::Sequence(items) => {
+            J::Array(items.into_iter().map(|i| yaml_to_json(i, depth + 1)).collect::<Result<_, _>>()?)
+        }
         Y::Mapping(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {

@@ -13,11 +13,7 @@ pub fn locate(text: &str, is_json: bool, pointer: &str) -> Option<(usize, usize)
 }
 
 fn split_pointer(pointer: &str) -> Vec<String> {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect()
+    pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -177,7 +173,7 @@ mod yaml {
         let mut best = lines.first().map(|l| l.offset + l.indent)?;
         // A sequence item line `- key: v` holds its first key on the same line at this column.
         let mut inline: Option<(usize, usize)> = None; // (line index, column of content)
-        for seg in segments {
+        for (depth, seg) in segments.iter().enumerate() {
             if let Some((li, col)) = inline.take() {
                 // Continue inside a `- key: value` item: the item's keys sit at `col`.
                 let line = &lines[li];
@@ -200,22 +196,22 @@ mod yaml {
             }
             let Some(first) = lines.get(lo).filter(|_| lo < hi) else { return Some(best) };
             let indent = first.indent;
-            if let Ok(index) = seg.parse::<usize>() {
-                if first.body.starts_with("- ") || first.body == "-" {
-                    let items: Vec<usize> =
-                        (lo..hi).filter(|&i| lines[i].indent == indent && lines[i].body.starts_with('-')).collect();
-                    let Some(&i) = items.get(index) else { return Some(best) };
-                    best = lines[i].offset + indent;
-                    let after_dash = lines[i].body[1..].trim_start();
-                    if after_dash.is_empty() {
-                        (lo, hi) = block_after(&lines, i);
-                    } else {
-                        let col = indent + (lines[i].body.len() - after_dash.len());
-                        best = lines[i].offset + col;
-                        inline = Some((i, col));
-                    }
-                    continue;
+            if let Ok(index) = seg.parse::<usize>()
+                && (first.body.starts_with("- ") || first.body == "-")
+            {
+                let items: Vec<usize> =
+                    (lo..hi).filter(|&i| lines[i].indent == indent && lines[i].body.starts_with('-')).collect();
+                let Some(&i) = items.get(index) else { return Some(best) };
+                best = lines[i].offset + indent;
+                let after_dash = lines[i].body[1..].trim_start();
+                if after_dash.is_empty() {
+                    (lo, hi) = block_after(&lines, i);
+                } else {
+                    let col = indent + (lines[i].body.len() - after_dash.len());
+                    best = lines[i].offset + col;
+                    inline = Some((i, col));
                 }
+                continue;
             }
             let Some(i) = (lo..hi).find(|&i| lines[i].indent == indent && key_matches(lines[i].body, seg)) else {
                 // Perhaps a flow mapping on the parent's line: look for `seg:` there.
@@ -234,7 +230,7 @@ mod yaml {
                 let mut col_best = best;
                 let body = lines[i].body;
                 let mut from = 0;
-                for s in &segments[segments.iter().position(|x| std::ptr::eq(x, seg)).unwrap_or(0) + 1..] {
+                for s in &segments[depth + 1..] {
                     match find_flow_key(&body[from..], s) {
                         Some(p) => {
                             col_best = lines[i].offset + indent + from + p;
@@ -301,6 +297,6 @@ mod tests {
         assert_eq!(locate(t, false, "/paths/~1a/get"), Some((4, 5)));
         assert_eq!(locate(t, false, "/paths/~1a/get/parameters/0/in"), Some((7, 11)));
         assert_eq!(locate(t, false, "/paths/~1a/get/parameters/1"), Some((8, 11)));
-        assert_eq!(locate(t, false, "/paths/~1a/get/responses/200/description"), Some((9, 27)));
+        assert_eq!(locate(t, false, "/paths/~1a/get/responses/200/description"), Some((9, 29)));
     }
 }

@@ -50,9 +50,15 @@ pub enum TypeKind {
     /// An open integer enum: the known values plus `Unknown(i64)`.
     IntEnum(Vec<EnumValue<i64>>),
     /// `oneOf` objects told apart by a property with one constant value each (`{"type": "a", ...}`).
-    Tagged { tag: String, variants: Vec<TaggedVariant> },
+    Tagged {
+        tag: String,
+        variants: Vec<TaggedVariant>,
+    },
     /// `oneOf` with a `discriminator`: dispatch on the property's value; the variant keeps the property.
-    Discriminated { property: String, variants: Vec<SumVariant> },
+    Discriminated {
+        property: String,
+        variants: Vec<SumVariant>,
+    },
     /// `oneOf`/`anyOf` without a discriminator: the first variant that decodes wins.
     Untagged(Vec<SumVariant>),
     /// A named array, map or primitive.

@@ -7,11 +7,10 @@ use std::collections::BTreeSet;
 
 /// Words that cannot be identifiers as they are.
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
-    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-    "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof",
-    "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
+    "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
 /// Keywords that `r#` cannot escape.
@@ -29,9 +28,11 @@ fn words(name: &str) -> Vec<String> {
             }
             continue;
         }
-        if let Some(&prev) = cur.chars().last().as_ref() {
+        // Boundaries are judged on the original characters (`cur` is already lower case).
+        if !cur.is_empty() {
+            let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            let boundary = (prev.is_lowercase() && c.is_uppercase())
+            let boundary = ((prev.is_lowercase() || prev.is_ascii_digit()) && c.is_uppercase())
                 || (prev.is_uppercase() && c.is_uppercase() && next_lower);
             if boundary {
                 out.push(std::mem::take(&mut cur));

@@ -48,7 +48,9 @@ fn fails<T: DeserializeOwned>(v: &Value, pointer: &str) -> Option<(String, Strin
 fn each<'v>(v: &'v Value, key: &str, pointer: &str) -> Vec<(String, &'v Value)> {
     match v.get(key) {
         Some(Value::Object(m)) => m.iter().map(|(k, x)| (child(&child(pointer, key), k), x)).collect(),
-        Some(Value::Array(a)) => a.iter().enumerate().map(|(i, x)| (child(&child(pointer, key), &i.to_string()), x)).collect(),
+        Some(Value::Array(a)) => {
+            a.iter().enumerate().map(|(i, x)| (child(&child(pointer, key), &i.to_string()), x)).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -56,10 +58,10 @@ fn each<'v>(v: &'v Value, key: &str, pointer: &str) -> Vec<(String, &'v Value)> 
 fn path_item(v: &Value, p: &str) -> Option<(String, String)> {
     let err = fails::<ReferenceOr<PathItem>>(v, p)?;
     for m in METHODS {
-        if let Some(op) = v.get(*m) {
-            if let Some(found) = operation(op, &child(p, m)) {
-                return Some(found);
-            }
+        if let Some(op) = v.get(*m)
+            && let Some(found) = operation(op, &child(p, m))
+        {
+            return Some(found);
         }
     }
     each(v, "parameters", p).into_iter().find_map(|(at, x)| parameter(x, &at)).or(Some(err))
@@ -76,7 +78,9 @@ fn operation(v: &Value, p: &str) -> Option<(String, String)> {
 }
 
 fn content(v: &Value, p: &str) -> Option<(String, String)> {
-    each(v, "content", p).into_iter().find_map(|(at, media)| media.get("schema").and_then(|s| schema(s, &child(&at, "schema"))))
+    each(v, "content", p)
+        .into_iter()
+        .find_map(|(at, media)| media.get("schema").and_then(|s| schema(s, &child(&at, "schema"))))
 }
 
 fn request_body(v: &Value, p: &str) -> Option<(String, String)> {

@@ -2,15 +2,25 @@
 //! and a result type per side (success, error). Several success types become an enum instead of a panic.
 
 use crate::diag::{Severity, child};
-use crate::model::{Body, BodyKind, Operation, Param, ParamIn, Paging, ResultShape, Response, StatusKey, Ty};
+use crate::model::{Body, BodyKind, Operation, Paging, Param, ParamIn, Response, ResultShape, StatusKey, Ty};
 use crate::naming::{Namespace, pascal, snake};
 use crate::resolve;
 use crate::types::TypeLowering;
-use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, StatusCode};
 use indexmap::IndexMap;
+use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, StatusCode};
 
 /// Names an operation method must not take: the client's own methods.
-const RESERVED_METHODS: &[&str] = &["new", "builder", "base_url", "http_client", "send", "request", "set_bearer_token", "with_http_client", "bearer_token"];
+const RESERVED_METHODS: &[&str] = &[
+    "new",
+    "builder",
+    "base_url",
+    "http_client",
+    "send",
+    "request",
+    "set_bearer_token",
+    "with_http_client",
+    "bearer_token",
+];
 
 const PAGE_SIZE_PARAMS: &[&str] = &["limit", "per_page", "page_size"];
 
@@ -69,19 +79,24 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
             path_params.sort_by_key(|p| path.find(&format!("{{{}}}", p.wire)).unwrap_or(usize::MAX));
             for name in template_names(path) {
                 if !path_params.iter().any(|p| p.wire == name) {
-                    let d = spec.diag(Severity::Error, &ptr, format!("path template names `{{{name}}}` but no path parameter `{name}` is declared"));
+                    let d = spec.diag(
+                        Severity::Error,
+                        &ptr,
+                        format!("path template names `{{{name}}}` but no path parameter `{name}` is declared"),
+                    );
                     tl.diags.push(d);
                 }
             }
             let params_type = (!params.is_empty()).then(|| tl.names.claim(&format!("{type_base}Params")));
 
-            let body = op.request_body.as_ref().and_then(|b| lower_body(tl, b, &child(&ptr, "requestBody"), &type_base));
-            let idempotency_field = op
-                .extensions
-                .get("x-idempotency-key")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-                .or_else(|| body.as_ref().is_some_and(|b| body_has_field(tl, b, "client_reference")).then(|| "client_reference".to_string()));
+            let body =
+                op.request_body.as_ref().and_then(|b| lower_body(tl, b, &child(&ptr, "requestBody"), &type_base));
+            let idempotency_field =
+                op.extensions.get("x-idempotency-key").and_then(|v| v.as_str()).map(str::to_string).or_else(|| {
+                    body.as_ref()
+                        .is_some_and(|b| body_has_field(tl, b, "client_reference"))
+                        .then(|| "client_reference".to_string())
+                });
 
             let mut responses = lower_responses(tl, op, &ptr, &type_base);
             let success = shape(tl, &mut responses, true, &format!("{type_base}Response"));
@@ -133,7 +148,8 @@ fn template_names(path: &str) -> Vec<String> {
 }
 
 pub fn join_doc(summary: Option<&str>, description: Option<&str>) -> Option<String> {
-    let parts: Vec<&str> = [summary, description].into_iter().flatten().map(str::trim).filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> =
+        [summary, description].into_iter().flatten().map(str::trim).filter(|s| !s.is_empty()).collect();
     (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
@@ -180,14 +196,25 @@ fn lower_param(
         Parameter::Header { .. } => (ParamIn::Header, false),
         Parameter::Query { style, .. } => {
             if !matches!(style, QueryStyle::Form) {
-                let d = tl.spec.diag(Severity::Error, at, format!("query parameter `{}`: style `{style:?}` is not supported (only `form`)", data.name));
+                let d = tl.spec.diag(
+                    Severity::Error,
+                    at,
+                    format!("query parameter `{}`: style `{style:?}` is not supported (only `form`)", data.name),
+                );
                 tl.diags.push(d);
                 return None;
             }
             (ParamIn::Query, data.explode.unwrap_or(true))
         }
         Parameter::Cookie { .. } => {
-            let d = tl.spec.diag(Severity::Error, at, format!("cookie parameter `{}` is not supported; send the cookie through a custom reqwest::Client", data.name));
+            let d = tl.spec.diag(
+                Severity::Error,
+                at,
+                format!(
+                    "cookie parameter `{}` is not supported; send the cookie through a custom reqwest::Client",
+                    data.name
+                ),
+            );
             tl.diags.push(d);
             return None;
         }
@@ -195,18 +222,22 @@ fn lower_param(
     let schema = match &data.format {
         ParameterSchemaOrContent::Schema(s) => s,
         ParameterSchemaOrContent::Content(_) => {
-            let d = tl.spec.diag(Severity::Error, at, format!("parameter `{}` uses `content`; only `schema` parameters are supported", data.name));
+            let d = tl.spec.diag(
+                Severity::Error,
+                at,
+                format!("parameter `{}` uses `content`; only `schema` parameters are supported", data.name),
+            );
             tl.diags.push(d);
             return None;
         }
     };
     let (ty, _) = tl.ty_of(schema, &child(at, "schema"), &format!("{type_base}{}", pascal(&data.name)));
     let mut doc = data.description.clone().map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
-    if let ReferenceOr::Item(s) = schema {
-        if let Some(default) = &s.schema_data.default {
-            let line = format!("Default: `{default}`.");
-            doc = Some(doc.map_or(line.clone(), |d| format!("{d}\n\n{line}")));
-        }
+    if let ReferenceOr::Item(s) = schema
+        && let Some(default) = &s.schema_data.default
+    {
+        let line = format!("Default: `{default}`.");
+        doc = Some(doc.map_or(line.clone(), |d| format!("{d}\n\n{line}")));
     }
     let names = if location == ParamIn::Path { arg_names } else { field_names };
     Some(Param {
@@ -250,7 +281,11 @@ fn lower_body(tl: &mut TypeLowering<'_>, b: &ReferenceOr<RequestBody>, at: &str,
     };
     let Some((ct, media, kind)) = pick_content(&body.content) else {
         if let Some(ct) = body.content.keys().next() {
-            let d = tl.spec.diag(Severity::Error, &child(&at, "content"), format!("request body `{ct}` is not supported (JSON, form, text and raw bytes are)"));
+            let d = tl.spec.diag(
+                Severity::Error,
+                &child(&at, "content"),
+                format!("request body `{ct}` is not supported (JSON, form, text and raw bytes are)"),
+            );
             tl.diags.push(d);
         }
         return None;
@@ -340,7 +375,11 @@ fn lower_responses(tl: &mut TypeLowering<'_>, op: &openapiv3::Operation, ptr: &s
             }
         };
         // An error body is decoded if it can be; one that is not JSON is kept only as an excerpt.
-        let (body, kind) = if !success && (kind != BodyKind::Json || body == Ty::Unit) { (Ty::Json, BodyKind::Json) } else { (body, kind) };
+        let (body, kind) = if !success && (kind != BodyKind::Json || body == Ty::Unit) {
+            (Ty::Json, BodyKind::Json)
+        } else {
+            (body, kind)
+        };
         out.push(Response { status, body, kind, success, variant: None });
     }
     out
@@ -387,7 +426,8 @@ fn paging_of(params: &[Param], op: &openapiv3::Operation, tl: &TypeLowering<'_>)
     let size = params.iter().find(|p| p.location == ParamIn::Query && PAGE_SIZE_PARAMS.contains(&p.wire.as_str()))?;
     let declares_headers = op.responses.responses.iter().any(|(code, r)| {
         matches!(code, StatusCode::Code(200..=299))
-            && resolve::item(tl.spec, r, "").is_ok_and(|(r, _)| r.headers.keys().any(|h| h.eq_ignore_ascii_case("X-Total-Count")))
+            && resolve::item(tl.spec, r, "")
+                .is_ok_and(|(r, _)| r.headers.keys().any(|h| h.eq_ignore_ascii_case("X-Total-Count")))
     });
     declares_headers.then(|| Paging { page_param: page.wire.clone(), size_param: size.wire.clone() })
 }

@@ -6,7 +6,6 @@ use openapiv3::ReferenceOr;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 
-
 /// The JSON pointer a local reference names (`#/a/b` → `/a/b`), or `None` for an external one.
 pub fn ref_pointer(reference: &str) -> Option<&str> {
     reference.strip_prefix('#').filter(|p| p.is_empty() || p.starts_with('/'))

@@ -291,7 +291,8 @@ impl<'a> TypeLowering<'a> {
             // A single-part allOf is just that part.
             let name = self.names.claim(&pascal(hint));
             self.define(name.clone(), s, pointer);
-            let nullable = nullable || matches!(self.types.get(&name).map(|t| &t.kind), Some(TypeKind::Alias(Ty::Option(_))));
+            let nullable =
+                nullable || matches!(self.types.get(&name).map(|t| &t.kind), Some(TypeKind::Alias(Ty::Option(_))));
             return (Ty::Named(name), nullable);
         }
         let (sh, obj) = shape(s);
@@ -479,7 +480,13 @@ impl<'a> TypeLowering<'a> {
     }
 
     /// `allOf`: the union of the parts' properties; a later part's property replaces an earlier one.
-    fn all_of(&mut self, owner: &str, parts: &[ReferenceOr<Schema>], own: Option<&ObjectType>, pointer: &str) -> Struct {
+    fn all_of(
+        &mut self,
+        owner: &str,
+        parts: &[ReferenceOr<Schema>],
+        own: Option<&ObjectType>,
+        pointer: &str,
+    ) -> Struct {
         let mut merged: IndexMap<String, (ReferenceOr<Box<Schema>>, String)> = IndexMap::new();
         let mut required: BTreeSet<String> = BTreeSet::new();
         let mut extra = None;
@@ -492,7 +499,11 @@ impl<'a> TypeLowering<'a> {
             }
         }
         if let Some(o) = own {
-            stack.push((Schema { schema_data: Default::default(), schema_kind: SchemaKind::Type(Type::Object(o.clone())) }, pointer.to_string(), 0));
+            stack.push((
+                Schema { schema_data: Default::default(), schema_kind: SchemaKind::Type(Type::Object(o.clone())) },
+                pointer.to_string(),
+                0,
+            ));
         }
         // Flatten nested allOf in order; depth-bounded against cycles.
         let mut flat = Vec::new();
@@ -507,7 +518,11 @@ impl<'a> TypeLowering<'a> {
                         }
                     }
                     if let Some(o) = obj {
-                        nested.push((Schema { schema_data: Default::default(), schema_kind: SchemaKind::Type(Type::Object(o)) }, at.clone(), depth + 1));
+                        nested.push((
+                            Schema { schema_data: Default::default(), schema_kind: SchemaKind::Type(Type::Object(o)) },
+                            at.clone(),
+                            depth + 1,
+                        ));
                     }
                     for (k, n) in nested.into_iter().enumerate() {
                         stack.insert(k, n);
@@ -546,7 +561,9 @@ impl<'a> TypeLowering<'a> {
         let resolved: Vec<Option<Schema>> = variants.iter().map(|v| self.deref(v)).collect();
 
         // Every variant a constant string (or a string enum): one open enum.
-        if resolved.iter().all(|r| r.as_ref().is_some_and(|r| matches!(shape(r).0, Shape::String { ref values, .. } if !values.is_empty()))) {
+        if resolved.iter().all(|r| {
+            r.as_ref().is_some_and(|r| matches!(shape(r).0, Shape::String { ref values, .. } if !values.is_empty()))
+        }) {
             let mut values = Vec::new();
             let mut docs = BTreeMap::new();
             for r in resolved.iter().flatten() {
@@ -573,8 +590,14 @@ impl<'a> TypeLowering<'a> {
                     let ReferenceOr::Reference { reference } = v else { continue };
                     let at = child(&child(pointer, key), &i.to_string());
                     let (ty, _) = self.reference(reference, &at, name);
-                    let mut values: Vec<String> =
-                        disc.mapping.iter().filter(|(_, r)| *r == reference || r.as_str() == reference.rsplit('/').next().unwrap_or_default()).map(|(k, _)| k.clone()).collect();
+                    let mut values: Vec<String> = disc
+                        .mapping
+                        .iter()
+                        .filter(|(_, r)| {
+                            *r == reference || r.as_str() == reference.rsplit('/').next().unwrap_or_default()
+                        })
+                        .map(|(k, _)| k.clone())
+                        .collect();
                     if values.is_empty() {
                         values.push(reference.rsplit('/').next().unwrap_or_default().to_string());
                     }
@@ -609,7 +632,13 @@ impl<'a> TypeLowering<'a> {
                     props.shift_remove(&tag);
                     let ident = ns.claim(&pascal(&value));
                     let mut fns = Namespace::default();
-                    let fields = self.fields(&format!("{name}{ident}"), &props, &o.required, &child(&at, "properties"), &mut fns);
+                    let fields = self.fields(
+                        &format!("{name}{ident}"),
+                        &props,
+                        &o.required,
+                        &child(&at, "properties"),
+                        &mut fns,
+                    );
                     out.push(TaggedVariant { ident, value, doc: doc_of(r), fields });
                 }
                 return TypeKind::Tagged { tag, variants: out };
@@ -753,7 +782,9 @@ fn direct_types(kind: &TypeKind) -> Vec<&Ty> {
     match kind {
         TypeKind::Struct(s) => s.fields.iter().map(|f| &f.ty).collect(),
         TypeKind::Tagged { variants, .. } => variants.iter().flat_map(|v| v.fields.iter().map(|f| &f.ty)).collect(),
-        TypeKind::Discriminated { variants, .. } | TypeKind::Untagged(variants) => variants.iter().map(|v| &v.ty).collect(),
+        TypeKind::Discriminated { variants, .. } | TypeKind::Untagged(variants) => {
+            variants.iter().map(|v| &v.ty).collect()
+        }
         TypeKind::Alias(t) => vec![t],
         TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => Vec::new(),
     }
@@ -762,8 +793,12 @@ fn direct_types(kind: &TypeKind) -> Vec<&Ty> {
 fn direct_types_mut(kind: &mut TypeKind) -> Vec<&mut Ty> {
     match kind {
         TypeKind::Struct(s) => s.fields.iter_mut().map(|f| &mut f.ty).collect(),
-        TypeKind::Tagged { variants, .. } => variants.iter_mut().flat_map(|v| v.fields.iter_mut().map(|f| &mut f.ty)).collect(),
-        TypeKind::Discriminated { variants, .. } | TypeKind::Untagged(variants) => variants.iter_mut().map(|v| &mut v.ty).collect(),
+        TypeKind::Tagged { variants, .. } => {
+            variants.iter_mut().flat_map(|v| v.fields.iter_mut().map(|f| &mut f.ty)).collect()
+        }
+        TypeKind::Discriminated { variants, .. } | TypeKind::Untagged(variants) => {
+            variants.iter_mut().map(|v| &mut v.ty).collect()
+        }
         // An alias is a type synonym: a cycle through one cannot be broken there, so box its users instead.
         TypeKind::Alias(_) | TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => Vec::new(),
     }

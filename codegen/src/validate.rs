@@ -16,10 +16,10 @@ pub fn validate(spec: &Spec) -> Vec<Diagnostic> {
 fn check_refs(spec: &Spec, v: &serde_json::Value, pointer: String, out: &mut Vec<Diagnostic>) {
     match v {
         serde_json::Value::Object(map) => {
-            if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
-                if let Err(msg) = resolve::raw_target(spec, r) {
-                    out.push(spec.diag(Severity::Error, &child(&pointer, "$ref"), msg));
-                }
+            if let Some(r) = map.get("$ref").and_then(|r| r.as_str())
+                && let Err(msg) = resolve::raw_target(spec, r)
+            {
+                out.push(spec.diag(Severity::Error, &child(&pointer, "$ref"), msg));
             }
             for (k, v) in map {
                 // Examples are data, not schema: a `$ref` key inside one is just a key.
@@ -48,7 +48,11 @@ fn check_operation_ids(spec: &Spec, out: &mut Vec<Diagnostic>) {
             let Some(id) = &op.operation_id else { continue };
             let at = child(&child(&child("/paths", path), method), "operationId");
             if let Some(first) = seen.get(id) {
-                out.push(spec.diag(Severity::Error, &at, format!("duplicate operationId `{id}` (first used at {first})")));
+                out.push(spec.diag(
+                    Severity::Error,
+                    &at,
+                    format!("duplicate operationId `{id}` (first used at {first})"),
+                ));
             } else {
                 seen.insert(id.clone(), at);
             }

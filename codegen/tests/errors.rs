@@ -19,11 +19,15 @@ fn errors_of(name: &str, text: &str) -> Vec<String> {
 fn swagger_2_and_openapi_3_1_are_refused_in_one_sentence() {
     assert_eq!(
         errors_of("sw.json", r#"{"swagger": "2.0", "info": {}}"#),
-        ["sw.json:1:1: error at #: Swagger 2.0 documents are not supported: this generator reads OpenAPI 3.0 (convert the document first)."]
+        [
+            "sw.json:1:1: error at #: Swagger 2.0 documents are not supported: this generator reads OpenAPI 3.0 (convert the document first)."
+        ]
     );
     assert_eq!(
         errors_of("v31.yaml", "openapi: 3.1.0\ninfo: { title: t, version: '1' }\npaths: {}\n"),
-        ["v31.yaml:1:1: error at #: OpenAPI 3.1.0 documents are not supported: this generator reads OpenAPI 3.0.x only."]
+        [
+            "v31.yaml:1:1: error at #: OpenAPI 3.1.0 documents are not supported: this generator reads OpenAPI 3.0.x only."
+        ]
     );
     assert_eq!(
         errors_of("none.yaml", "info: { title: t }\n"),
@@ -42,10 +46,15 @@ fn syntax_errors_carry_line_and_column() {
 
 #[test]
 fn shape_errors_inside_path_items_are_placed_precisely() {
-    let e = errors_of("shape.yaml", "openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths:\n  /a:\n    get:\n      responses: 5\n");
+    let e = errors_of(
+        "shape.yaml",
+        "openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths:\n  /a:\n    get:\n      responses: 5\n",
+    );
     assert_eq!(
         e,
-        ["shape.yaml:5:5: error at /paths/~1a/get: not a valid OpenAPI 3.0 document: invalid type: integer `5`, expected struct Responses"]
+        [
+            "shape.yaml:5:5: error at /paths/~1a/get: not a valid OpenAPI 3.0 document: invalid type: integer `5`, expected struct Responses"
+        ]
     );
     let e = errors_of(
         "shape.json",
@@ -53,7 +62,9 @@ fn shape_errors_inside_path_items_are_placed_precisely() {
     );
     assert_eq!(
         e,
-        ["shape.json:2:41: error at /paths/~1a/get/responses/200: not a valid OpenAPI 3.0 document: invalid type: integer `1`, expected a string"]
+        [
+            "shape.json:2:41: error at /paths/~1a/get/responses/200: not a valid OpenAPI 3.0 document: invalid type: integer `1`, expected a string"
+        ]
     );
 }
 
@@ -84,7 +95,18 @@ fn unreadable_files_are_errors_not_panics() {
     let Err(Diagnostics(d)) = generate_file(Path::new("/nonexistent/spec.yaml"), &opts()) else { panic!() };
     assert!(d[0].to_string().starts_with("/nonexistent/spec.yaml: error at #: cannot read the spec:"), "{}", d[0]);
     // Arbitrary text and structure: an error every time, never a panic.
-    for text in ["", "[]", "null", "{}", ":", "- - -", "openapi: 3.0.0", "openapi: [3]", "\u{0}\u{1}", "{\"openapi\": \"3.0.0\", \"paths\": 5}"] {
+    for text in [
+        "",
+        "[]",
+        "null",
+        "{}",
+        ":",
+        "- - -",
+        "openapi: 3.0.0",
+        "openapi: [3]",
+        "\u{0}\u{1}",
+        "{\"openapi\": \"3.0.0\", \"paths\": 5}",
+    ] {
         assert!(generate_str("x.yaml", text.to_string(), &opts()).is_err(), "{text:?} should be an error");
     }
 }

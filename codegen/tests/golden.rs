@@ -14,10 +14,17 @@ fn opts(name: &str, label: &str, standalone: bool) -> CrateOptions {
 
 #[test]
 fn feature_matrix_output_matches_its_snapshots() {
-    let g = generate_file(&root().join("codegen/tests/fixtures/features.yaml"), &opts("fixture-client", "features.yaml", false))
-        .unwrap_or_else(|d| panic!("{d}"));
+    let g = generate_file(
+        &root().join("codegen/tests/fixtures/features.yaml"),
+        &opts("fixture-client", "features.yaml", false),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
     for (path, text) in &g.files {
-        if path.ends_with("client.rs") || path.ends_with("error.rs") || path.ends_with("support.rs") || path.ends_with("decimal.rs") {
+        if path.ends_with("client.rs")
+            || path.ends_with("error.rs")
+            || path.ends_with("support.rs")
+            || path.ends_with("decimal.rs")
+        {
             continue; // Runtime copies: their source is codegen/runtime/, reviewed there.
         }
         let name = path.replace(['/', '.'], "_");

@@ -3,7 +3,7 @@
 
 use fixture_client::Tristate;
 use fixture_client::models::{Color, Event, IdOrName, Level, Shape, Thing};
-use octopus_client::models::{EsimProductDetail, EsimOrderStatus, TopupOrder};
+use octopus_client::models::{EsimOrderStatus, EsimProductDetail, TopupOrder};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::str::FromStr;

@@ -26,7 +26,11 @@ fn every_shared_spec_generates_and_compiles() {
     let mut members = Vec::new();
     for spec in &specs {
         let name = spec.file_stem().unwrap().to_string_lossy().replace('.', "-");
-        let opts = CrateOptions { crate_name: format!("tp-{name}"), spec_label: spec.file_name().unwrap().to_string_lossy().into(), standalone: false };
+        let opts = CrateOptions {
+            crate_name: format!("tp-{name}"),
+            spec_label: spec.file_name().unwrap().to_string_lossy().into(),
+            standalone: false,
+        };
         let g = generate_file(spec, &opts).unwrap_or_else(|d| panic!("{} does not generate:\n{d}", spec.display()));
         codegen::write::write(&ws.join("crates").join(&name), &g.files).unwrap();
         members.push(format!("\"crates/{name}\""));

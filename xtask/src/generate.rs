@@ -37,13 +37,19 @@ pub fn run(args: &[String]) -> ExitCode {
     let a = match parse(args) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}\nusage: cargo xtask generate [--spec PATH] [--out DIR] [--crate-name NAME] [--check]");
+            eprintln!(
+                "error: {e}\nusage: cargo xtask generate [--spec PATH] [--out DIR] [--crate-name NAME] [--check]"
+            );
             return ExitCode::from(2);
         }
     };
     let label = a.spec.file_name().map_or_else(|| a.spec.display().to_string(), |n| n.to_string_lossy().into_owned());
     // A member of this workspace must not declare its own workspace; any other output is a crate of its own.
-    let opts = CrateOptions { crate_name: a.crate_name.clone(), spec_label: label, standalone: !crate::is_workspace_member(&a.out) };
+    let opts = CrateOptions {
+        crate_name: a.crate_name.clone(),
+        spec_label: label,
+        standalone: !crate::is_workspace_member(&a.out),
+    };
     let generated = match codegen::generate_file(&a.spec, &opts) {
         Ok(g) => g,
         Err(diags) => {
@@ -105,7 +111,11 @@ pub fn run(args: &[String]) -> ExitCode {
         for f in &changes.removed {
             println!("  removed  {f}");
         }
-        println!("{out}: wrote {} file(s), removed {}. {summary}", changes.added.len() + changes.changed.len(), changes.removed.len());
+        println!(
+            "{out}: wrote {} file(s), removed {}. {summary}",
+            changes.added.len() + changes.changed.len(),
+            changes.removed.len()
+        );
     }
     ExitCode::SUCCESS
 }

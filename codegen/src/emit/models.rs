@@ -103,7 +103,7 @@ fn field(owner: &str, f: &Field, api: &Api, defaults: &mut TokenStream) -> Token
     } else if !f.required && !f.nullable {
         match dflt {
             Some((fn_name, body)) => {
-                let path = format!("{fn_name}");
+                let path = fn_name.clone();
                 attrs.push(quote!(default = #path));
                 defaults.extend(body);
             }
@@ -125,16 +125,25 @@ fn default_fn(owner: &str, f: &Field, value: &serde_json::Value, api: &Api) -> O
     let expr = match (&f.ty, value) {
         (Ty::Prim(Prim::Bool), serde_json::Value::Bool(b)) => quote!(#b),
         (Ty::Prim(Prim::String), serde_json::Value::String(s)) => quote!(#s.to_string()),
-        (Ty::Prim(p @ (Prim::I8 | Prim::I16 | Prim::I32 | Prim::I64 | Prim::U8 | Prim::U16 | Prim::U32 | Prim::U64)), serde_json::Value::Number(n)) => {
-            let lit = Literal::i128_unsuffixed(i128::from(n.as_i64()?));
-            let t = super::tokens::prim(*p);
-            quote!(#lit as #t)
+        (Ty::Prim(p), serde_json::Value::Number(n)) => {
+            let lit = match p {
+                Prim::I8 => Literal::i8_suffixed(i8::try_from(n.as_i64()?).ok()?),
+                Prim::I16 => Literal::i16_suffixed(i16::try_from(n.as_i64()?).ok()?),
+                Prim::I32 => Literal::i32_suffixed(i32::try_from(n.as_i64()?).ok()?),
+                Prim::I64 => Literal::i64_suffixed(n.as_i64()?),
+                Prim::U8 => Literal::u8_suffixed(u8::try_from(n.as_u64()?).ok()?),
+                Prim::U16 => Literal::u16_suffixed(u16::try_from(n.as_u64()?).ok()?),
+                Prim::U32 => Literal::u32_suffixed(u32::try_from(n.as_u64()?).ok()?),
+                Prim::U64 => Literal::u64_suffixed(n.as_u64()?),
+                Prim::F32 => Literal::f32_suffixed(n.as_f64()? as f32),
+                Prim::F64 => Literal::f64_suffixed(n.as_f64()?),
+                _ => return None,
+            };
+            quote!(#lit)
         }
-        (Ty::Prim(Prim::F64 | Prim::F32), serde_json::Value::Number(n)) => {
-            let lit = Literal::f64_unsuffixed(n.as_f64()?);
-            quote!(#lit as _)
-        }
-        (Ty::Named(n), serde_json::Value::String(s)) if matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::StringEnum(_))) => {
+        (Ty::Named(n), serde_json::Value::String(s))
+            if matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::StringEnum(_))) =>
+        {
             let i = ident(n);
             quote!(#i::from(#s))
         }
@@ -256,13 +265,12 @@ fn strip_pub(t: TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     let mut skipped = false;
     for tt in t {
-        if !skipped {
-            if let proc_macro2::TokenTree::Ident(i) = &tt {
-                if i == "pub" {
-                    skipped = true;
-                    continue;
-                }
-            }
+        if !skipped
+            && let proc_macro2::TokenTree::Ident(i) = &tt
+            && i == "pub"
+        {
+            skipped = true;
+            continue;
         }
         out.extend(std::iter::once(tt));
     }

@@ -17,6 +17,7 @@ pub fn module(ops: &[&Operation]) -> TokenStream {
         methods.extend(method(op));
     }
     quote! {
+        #![allow(clippy::large_enum_variant)]
         use crate::client::{ApiResponse, Client, OperationInfo};
         use crate::error::Error;
         #items
@@ -137,7 +138,8 @@ fn method(op: &Operation) -> TokenStream {
             BodyKind::Text => (quote!(String), quote!(req.body(body))),
         };
         let ct = &body.content_type;
-        let set_ct = matches!(body.kind, BodyKind::Bytes | BodyKind::Text).then(|| quote!(let req = req.header("content-type", #ct);));
+        let set_ct = matches!(body.kind, BodyKind::Bytes | BodyKind::Text)
+            .then(|| quote!(let req = req.header("content-type", #ct);));
         if body.required {
             args.push(quote!(body: #arg));
             send_body = quote!(let req = #apply; #set_ct);
@@ -203,6 +205,15 @@ fn method(op: &Operation) -> TokenStream {
     let ok = result_ty(&op.success);
     let err = result_ty(&op.error);
     let arms = arms(op);
+    // A lone catch-all arm is just its expression.
+    let dispatch = match arms.as_slice() {
+        [(pats, e)] if pats.is_empty() => quote!(#e),
+        _ => {
+            let arms =
+                arms.iter().map(|(pats, e)| if pats.is_empty() { quote!(_ => #e,) } else { quote!(#(#pats)|* => #e,) });
+            quote!(match resp.status { #(#arms)* })
+        }
+    };
     quote! {
         #docs
         #deprecated
@@ -212,7 +223,7 @@ fn method(op: &Operation) -> TokenStream {
             #(#headers)*
             #send_body
             let resp = self.send(&#info, req).await?;
-            match resp.status { #(#arms)* }
+            #dispatch
         }
     }
 }
@@ -231,7 +242,8 @@ fn pattern(status: &StatusKey) -> TokenStream {
     }
 }
 
-fn arms(op: &Operation) -> Vec<TokenStream> {
+/// The match arms of a response: (patterns, expression); no patterns means the catch-all.
+fn arms(op: &Operation) -> Vec<(Vec<TokenStream>, TokenStream)> {
     let mut ordered: Vec<_> = op.responses.iter().collect();
     // Exact codes first, then ranges, then the default, so a range never shadows a code.
     ordered.sort_by_key(|r| match r.status {
@@ -244,7 +256,7 @@ fn arms(op: &Operation) -> Vec<TokenStream> {
         ResultShape::Enum { .. } => quote!(Err(resp.unexpected())),
     };
     // (patterns, key, expression), merging neighbours with the same expression into one or-pattern.
-    let mut merged: Vec<(Vec<TokenStream>, (bool, Option<String>, BodyKind, bool), TokenStream)> = Vec::new();
+    let mut merged: Vec<(Vec<TokenStream>, ArmKey, TokenStream)> = Vec::new();
     let mut catch_all = None;
     for r in ordered {
         let expr = arm_expr(op, r);
@@ -253,7 +265,7 @@ fn arms(op: &Operation) -> Vec<TokenStream> {
             continue;
         }
         // An error arm that does what the fallback does is the fallback.
-        let key = arm_key(op, r);
+        let key = arm_key(r);
         if !r.success && catch_all.is_none() && matches!(op.error, ResultShape::Single(_)) {
             continue;
         }
@@ -262,15 +274,16 @@ fn arms(op: &Operation) -> Vec<TokenStream> {
             _ => merged.push((vec![pattern(&r.status)], key, expr)),
         }
     }
-    let mut arms: Vec<TokenStream> = merged.into_iter().map(|(pats, _, e)| quote!(#(#pats)|* => #e,)).collect();
-    let last = catch_all.unwrap_or(fallback);
-    arms.push(quote!(_ => #last,));
+    let mut arms: Vec<(Vec<TokenStream>, TokenStream)> = merged.into_iter().map(|(pats, _, e)| (pats, e)).collect();
+    arms.push((Vec::new(), catch_all.unwrap_or(fallback)));
     arms
 }
 
-/// What decides an arm's expression, so equal arms merge without comparing token text.
-fn arm_key(op: &Operation, r: &crate::model::Response) -> (bool, Option<String>, BodyKind, bool) {
-    let _ = op;
+/// What decides an arm's expression (side, enum variant, body kind, no body), so equal arms merge without
+/// comparing token text.
+type ArmKey = (bool, Option<String>, BodyKind, bool);
+
+fn arm_key(r: &crate::model::Response) -> ArmKey {
     (r.success, r.variant.clone(), r.kind, r.body == Ty::Unit)
 }
 

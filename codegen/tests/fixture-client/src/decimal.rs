@@ -29,4 +29,3 @@ impl std::ops::Deref for DecimalString {
         &self.0
     }
 }
-

@@ -227,7 +227,12 @@ pub fn param_text<T: Serialize + ?Sized>(value: &T) -> String {
 }
 
 /// Appends a query parameter. `None` is skipped; arrays repeat the name (`explode`) or join with commas.
-pub fn push_query<T: Serialize + ?Sized>(out: &mut Vec<(&'static str, String)>, name: &'static str, value: &T, explode: bool) {
+pub fn push_query<T: Serialize + ?Sized>(
+    out: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    value: &T,
+    explode: bool,
+) {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::Null) | Err(_) => {}
         Ok(serde_json::Value::Array(items)) if explode => {
