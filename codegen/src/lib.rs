@@ -134,3 +134,8 @@ pub fn spec_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
+
+/// The README's Rust examples, compiled as doctests so they cannot drift from the generated API.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
