@@ -19,7 +19,9 @@ pub fn space_items(text: &str) -> String {
         out.push('\n');
         let top_level_end = !line.starts_with([' ', '#', '/']) && (line.ends_with('}') || line.ends_with(';'));
         let next_is_item = lines.peek().is_some_and(|n| {
-            !n.is_empty() && !n.starts_with(' ') && !(line.starts_with("use ") && n.starts_with("use "))
+            let starts_item = !n.is_empty() && !n.starts_with(' ');
+            let use_run = line.starts_with("use ") && n.starts_with("use ");
+            starts_item && !use_run
         });
         if top_level_end && next_is_item {
             out.push('\n');
