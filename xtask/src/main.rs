@@ -1,6 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
-mod generate;
+use xtask::{generate, spec_diff};
 
 use std::process::ExitCode;
 
@@ -11,6 +11,9 @@ commands:
   generate [--spec PATH] [--out DIR] [--crate-name NAME] [--check]
       Generate a client crate from an OpenAPI 3.0 document (default: spec/octopus.yaml into generated/).
       --check writes nothing and fails, naming every stale file, when the output on disk differs.
+  spec-diff --base REF|PATH [--head PATH] [--format text|md|json|github] [--allow-breaking]
+      What changed between two versions of the spec, what changed in the generated Rust API, and
+      whether it breaks callers. Exits 1 on a breaking change (unless --allow-breaking), 2 on bad input.
 ";
 
 fn main() -> ExitCode {
@@ -21,6 +24,7 @@ fn main() -> ExitCode {
     };
     match command.as_str() {
         "generate" => generate::run(rest),
+        "spec-diff" => spec_diff::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -30,36 +34,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The workspace root: xtask lives one level below it.
-pub fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
-}
-
-/// Whether `dir` is listed in the root `Cargo.toml`'s `members`.
-pub fn is_workspace_member(dir: &std::path::Path) -> bool {
-    let root = root();
-    let Ok(manifest) = std::fs::read_to_string(root.join("Cargo.toml")) else { return false };
-    let Some(members) = manifest.split("members = [").nth(1).and_then(|m| m.split(']').next()) else { return false };
-    let target = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    members
-        .split(',')
-        .map(|m| m.trim().trim_matches('"'))
-        .filter(|m| !m.is_empty())
-        .any(|m| std::path::absolute(root.join(m)).is_ok_and(|p| normalize(&p) == normalize(&target)))
-}
-
-fn normalize(p: &std::path::Path) -> std::path::PathBuf {
-    let mut out = std::path::PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }

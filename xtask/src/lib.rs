@@ -1,0 +1,37 @@
+//! Project automation behind `cargo xtask` (see `.cargo/config.toml`). The binary is a thin dispatcher;
+//! the commands live here so tests can drive them.
+
+pub mod generate;
+pub mod spec_diff;
+
+/// The workspace root: xtask lives one level below it.
+pub fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
+}
+
+/// Whether `dir` is listed in the root `Cargo.toml`'s `members`.
+pub fn is_workspace_member(dir: &std::path::Path) -> bool {
+    let root = root();
+    let Ok(manifest) = std::fs::read_to_string(root.join("Cargo.toml")) else { return false };
+    let Some(members) = manifest.split("members = [").nth(1).and_then(|m| m.split(']').next()) else { return false };
+    let target = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    members
+        .split(',')
+        .map(|m| m.trim().trim_matches('"'))
+        .filter(|m| !m.is_empty())
+        .any(|m| std::path::absolute(root.join(m)).is_ok_and(|p| normalize(&p) == normalize(&target)))
+}
+
+fn normalize(p: &std::path::Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
