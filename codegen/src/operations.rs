@@ -1,7 +1,7 @@
 //! Operation lowering: each path + method becomes one `Operation` in the model, with typed parameters, body
 //! and a result type per side (success, error). Several success types become an enum instead of a panic.
 
-use crate::diag::{Severity, child};
+use crate::diag::child;
 use crate::model::{Body, BodyKind, Operation, Paging, Param, ParamIn, Response, ResultShape, StatusKey, Ty};
 use crate::naming::{Namespace, pascal, snake};
 use crate::resolve;
@@ -79,12 +79,10 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
             path_params.sort_by_key(|p| path.find(&format!("{{{}}}", p.wire)).unwrap_or(usize::MAX));
             for name in template_names(path) {
                 if !path_params.iter().any(|p| p.wire == name) {
-                    let d = spec.diag(
-                        Severity::Error,
+                    tl.error(
                         &ptr,
                         format!("path template names `{{{name}}}` but no path parameter `{name}` is declared"),
                     );
-                    tl.diags.push(d);
                 }
             }
             let params_type = (!params.is_empty()).then(|| tl.names.claim(&format!("{type_base}Params")));
@@ -177,8 +175,7 @@ fn collect_param(
 /// Reports a reference that resolves to the wrong kind of object. Dangling ones were reported by validation.
 fn report(tl: &mut TypeLowering<'_>, at: &str, e: resolve::RefError) {
     if let resolve::RefError::WrongKind(msg) = e {
-        let d = tl.spec.diag(Severity::Error, at, msg);
-        tl.diags.push(d);
+        tl.error(at, msg);
     }
 }
 
@@ -196,38 +193,29 @@ fn lower_param(
         Parameter::Header { .. } => (ParamIn::Header, false),
         Parameter::Query { style, .. } => {
             if !matches!(style, QueryStyle::Form) {
-                let d = tl.spec.diag(
-                    Severity::Error,
+                tl.error(
                     at,
                     format!("query parameter `{}`: style `{style:?}` is not supported (only `form`)", data.name),
                 );
-                tl.diags.push(d);
                 return None;
             }
             (ParamIn::Query, data.explode.unwrap_or(true))
         }
         Parameter::Cookie { .. } => {
-            let d = tl.spec.diag(
-                Severity::Error,
+            tl.error(
                 at,
                 format!(
                     "cookie parameter `{}` is not supported; send the cookie through a custom reqwest::Client",
                     data.name
                 ),
             );
-            tl.diags.push(d);
             return None;
         }
     };
     let schema = match &data.format {
         ParameterSchemaOrContent::Schema(s) => s,
         ParameterSchemaOrContent::Content(_) => {
-            let d = tl.spec.diag(
-                Severity::Error,
-                at,
-                format!("parameter `{}` uses `content`; only `schema` parameters are supported", data.name),
-            );
-            tl.diags.push(d);
+            tl.error(at, format!("parameter `{}` uses `content`; only `schema` parameters are supported", data.name));
             return None;
         }
     };
@@ -281,12 +269,10 @@ fn lower_body(tl: &mut TypeLowering<'_>, b: &ReferenceOr<RequestBody>, at: &str,
     };
     let Some((ct, media, kind)) = pick_content(&body.content) else {
         if let Some(ct) = body.content.keys().next() {
-            let d = tl.spec.diag(
-                Severity::Error,
+            tl.error(
                 &child(&at, "content"),
                 format!("request body `{ct}` is not supported (JSON, form, text and raw bytes are)"),
             );
-            tl.diags.push(d);
         }
         return None;
     };

@@ -160,12 +160,12 @@ impl<'a> TypeLowering<'a> {
         }
     }
 
-    fn warn(&mut self, pointer: &str, message: impl Into<String>) {
+    pub(crate) fn warn(&mut self, pointer: &str, message: impl Into<String>) {
         let d = self.spec.diag(Severity::Warning, pointer, message);
         self.diags.push(d);
     }
 
-    fn error(&mut self, pointer: &str, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, pointer: &str, message: impl Into<String>) {
         let d = self.spec.diag(Severity::Error, pointer, message);
         self.diags.push(d);
     }
