@@ -1,7 +1,9 @@
-//! The HTTP client every generated operation goes through: base URL, bearer token, request ids, timeouts,
-//! sending, and turning a response into a typed result.
+//! The HTTP client every generated operation goes through: base URL, credentials and the token lifecycle,
+//! request ids, timeouts, safe retries, and turning a response into a typed result.
 
+use crate::auth::{Auth, Credentials, Failure, Http};
 use crate::error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
+use crate::retry::{RetryPolicy, retry_after};
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -17,8 +19,46 @@ pub struct OperationInfo {
     pub secure: bool,
     /// The page and page-size query parameters of a paged list.
     pub paging: Option<(&'static str, &'static str)>,
-    /// The body field that identifies a create request (`client_reference`), making a retry safe.
-    pub idempotency_field: Option<&'static str>,
+    /// Safe to send twice: GET, HEAD, PUT, DELETE, OPTIONS, or a POST the spec marks `x-safe-to-retry`.
+    pub retry_safe: bool,
+    /// How a create request is made safe to retry (`x-idempotency`).
+    pub idempotency: Option<Idempotency>,
+    /// The least time a call needs (`x-timeout-seconds`); it raises the client's request timeout.
+    pub timeout_secs: Option<u64>,
+    /// The first documented success status (what a recovered create answers with).
+    pub success_status: u16,
+}
+
+/// A create request that carries its own reference can be retried: a duplicate is refused by the server,
+/// and the one order is found again with the lookup operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotency {
+    /// The body field that identifies the request (`client_reference`).
+    pub field: &'static str,
+    /// The list operation that finds a request by that field.
+    pub lookup: &'static OperationInfo,
+    /// Its query parameter for the field.
+    pub lookup_param: &'static str,
+}
+
+/// How the client logs in and rotates its token (the spec's `x-token-lifecycle`).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthFlow {
+    pub login: &'static OperationInfo,
+    pub refresh: Option<&'static OperationInfo>,
+    pub logout: Option<&'static OperationInfo>,
+    /// Login body fields for the API key and secret.
+    pub key_field: &'static str,
+    pub secret_field: &'static str,
+    /// Refresh body field for the refresh token.
+    pub refresh_field: &'static str,
+    /// JSON pointers into the login and refresh responses.
+    pub access_token: &'static str,
+    pub refresh_token: &'static str,
+    pub access_expires_at: &'static str,
+    pub refresh_expires_at: &'static str,
+    /// Renew this long before the access token expires.
+    pub refresh_before_secs: u64,
 }
 
 /// A typed success, with what the transport saw.
@@ -28,6 +68,9 @@ pub struct ApiResponse<T> {
     pub headers: reqwest::header::HeaderMap,
     /// The response's `X-Request-Id`.
     pub request_id: Option<String>,
+    /// True when a create was found again by its reference after an ambiguous failure (the retry was refused
+    /// as a duplicate): `body` is the one order, and the API never saw two.
+    pub recovered: bool,
     pub body: T,
 }
 
@@ -111,12 +154,15 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     connect_timeout: Duration,
     timeout: Duration,
+    slow_timeout: Option<Duration>,
     user_agent: String,
     bearer_token: Option<Secret>,
+    credentials: Option<Credentials>,
+    retry: RetryPolicy,
 }
 
 impl ClientBuilder {
-    /// A caller-supplied `reqwest::Client` (its own timeouts and TLS settings then apply).
+    /// A caller-supplied `reqwest::Client` (its own connect timeout and TLS settings then apply).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -127,9 +173,16 @@ impl ClientBuilder {
         self
     }
 
-    /// The default per-request timeout.
+    /// The per-request timeout (default 30 s). Operations the spec marks slower (`x-timeout-seconds`, such as
+    /// order creation at 75 s) get at least their own figure.
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
+        self
+    }
+
+    /// The timeout of the operations the spec marks slow (`x-timeout-seconds`), replacing the spec's figure.
+    pub fn slow_timeout(mut self, t: Duration) -> Self {
+        self.slow_timeout = Some(t);
         self
     }
 
@@ -138,8 +191,21 @@ impl ClientBuilder {
         self
     }
 
+    /// A fixed bearer token, for a caller that manages tokens itself.
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.bearer_token = Some(Secret::new(token));
+        self
+    }
+
+    /// The API key and secret: the client logs in on first use and keeps its token fresh (when the spec
+    /// declares a token lifecycle).
+    pub fn credentials(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials { key: Secret::new(key), secret: Secret::new(secret) });
+        self
+    }
+
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -156,13 +222,30 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))?,
         };
+        let auth = match (crate::AUTH, self.credentials) {
+            (Some(flow), Some(c)) => Some(Auth::new(flow, c)),
+            (None, Some(_)) => {
+                return Err(Error::InvalidRequest(
+                    "credentials given, but the spec declares no token lifecycle".into(),
+                ));
+            }
+            _ => None,
+        };
         Ok(Client {
-            inner: Arc::new(Inner { base_url, http, timeout: self.timeout, bearer: RwLock::new(self.bearer_token) }),
+            inner: Arc::new(Inner {
+                base_url,
+                http,
+                timeout: self.timeout,
+                slow_timeout: self.slow_timeout,
+                bearer: RwLock::new(self.bearer_token),
+                auth,
+                retry: self.retry,
+            }),
         })
     }
 }
 
-/// The API client. Cheap to clone; clones share the connection pool and the token.
+/// The API client. Cheap to clone; clones share the connection pool and the tokens.
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -173,7 +256,20 @@ struct Inner {
     base_url: String,
     http: reqwest::Client,
     timeout: Duration,
+    slow_timeout: Option<Duration>,
     bearer: RwLock<Option<Secret>>,
+    auth: Option<Auth>,
+    retry: RetryPolicy,
+}
+
+/// What one attempt produced.
+enum Attempt {
+    Answer(RawResponse),
+    /// No complete answer; `maybe_delivered` when the request may have reached the server.
+    Failed {
+        error: reqwest::Error,
+        maybe_delivered: bool,
+    },
 }
 
 impl Client {
@@ -183,8 +279,11 @@ impl Client {
             http: None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            slow_timeout: None,
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_string(),
             bearer_token: None,
+            credentials: None,
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -192,28 +291,79 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// Sets (or clears) the bearer token sent to secured operations.
+    /// Sets (or clears) a fixed bearer token.
     pub fn set_bearer_token(&self, token: Option<String>) {
         let mut guard = self.inner.bearer.write().unwrap_or_else(|p| p.into_inner());
         *guard = token.map(Secret::new);
+    }
+
+    fn http(&self) -> Http<'_> {
+        Http { client: &self.inner.http, base_url: &self.inner.base_url, timeout: self.inner.timeout }
+    }
+
+    /// Forgets the session's tokens. The generated logout operation calls it after the server answers.
+    #[doc(hidden)]
+    pub async fn clear_session(&self) {
+        if let Some(auth) = &self.inner.auth {
+            auth.clear().await;
+        }
+        self.set_bearer_token(None);
     }
 
     /// Starts a request for a generated operation. Not part of the stable API.
     #[doc(hidden)]
     pub fn request(&self, op: &'static OperationInfo, path: &str) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut req =
-            self.inner.http.request(method, format!("{}{path}", self.inner.base_url)).timeout(self.inner.timeout);
-        if op.secure {
-            let guard = self.inner.bearer.read().unwrap_or_else(|p| p.into_inner());
-            if let Some(token) = guard.as_ref() {
-                req = req.bearer_auth(token.expose());
-            }
-        }
-        req
+        let timeout = match (op.timeout_secs, self.inner.slow_timeout) {
+            (Some(_), Some(slow)) => slow,
+            (Some(secs), None) => self.inner.timeout.max(Duration::from_secs(secs)),
+            (None, _) => self.inner.timeout,
+        };
+        self.inner.http.request(method, format!("{}{path}", self.inner.base_url)).timeout(timeout)
     }
 
-    /// Sends a request and reads the whole body. Not part of the stable API.
+    /// The token to send, if the operation is secured: the fixed one, or the lifecycle's.
+    async fn token<E>(&self, op: &'static OperationInfo) -> Result<Option<Secret>, Error<E>> {
+        if !op.secure {
+            return Ok(None);
+        }
+        if let Some(t) = self.inner.bearer.read().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(Some(t));
+        }
+        match &self.inner.auth {
+            Some(auth) => auth.token(&self.http()).await.map(Some).map_err(auth_error),
+            None => Ok(None),
+        }
+    }
+
+    /// One exchange. `this` is a fresh copy of the request (bodies are in memory, so copies are cheap).
+    async fn attempt(&self, mut this: reqwest::Request, op: &'static OperationInfo, token: Option<&Secret>) -> Attempt {
+        if let Some(t) = token
+            && let Ok(v) = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose()))
+        {
+            this.headers_mut().insert(reqwest::header::AUTHORIZATION, v);
+        }
+        let resp = match self.inner.http.execute(this).await {
+            Ok(r) => r,
+            Err(e) => {
+                let maybe_delivered = !e.is_connect();
+                return Attempt::Failed { error: e, maybe_delivered };
+            }
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        match resp.bytes().await {
+            Ok(body) => {
+                Attempt::Answer(RawResponse { operation: op.id, status, headers, request_id, body, recovered: false })
+            }
+            // A truncated body: the server acted on the request.
+            Err(e) => Attempt::Failed { error: e, maybe_delivered: true },
+        }
+    }
+
+    /// Sends a request and reads the whole body, with the token, retries and recovery the spec allows.
+    /// Not part of the stable API.
     #[doc(hidden)]
     pub async fn send<E>(
         &self,
@@ -231,20 +381,122 @@ impl Client {
                 id
             }
         };
-        let transport = |e: reqwest::Error, rid: Option<String>| -> Error<E> {
-            if e.is_timeout() {
-                Error::Timeout(TimeoutError { operation: op.id, request_id: rid })
-            } else {
-                Error::Transport(Box::new(TransportError { operation: op.id, request_id: rid, source: e }))
+        // A create carrying its reference may be retried; without one it never is.
+        let reference = op.idempotency.and_then(|i| body_field(&req, i.field));
+        let retryable = op.retry_safe || reference.is_some();
+        let policy = self.inner.retry;
+        let mut token = self.token(op).await?;
+        let (mut attempt, mut reauthenticated, mut ambiguous) = (0u32, false, false);
+        loop {
+            attempt += 1;
+            let last = attempt >= policy.max_attempts || !retryable;
+            let Some(this) = req.try_clone() else {
+                return Err(Error::InvalidRequest(format!("{}: a streaming body cannot be sent again", op.id)));
+            };
+            match self.attempt(this, op, token.as_ref()).await {
+                Attempt::Failed { error, maybe_delivered } => {
+                    ambiguous |= maybe_delivered;
+                    if last {
+                        return Err(transport(op, error, Some(request_id)));
+                    }
+                    tokio::time::sleep(policy.backoff(attempt)).await;
+                }
+                Attempt::Answer(resp) if resp.status == 401 && op.secure && !reauthenticated => {
+                    // Once per call: renew the token (or log in again) and repeat the same request.
+                    let Some(auth) = &self.inner.auth else { return Ok(resp) };
+                    let Some(used) = token.clone() else { return Ok(resp) };
+                    reauthenticated = true;
+                    attempt -= 1;
+                    token = Some(auth.rejected(&self.http(), &used).await.map_err(auth_error)?);
+                }
+                Attempt::Answer(resp) if resp.status == 429 || resp.status >= 500 => {
+                    ambiguous |= resp.status >= 500;
+                    let wait = if resp.status == 429 {
+                        retry_after(&resp.headers, &resp.body).unwrap_or_else(|| policy.backoff(attempt))
+                    } else {
+                        policy.backoff(attempt)
+                    };
+                    if last || wait > policy.max_retry_after {
+                        return Ok(resp);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                Attempt::Answer(resp) if resp.status == 400 && ambiguous => {
+                    // An earlier attempt may have created it: a duplicate reference is refused. Find the one.
+                    let (Some(i), Some(value)) = (op.idempotency, reference.as_deref()) else { return Ok(resp) };
+                    return Ok(self.lookup(op, i, value, token.as_ref()).await.unwrap_or(resp));
+                }
+                Attempt::Answer(resp) => return Ok(resp),
             }
-        };
-        let resp = self.inner.http.execute(req).await.map_err(|e| transport(e, Some(request_id.clone())))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let request_id =
-            headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string).or(Some(request_id));
-        let body = resp.bytes().await.map_err(|e| transport(e, request_id.clone()))?;
-        Ok(RawResponse { operation: op.id, status, headers, request_id, body })
+        }
+    }
+
+    /// The create request's result found again by its reference: the first item of the lookup list,
+    /// answered as the create's own success status.
+    async fn lookup(
+        &self,
+        op: &'static OperationInfo,
+        i: Idempotency,
+        value: &str,
+        token: Option<&Secret>,
+    ) -> Option<RawResponse> {
+        let req = self
+            .request(i.lookup, i.lookup.path)
+            .query(&[(i.lookup_param, value)])
+            .header("x-request-id", new_request_id())
+            .build()
+            .ok()?;
+        for _ in 0..self.inner.retry.max_attempts.max(1) {
+            let Attempt::Answer(resp) = self.attempt(req.try_clone()?, i.lookup, token).await else { continue };
+            if !(200..300).contains(&resp.status) {
+                continue;
+            }
+            let items: Vec<serde_json::Value> = serde_json::from_slice(&resp.body).ok()?;
+            let first = items.into_iter().next()?;
+            let body = bytes::Bytes::from(serde_json::to_vec(&first).ok()?);
+            return Some(RawResponse { operation: op.id, status: op.success_status, body, recovered: true, ..resp });
+        }
+        None
+    }
+}
+
+/// A string field of the request's JSON body.
+fn body_field(req: &reqwest::Request, field: &str) -> Option<String> {
+    let bytes = req.body()?.as_bytes()?;
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    v.get(field)?.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn transport<E>(op: &'static OperationInfo, e: reqwest::Error, request_id: Option<String>) -> Error<E> {
+    if e.is_timeout() {
+        Error::Timeout(TimeoutError { operation: op.id, request_id })
+    } else {
+        Error::Transport(Box::new(TransportError { operation: op.id, request_id, source: e }))
+    }
+}
+
+fn auth_error<E>(f: Failure) -> Error<E> {
+    match f {
+        Failure::Transport(op, e) if e.is_timeout() => Error::Timeout(TimeoutError { operation: op, request_id: None }),
+        Failure::Transport(op, e) => {
+            Error::Transport(Box::new(TransportError { operation: op, request_id: None, source: e }))
+        }
+        Failure::Status { operation, status, excerpt, request_id } => Error::Api(Box::new(ApiError {
+            operation,
+            status,
+            body: None,
+            excerpt,
+            request_id,
+            headers: reqwest::header::HeaderMap::new(),
+        })),
+        Failure::Shape { operation, message } => Error::Decode(Box::new(DecodeError {
+            operation,
+            status: 200,
+            path: ".".into(),
+            message,
+            excerpt: String::new(),
+            request_id: None,
+        })),
     }
 }
 
@@ -257,13 +509,21 @@ pub struct RawResponse {
     pub headers: reqwest::header::HeaderMap,
     pub request_id: Option<String>,
     pub body: bytes::Bytes,
+    /// Found again by its idempotency reference after an ambiguous failure.
+    pub recovered: bool,
 }
 
 const EXCERPT: usize = 512;
 
 impl RawResponse {
     fn wrap<T>(self, body: T) -> ApiResponse<T> {
-        ApiResponse { status: self.status, headers: self.headers, request_id: self.request_id, body }
+        ApiResponse {
+            status: self.status,
+            headers: self.headers,
+            request_id: self.request_id,
+            recovered: self.recovered,
+            body,
+        }
     }
 
     fn decode<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {

@@ -77,8 +77,10 @@ pub fn model_of(spec: &load::Spec) -> Result<(model::Api, Vec<Diagnostic>), Diag
 fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
     let mut tl = types::TypeLowering::new(spec, naming::Namespace::default());
     tl.lower_components();
-    let operations = operations::lower(&mut tl);
+    let mut operations = operations::lower(&mut tl);
     tl.box_cycles();
+    let auth = auth_flow(spec, &operations, &mut tl.diags);
+    resolve_lookups(spec, &mut operations, &mut tl.diags);
     diags.append(&mut tl.diags);
     diags.sort();
     diags.dedup();
@@ -94,12 +96,17 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
             .api
             .servers
             .iter()
-            .map(|s| model::Server { url: s.url.clone(), description: s.description.clone() })
+            .map(|s| model::Server {
+                url: s.url.clone(),
+                description: s.description.clone(),
+                name: s.extensions.get("x-name").and_then(|v| v.as_str()).map(str::to_string),
+            })
             .collect(),
         types: tl.types,
         operations,
         secret_fields: tl.secrets.into_iter().collect(),
         uses: tl.uses,
+        auth,
     };
     Ok((api, diags))
 }
@@ -139,3 +146,65 @@ pub fn spec_hash(text: &str) -> String {
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The method name of the operation with this operationId.
+fn method_of(ops: &[model::Operation], id: &str) -> Option<String> {
+    ops.iter().find(|o| o.id == id).map(|o| o.method_name.clone())
+}
+
+/// `x-token-lifecycle` on a security scheme: how the runtime logs in and rotates the token.
+fn auth_flow(spec: &load::Spec, ops: &[model::Operation], diags: &mut Vec<Diagnostic>) -> Option<model::AuthFlow> {
+    let schemes = spec.raw.pointer("/components/securitySchemes")?.as_object()?;
+    let (name, lc) = schemes.iter().find_map(|(n, s)| s.get("x-token-lifecycle").map(|l| (n, l)))?;
+    let at = diag::child(&diag::child("/components/securitySchemes", name), "x-token-lifecycle");
+    let text = |p: &str| lc.pointer(p).and_then(|v| v.as_str()).map(str::to_string);
+    let mut op = |key: &str, required: bool| -> Option<String> {
+        let id = text(&format!("/{key}"))?;
+        let found = method_of(ops, &id);
+        if found.is_none() || (required && id.is_empty()) {
+            diags.push(spec.diag(
+                Severity::Error,
+                &diag::child(&at, key),
+                format!("`{id}` is not an operationId of this spec"),
+            ));
+        }
+        found
+    };
+    let login = op("login", true);
+    let (refresh, logout) = (op("refresh", false), op("logout", false));
+    let flow = model::AuthFlow {
+        login: login?,
+        refresh,
+        logout,
+        key_field: text("/credentials/key").unwrap_or_else(|| "username".into()),
+        secret_field: text("/credentials/secret").unwrap_or_else(|| "password".into()),
+        refresh_field: text("/refresh_field").unwrap_or_else(|| "refresh_token".into()),
+        access_token: text("/tokens/access")?,
+        refresh_token: text("/tokens/refresh").unwrap_or_default(),
+        access_expires_at: text("/tokens/access_expires_at").unwrap_or_default(),
+        refresh_expires_at: text("/tokens/refresh_expires_at").unwrap_or_default(),
+        refresh_before_secs: lc.get("refresh_before_seconds").and_then(|v| v.as_u64()).unwrap_or(300),
+    };
+    Some(flow)
+}
+
+/// Every `x-idempotency` lookup names an operation that exists; the model keeps its method name.
+fn resolve_lookups(spec: &load::Spec, ops: &mut [model::Operation], diags: &mut Vec<Diagnostic>) {
+    let names: Vec<(String, String)> = ops.iter().map(|o| (o.id.clone(), o.method_name.clone())).collect();
+    for op in ops.iter_mut() {
+        let (path, method) = (op.path.clone(), op.http_method.to_lowercase());
+        if let Some(i) = &mut op.idempotency {
+            match names.iter().find(|(id, _)| *id == i.lookup) {
+                Some((_, m)) => i.lookup = m.clone(),
+                None => {
+                    let at = format!("/paths/{}/{method}/x-idempotency/lookup", diag::escape_segment(&path));
+                    diags.push(spec.diag(
+                        Severity::Error,
+                        &at,
+                        format!("lookup `{}` is not an operationId of this spec", i.lookup),
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -20,6 +20,24 @@ pub struct Api {
     pub secret_fields: Vec<String>,
     /// Which optional dependencies the models need.
     pub uses: Uses,
+    /// The token lifecycle (`x-token-lifecycle` on a security scheme), when the spec declares one.
+    pub auth: Option<AuthFlow>,
+}
+
+/// How a client logs in and rotates its token, by operation method names and JSON pointers.
+#[derive(Debug, Clone)]
+pub struct AuthFlow {
+    pub login: String,
+    pub refresh: Option<String>,
+    pub logout: Option<String>,
+    pub key_field: String,
+    pub secret_field: String,
+    pub refresh_field: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub access_expires_at: String,
+    pub refresh_expires_at: String,
+    pub refresh_before_secs: u64,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -33,6 +51,8 @@ pub struct Uses {
 pub struct Server {
     pub url: String,
     pub description: Option<String>,
+    /// `x-name`: a constant for the URL (`SANDBOX`).
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -184,8 +204,20 @@ pub struct Operation {
     pub error: ResultShape,
     /// The paging parameters, when the operation is a paged list.
     pub paging: Option<Paging>,
-    /// The body field that makes a retry safe (`client_reference`), when there is one.
-    pub idempotency_field: Option<String>,
+    /// Safe to send twice: GET, HEAD, PUT, DELETE, OPTIONS, or declared `x-safe-to-retry`.
+    pub retry_safe: bool,
+    /// `x-idempotency`: the body field that identifies a create request, and the operation that finds it.
+    pub idempotency: Option<Idempotency>,
+    /// `x-timeout-seconds`: the least time a call needs (eSIM orders wait 60 s inline).
+    pub timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub field: String,
+    /// The method name of the lookup operation.
+    pub lookup: String,
+    pub lookup_param: String,
 }
 
 #[derive(Debug, Clone)]

@@ -2,7 +2,9 @@
 //! and a result type per side (success, error). Several success types become an enum instead of a panic.
 
 use crate::diag::child;
-use crate::model::{Body, BodyKind, Operation, Paging, Param, ParamIn, Response, ResultShape, StatusKey, Ty};
+use crate::model::{
+    Body, BodyKind, Idempotency, Operation, Paging, Param, ParamIn, Response, ResultShape, StatusKey, Ty,
+};
 use crate::naming::{Namespace, pascal, snake};
 use crate::resolve;
 use crate::types::TypeLowering;
@@ -89,12 +91,23 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
 
             let body =
                 op.request_body.as_ref().and_then(|b| lower_body(tl, b, &child(&ptr, "requestBody"), &type_base));
-            let idempotency_field =
-                op.extensions.get("x-idempotency-key").and_then(|v| v.as_str()).map(str::to_string).or_else(|| {
-                    body.as_ref()
-                        .is_some_and(|b| body_has_field(tl, b, "client_reference"))
-                        .then(|| "client_reference".to_string())
-                });
+            let idempotency = op.extensions.get("x-idempotency").and_then(|v| {
+                let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+                Some(Idempotency {
+                    field: text("field")?,
+                    lookup: text("lookup")?,
+                    lookup_param: text("lookup_param")?,
+                })
+            });
+            if op.extensions.contains_key("x-idempotency") && idempotency.is_none() {
+                tl.error(
+                    &child(&ptr, "x-idempotency"),
+                    "x-idempotency needs `field`, `lookup` (an operationId) and `lookup_param`",
+                );
+            }
+            let retry_safe = matches!(method, "get" | "head" | "put" | "delete" | "options")
+                || op.extensions.get("x-safe-to-retry").and_then(|v| v.as_bool()).unwrap_or(false);
+            let timeout_secs = op.extensions.get("x-timeout-seconds").and_then(|v| v.as_u64());
 
             let mut responses = lower_responses(tl, op, &ptr, &type_base);
             let success = shape(tl, &mut responses, true, &format!("{type_base}Response"));
@@ -118,7 +131,9 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 success,
                 error,
                 paging,
-                idempotency_field,
+                retry_safe,
+                idempotency,
+                timeout_secs,
             });
         }
     }
@@ -287,14 +302,6 @@ fn lower_body(tl: &mut TypeLowering<'_>, b: &ReferenceOr<RequestBody>, at: &str,
         (BodyKind::Bytes, _) => Ty::Vec(Box::new(Ty::Prim(crate::model::Prim::U8))),
     };
     Some(Body { ty, kind, content_type: ct.clone(), required: body.required })
-}
-
-fn body_has_field(tl: &TypeLowering<'_>, body: &Body, field: &str) -> bool {
-    let Ty::Named(name) = &body.ty else { return false };
-    match tl.types.get(name).map(|t| &t.kind) {
-        Some(crate::model::TypeKind::Struct(s)) => s.fields.iter().any(|f| f.wire == field),
-        _ => false,
-    }
 }
 
 fn lower_responses(tl: &mut TypeLowering<'_>, op: &openapiv3::Operation, ptr: &str, type_base: &str) -> Vec<Response> {

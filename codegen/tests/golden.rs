@@ -20,11 +20,7 @@ fn feature_matrix_output_matches_its_snapshots() {
     )
     .unwrap_or_else(|d| panic!("{d}"));
     for (path, text) in &g.files {
-        if path.ends_with("client.rs")
-            || path.ends_with("error.rs")
-            || path.ends_with("support.rs")
-            || path.ends_with("decimal.rs")
-        {
+        if text.contains("Copied verbatim from codegen/runtime/") {
             continue; // Runtime copies: their source is codegen/runtime/, reviewed there.
         }
         let name = path.replace(['/', '.'], "_");

@@ -24,8 +24,10 @@ pub struct CrateOptions {
 }
 
 const RUNTIME: &[(&str, &str)] = &[
+    ("auth.rs", include_str!("../../runtime/auth.rs")),
     ("client.rs", include_str!("../../runtime/client.rs")),
     ("error.rs", include_str!("../../runtime/error.rs")),
+    ("retry.rs", include_str!("../../runtime/retry.rs")),
     ("support.rs", include_str!("../../runtime/support.rs")),
 ];
 const DECIMAL: &str = include_str!("../../runtime/decimal.rs");
@@ -70,7 +72,7 @@ impl Unit<'_> {
                 }
             }
             Unit::OperationModule { module, ops } => {
-                let body = operations::module(ops);
+                let body = operations::module(ops, api.auth.as_ref().and_then(|a| a.logout.as_deref()));
                 let d = format!(" Operations tagged `{module}`.");
                 quote! { #![doc = #d] #body }
             }
@@ -186,20 +188,55 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         quote!((#u, #d))
     });
     let secrets = &api.secret_fields;
+    let named_servers = api.servers.iter().filter_map(|s| {
+        let name = quote::format_ident!("{}", crate::naming::snake(s.name.as_deref()?).to_uppercase());
+        let (url, d) = (&s.url, format!(" {}", s.description.clone().unwrap_or_default()));
+        Some(quote! { #[doc = #d] pub const #name: &str = #url; })
+    });
+    let auth = match &api.auth {
+        None => quote!(None),
+        Some(a) => {
+            let op = |m: &str| {
+                let c = quote::format_ident!("{}", m.to_uppercase());
+                quote!(&crate::operations::#c)
+            };
+            let opt = |m: &Option<String>| match m {
+                Some(m) => {
+                    let o = op(m);
+                    quote!(Some(#o))
+                }
+                None => quote!(None),
+            };
+            let (login, refresh, logout) = (op(&a.login), opt(&a.refresh), opt(&a.logout));
+            let (kf, sf, rf) = (&a.key_field, &a.secret_field, &a.refresh_field);
+            let (at, rt, ae, re) = (&a.access_token, &a.refresh_token, &a.access_expires_at, &a.refresh_expires_at);
+            let before = a.refresh_before_secs;
+            quote!(Some(client::AuthFlow {
+                login: #login, refresh: #refresh, logout: #logout,
+                key_field: #kf, secret_field: #sf, refresh_field: #rf,
+                access_token: #at, refresh_token: #rt, access_expires_at: #ae, refresh_expires_at: #re,
+                refresh_before_secs: #before,
+            }))
+        }
+    };
     // Generated files are laid out by prettyplease; `rustfmt::skip` keeps `cargo fmt` from re-laying them.
     let skip = quote!(#[rustfmt::skip]);
     let decimal = api.uses.decimal.then(|| quote! { #skip pub mod decimal; });
     quote! {
         #(#![doc = #lines])*
         #![forbid(unsafe_code)]
+        #skip pub mod auth;
         #skip pub mod client;
         #decimal
         #skip pub mod error;
         #skip pub mod models;
         #skip pub mod operations;
+        #skip pub mod retry;
         #skip pub mod support;
 
+        pub use auth::Credentials;
         pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret};
+        pub use retry::RetryPolicy;
         pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
         pub use operations::OPERATIONS;
         pub use support::Tristate;
@@ -209,6 +246,12 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
 
         #[doc = " JSON fields that carry secrets: redacted from `Debug` output and error excerpts."]
         pub const SECRET_FIELDS: &[&str] = &[#(#secrets),*];
+
+        #[doc = " How the client logs in and rotates its token (the spec's `x-token-lifecycle`), if it does."]
+        pub const AUTH: Option<client::AuthFlow> = #auth;
+
+        #[doc = " Named base URLs (the spec's servers with an `x-name`)."]
+        pub mod servers { #(#named_servers)* }
     }
 }
 
@@ -241,6 +284,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
         r#"serde = { version = "1", features = ["derive"] }"#.into(),
         r#"serde_json = "1""#.into(),
         r#"serde_path_to_error = "0.1""#.into(),
+        r#"tokio = { version = "1", default-features = false, features = ["sync", "time"] }"#.into(),
     ];
     if api.uses.decimal {
         deps.push(

@@ -6,7 +6,8 @@ use crate::model::{BodyKind, Operation, Param, ParamIn, Prim, ResultShape, Statu
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-pub fn module(ops: &[&Operation]) -> TokenStream {
+/// `logout`: the method name of the spec's logout operation, which also forgets the session's tokens.
+pub fn module(ops: &[&Operation], logout: Option<&str>) -> TokenStream {
     let mut items = TokenStream::new();
     let mut methods = TokenStream::new();
     for op in ops {
@@ -14,7 +15,7 @@ pub fn module(ops: &[&Operation]) -> TokenStream {
         items.extend(params_struct(op));
         items.extend(result_enum(&op.success, "success", op));
         items.extend(result_enum(&op.error, "error", op));
-        methods.extend(method(op));
+        methods.extend(method(op, logout == Some(op.method_name.as_str())));
     }
     quote! {
         #![allow(clippy::large_enum_variant)]
@@ -40,15 +41,33 @@ fn info(op: &Operation) -> TokenStream {
         }
         None => quote!(None),
     };
-    let idem = match &op.idempotency_field {
-        Some(f) => quote!(Some(#f)),
+    let idem = match &op.idempotency {
+        Some(i) => {
+            let (field, param) = (&i.field, &i.lookup_param);
+            let lookup = format_ident!("{}", i.lookup.to_uppercase());
+            quote!(Some(crate::client::Idempotency { field: #field, lookup: &crate::operations::#lookup, lookup_param: #param }))
+        }
         None => quote!(None),
     };
+    let retry_safe = op.retry_safe;
+    let timeout = match op.timeout_secs {
+        Some(t) => quote!(Some(#t)),
+        None => quote!(None),
+    };
+    let success = op
+        .responses
+        .iter()
+        .find_map(|r| match r.status {
+            crate::model::StatusKey::Code(c) if r.success => Some(c),
+            _ => None,
+        })
+        .unwrap_or(200);
     let d = format!(" `{method} {path}`");
     quote! {
         #[doc = #d]
         pub const #name: OperationInfo = OperationInfo {
-            id: #id, method: #method, path: #path, module: #module, secure: #secure, paging: #paging, idempotency_field: #idem,
+            id: #id, method: #method, path: #path, module: #module, secure: #secure, paging: #paging,
+            retry_safe: #retry_safe, idempotency: #idem, timeout_secs: #timeout, success_status: #success,
         };
     }
 }
@@ -110,7 +129,7 @@ fn arg_ty(p: &Param) -> TokenStream {
     }
 }
 
-fn method(op: &Operation) -> TokenStream {
+fn method(op: &Operation, ends_session: bool) -> TokenStream {
     let name = ident(&op.method_name);
     let info = info_const(op);
     let mut docs = doc(op.doc.as_deref());
@@ -205,6 +224,8 @@ fn method(op: &Operation) -> TokenStream {
     let ok = result_ty(&op.success);
     let err = result_ty(&op.error);
     let arms = arms(op);
+    // Whatever the server answers, a logout ends the session here.
+    let forget = ends_session.then(|| quote!(self.clear_session().await;));
     // A lone catch-all arm is just its expression.
     let dispatch = match arms.as_slice() {
         [(pats, e)] if pats.is_empty() => quote!(#e),
@@ -223,6 +244,7 @@ fn method(op: &Operation) -> TokenStream {
             #(#headers)*
             #send_body
             let resp = self.send(&#info, req).await?;
+            #forget
             #dispatch
         }
     }

@@ -13,7 +13,10 @@ pub const GET_UNTAGGED: OperationInfo = OperationInfo {
     module: "default",
     secure: true,
     paging: None,
-    idempotency_field: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
 };
 
 impl Client {

@@ -13,7 +13,10 @@ pub const CREATE_THING: OperationInfo = OperationInfo {
     module: "things",
     secure: true,
     paging: None,
-    idempotency_field: None,
+    retry_safe: false,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
 };
 
 /// The success bodies of [`Client::create_thing`], one variant per status.
@@ -39,7 +42,10 @@ pub const GET_PART: OperationInfo = OperationInfo {
     module: "things",
     secure: true,
     paging: None,
-    idempotency_field: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
 };
 
 /// `GET /things`
@@ -50,7 +56,10 @@ pub const LIST_THINGS: OperationInfo = OperationInfo {
     module: "things",
     secure: true,
     paging: Some(("page", "limit")),
-    idempotency_field: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
 };
 
 /// Query and header parameters of [`Client::list_things`].
@@ -79,7 +88,10 @@ pub const PUT_NOTE: OperationInfo = OperationInfo {
     module: "things",
     secure: false,
     paging: None,
-    idempotency_field: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 204u16,
 };
 
 impl Client {

@@ -13,7 +13,10 @@ pub const SUBMIT_FORM: OperationInfo = OperationInfo {
     module: "type_api",
     secure: true,
     paging: None,
-    idempotency_field: None,
+    retry_safe: false,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
 };
 
 impl Client {

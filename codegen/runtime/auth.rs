@@ -1,0 +1,174 @@
+//! The token lifecycle the spec declares (`x-token-lifecycle`): log in on first use, refresh shortly before
+//! the access token expires, keep the rotated refresh token, share one renewal between concurrent calls,
+//! and forget everything on logout.
+
+use crate::client::{AuthFlow, OperationInfo, Secret, new_request_id};
+use serde_json::{Value, json};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The API key and secret. They never print.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub key: Secret,
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone)]
+struct Tokens {
+    access: Secret,
+    access_expires: i64,
+    refresh: Option<Secret>,
+    refresh_expires: i64,
+}
+
+/// Why a token could not be had.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Transport(&'static str, reqwest::Error),
+    Status { operation: &'static str, status: u16, excerpt: String, request_id: Option<String> },
+    Shape { operation: &'static str, message: String },
+}
+
+#[derive(Debug)]
+pub(crate) struct Auth {
+    flow: AuthFlow,
+    credentials: Credentials,
+    tokens: tokio::sync::Mutex<Option<Tokens>>,
+}
+
+/// What the auth calls need from the client.
+pub(crate) struct Http<'a> {
+    pub client: &'a reqwest::Client,
+    pub base_url: &'a str,
+    pub timeout: Duration,
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Auth {
+    pub fn new(flow: AuthFlow, credentials: Credentials) -> Self {
+        Auth { flow, credentials, tokens: tokio::sync::Mutex::new(None) }
+    }
+
+    /// A valid access token. Logs in or refreshes first when the token is missing or within
+    /// `refresh_before_secs` of expiry; concurrent callers wait for that one renewal.
+    pub async fn token(&self, http: &Http<'_>) -> Result<Secret, Failure> {
+        let mut guard = self.tokens.lock().await;
+        if let Some(t) = guard.as_ref()
+            && now() + (self.flow.refresh_before_secs as i64) < t.access_expires
+        {
+            return Ok(t.access.clone());
+        }
+        let fresh = self.renew(http, guard.as_ref()).await?;
+        let access = fresh.access.clone();
+        *guard = Some(fresh);
+        Ok(access)
+    }
+
+    /// After a `401` for `used`: renew, unless another call already replaced that token.
+    pub async fn rejected(&self, http: &Http<'_>, used: &Secret) -> Result<Secret, Failure> {
+        let mut guard = self.tokens.lock().await;
+        if let Some(t) = guard.as_ref()
+            && t.access != *used
+        {
+            return Ok(t.access.clone());
+        }
+        let fresh = self.renew(http, guard.as_ref()).await?;
+        let access = fresh.access.clone();
+        *guard = Some(fresh);
+        Ok(access)
+    }
+
+    /// Forgets the tokens (after logout).
+    pub async fn clear(&self) {
+        *self.tokens.lock().await = None;
+    }
+
+    async fn renew(&self, http: &Http<'_>, current: Option<&Tokens>) -> Result<Tokens, Failure> {
+        if let (Some(op), Some(t)) = (self.flow.refresh, current)
+            && let Some(refresh) = &t.refresh
+            && now() < t.refresh_expires
+        {
+            let mut body = serde_json::Map::new();
+            body.insert(self.flow.refresh_field.into(), Value::String(refresh.expose().to_string()));
+            match self.call(http, op, Value::Object(body)).await {
+                Ok(tokens) => return Ok(tokens),
+                // Revoked, reused or expired: log in again.
+                Err(Failure::Status { status: 400 | 401 | 403, .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        let mut body = serde_json::Map::new();
+        body.insert(self.flow.key_field.into(), json!(self.credentials.key.expose()));
+        body.insert(self.flow.secret_field.into(), json!(self.credentials.secret.expose()));
+        self.call(http, self.flow.login, Value::Object(body)).await
+    }
+
+    async fn call(&self, http: &Http<'_>, op: &'static OperationInfo, body: Value) -> Result<Tokens, Failure> {
+        let resp = http
+            .client
+            .post(format!("{}{}", http.base_url, op.path))
+            .timeout(http.timeout)
+            .header("x-request-id", new_request_id())
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| Failure::Transport(op.id, e))?;
+        let status = resp.status().as_u16();
+        let request_id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let bytes = resp.bytes().await.map_err(|e| Failure::Transport(op.id, e))?;
+        if !(200..300).contains(&status) {
+            let excerpt = crate::support::redacted_excerpt(&bytes, 512);
+            return Err(Failure::Status { operation: op.id, status, excerpt, request_id });
+        }
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| Failure::Shape {
+            operation: op.id,
+            message: format!("the token response is not JSON: {e}"),
+        })?;
+        let text = |pointer: &str| v.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+        let access = text(self.flow.access_token).ok_or_else(|| Failure::Shape {
+            operation: op.id,
+            message: format!("the token response has no string at {}", self.flow.access_token),
+        })?;
+        let expiry =
+            |pointer: &str, fallback: i64| text(pointer).and_then(|t| parse_rfc3339(&t)).unwrap_or(now() + fallback);
+        Ok(Tokens {
+            access: Secret::new(access),
+            access_expires: expiry(self.flow.access_expires_at, 3600),
+            refresh: text(self.flow.refresh_token).map(Secret::new),
+            refresh_expires: expiry(self.flow.refresh_expires_at, 7 * 86400),
+        })
+    }
+}
+
+/// Unix seconds of an RFC 3339 timestamp (`2025-01-15T13:00:00Z`, `...+05:30`, fractions allowed).
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d, h, mi, sec) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + sec - offset)
+}
