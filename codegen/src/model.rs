@@ -204,6 +204,8 @@ pub struct Operation {
     pub error: ResultShape,
     /// The paging parameters, when the operation is a paged list.
     pub paging: Option<Paging>,
+    /// The name of the method that streams every item of every page (paged lists of arrays).
+    pub stream_name: Option<String>,
     /// Safe to send twice: GET, HEAD, PUT, DELETE, OPTIONS, or declared `x-safe-to-retry`.
     pub retry_safe: bool,
     /// `x-idempotency`: the body field that identifies a create request, and the operation that finds it.

@@ -114,6 +114,26 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
             let error = shape(tl, &mut responses, false, &format!("{type_base}Error"));
 
             let paging = paging_of(&params, op, tl);
+            let page_is_int = |p: &Paging| {
+                params.iter().any(|q| {
+                    q.wire == p.page_param
+                        && matches!(
+                            q.ty,
+                            Ty::Prim(
+                                crate::model::Prim::I32
+                                    | crate::model::Prim::I64
+                                    | crate::model::Prim::U32
+                                    | crate::model::Prim::U64
+                            )
+                        )
+                })
+            };
+            let stream_name = match (&paging, &success) {
+                (Some(p), ResultShape::Single(Ty::Vec(_))) if page_is_int(p) => {
+                    Some(methods.claim(&format!("{method_name}_stream")))
+                }
+                _ => None,
+            };
             ops.push(Operation {
                 id,
                 method_name,
@@ -131,6 +151,7 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 success,
                 error,
                 paging,
+                stream_name,
                 retry_safe,
                 idempotency,
                 timeout_secs,

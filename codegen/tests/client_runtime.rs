@@ -220,6 +220,65 @@ async fn list_orders(
     Json(items).into_response()
 }
 
+/// A paged list of `TOTAL` items in either paging style, with the six paging headers.
+const TOTAL: u64 = 23;
+
+fn page_of(
+    s: &Shared,
+    route: &str,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    size_param: &str,
+    item: fn(u64) -> Value,
+) -> Response {
+    count(s, route, headers);
+    if !authorized(s, headers) {
+        return envelope(401, "UnauthorizedError", "UNAUTHORIZED", "Authorization header required");
+    }
+    let page: u64 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let per: u64 = q.get(size_param).and_then(|p| p.parse().ok()).unwrap_or(10);
+    let pages = TOTAL.div_ceil(per);
+    let items: Vec<Value> = ((page - 1) * per..(page * per).min(TOTAL)).map(|i| item(i + 1)).collect();
+    let mut resp = Json(&items).into_response();
+    for (k, v) in [
+        ("x-page", page),
+        ("x-per-page", per),
+        ("x-total-count", TOTAL),
+        ("x-total-pages", pages),
+        ("x-page-size", items.len() as u64),
+    ] {
+        resp.headers_mut().insert(k, v.to_string().parse().unwrap());
+    }
+    resp.headers_mut().insert("x-has-more", (page < pages).to_string().parse().unwrap());
+    resp
+}
+
+async fn esim_products(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    page_of(
+        &s,
+        "GET /api/v1/esim/products",
+        &headers,
+        &q,
+        "per_page",
+        |id| json!({"id": id, "name": format!("eSIM {id}"), "country_code": "JPN", "currency_code": "USD", "image_url": ""}),
+    )
+}
+
+async fn voucher_products(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    page_of(&s, "GET /api/v1/products", &headers, &q, "limit", |id| {
+        json!({"id": id, "name": format!("Card {id}"), "category": "Gaming", "country_code": "USA", "currency_code": "USD",
+               "delivery_mode": "Code with PIN", "delivery_time": "Instant", "validity": "12 months", "available_denominations": []})
+    })
+}
+
 async fn serve(state: Shared) -> String {
     let app = Router::new()
         .route("/auth/login", post(login))
@@ -227,6 +286,8 @@ async fn serve(state: Shared) -> String {
         .route("/auth/logout", post(logout))
         .route("/api/v1/currencies", get(currencies))
         .route("/api/v1/esim/orders", post(create_order).get(list_orders))
+        .route("/api/v1/esim/products", get(esim_products))
+        .route("/api/v1/products", get(voucher_products))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -450,4 +511,29 @@ async fn credentials_and_tokens_never_print() {
     client.list_currencies().await.unwrap();
     let shown = format!("{client:?} {:?}", Client::builder("http://x.test").credentials(KEY, SECRET));
     assert!(!shown.contains("PLANTED") && !shown.contains("access-"), "{shown}");
+}
+
+#[tokio::test]
+async fn paged_lists_stream_every_item_in_order_in_both_styles() {
+    use futures_util::TryStreamExt;
+    use octopus_client::operations::{ListEsimProductsParams, ListVoucherProductsParams};
+    let (s, client) = setup().await;
+    let want: Vec<i64> = (1..=TOTAL as i64).collect();
+    for concurrency in [1, 3, 16] {
+        let params = ListEsimProductsParams { per_page: Some(5), ..Default::default() };
+        let ids: Vec<i64> =
+            client.list_esim_products_stream(&params, concurrency).map_ok(|p| p.id).try_collect().await.unwrap();
+        assert_eq!(ids, want, "per_page style, concurrency {concurrency}");
+        let params = ListVoucherProductsParams { limit: Some(4), ..Default::default() };
+        let ids: Vec<i64> =
+            client.list_voucher_products_stream(&params, concurrency).map_ok(|p| p.id).try_collect().await.unwrap();
+        assert_eq!(ids, want, "limit style, concurrency {concurrency}");
+    }
+    // 5 pages of 5 and 6 pages of 4, three times each: every page fetched exactly once per walk.
+    assert_eq!(hits(&s, "GET /api/v1/esim/products"), 3 * 5);
+    assert_eq!(hits(&s, "GET /api/v1/products"), 3 * 6);
+    // Starting mid-way walks the rest.
+    let params = ListEsimProductsParams { page: Some(4), per_page: Some(5), ..Default::default() };
+    let ids: Vec<i64> = client.list_esim_products_stream(&params, 2).map_ok(|p| p.id).try_collect().await.unwrap();
+    assert_eq!(ids, (16..=TOTAL as i64).collect::<Vec<_>>());
 }

@@ -31,6 +31,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("support.rs", include_str!("../../runtime/support.rs")),
 ];
 const DECIMAL: &str = include_str!("../../runtime/decimal.rs");
+const PAGING: &str = include_str!("../../runtime/paging.rs");
 
 /// A formatted unit: its index, its text, and the time spent building and formatting its tokens.
 type Rendered = (usize, String, Duration, Duration);
@@ -168,6 +169,12 @@ pub fn emit(
             format!("{header}// Copied verbatim from codegen/runtime/decimal.rs.\n\n{DECIMAL}"),
         );
     }
+    if streams(api) {
+        files.insert(
+            "src/paging.rs".into(),
+            format!("{header}// Copied verbatim from codegen/runtime/paging.rs.\n\n{PAGING}"),
+        );
+    }
     files.insert("Cargo.toml".into(), cargo_toml(api, opts, &header));
     Ok((files, emit_time, format_time))
 }
@@ -222,6 +229,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
     // Generated files are laid out by prettyplease; `rustfmt::skip` keeps `cargo fmt` from re-laying them.
     let skip = quote!(#[rustfmt::skip]);
     let decimal = api.uses.decimal.then(|| quote! { #skip pub mod decimal; });
+    let paging = streams(api).then(|| quote! { #skip pub mod paging; });
     quote! {
         #(#![doc = #lines])*
         #![forbid(unsafe_code)]
@@ -231,6 +239,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #skip pub mod error;
         #skip pub mod models;
         #skip pub mod operations;
+        #paging
         #skip pub mod retry;
         #skip pub mod support;
 
@@ -294,6 +303,9 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
     if api.uses.chrono {
         deps.push(r#"chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }"#.into());
     }
+    if streams(api) {
+        deps.push(r#"futures-util = { version = "0.3", default-features = false, features = ["std"] }"#.into());
+    }
     if api.uses.uuid {
         deps.push(r#"uuid = { version = "1", default-features = false, features = ["serde", "std"] }"#.into());
     }
@@ -305,4 +317,9 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
         opts.crate_name,
         deps.join("\n")
     )
+}
+
+/// Whether any operation streams its pages (and so needs the paging runtime).
+fn streams(api: &Api) -> bool {
+    api.operations.iter().any(|o| o.stream_name.is_some())
 }

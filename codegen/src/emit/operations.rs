@@ -16,6 +16,7 @@ pub fn module(ops: &[&Operation], logout: Option<&str>) -> TokenStream {
         items.extend(result_enum(&op.success, "success", op));
         items.extend(result_enum(&op.error, "error", op));
         methods.extend(method(op, logout == Some(op.method_name.as_str())));
+        methods.extend(stream_method(op));
     }
     quote! {
         #![allow(clippy::large_enum_variant)]
@@ -337,6 +338,48 @@ fn arm_expr(op: &Operation, r: &crate::model::Response) -> TokenStream {
                 quote!(Err(resp.error_into(#e::#v)))
             }
             _ => quote!(Err(resp.error())),
+        }
+    }
+}
+
+/// `<list>_stream`: every item of every page, driven by the paging headers.
+fn stream_method(op: &Operation) -> TokenStream {
+    let (Some(stream), Some(paging), Some(params_type), ResultShape::Single(Ty::Vec(item))) =
+        (&op.stream_name, &op.paging, &op.params_type, &op.success)
+    else {
+        return TokenStream::new();
+    };
+    let Some(page) = op.params.iter().find(|p| p.wire == paging.page_param) else { return TokenStream::new() };
+    let (name, list, params_ty) = (ident(stream), ident(&op.method_name), ident(params_type));
+    let (page_field, page_ty) = (ident(&page.rust), ty(&page.ty, Scope::Elsewhere));
+    let item = ty(item, Scope::Elsewhere);
+    let err = result_ty(&op.error);
+    let path_args: Vec<_> = op.path_params.iter().map(|p| ident(&p.rust)).collect();
+    let path_params = op.path_params.iter().map(|p| {
+        let (i, t) = (ident(&p.rust), arg_ty(p));
+        quote!(#i: #t)
+    });
+    let (first, set) = if page.required {
+        (quote!(params.#page_field as u64), quote!(params.#page_field = page as #page_ty;))
+    } else {
+        (quote!(params.#page_field.map_or(1, |p| p as u64)), quote!(params.#page_field = Some(page as #page_ty);))
+    };
+    let doc = format!(
+        " Every item of every page of [`Client::{}`], from `params.{}` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.",
+        op.method_name, page.rust
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn #name<'a>(&'a self, #(#path_params,)* params: &#params_ty, concurrency: usize)
+            -> impl futures_util::Stream<Item = Result<#item, Error<#err>>> + 'a
+        {
+            let params = params.clone();
+            let first = #first;
+            crate::paging::paginate(first, concurrency, move |page| {
+                let mut params = params.clone();
+                #set
+                async move { self.#list(#(#path_args,)* &params).await }
+            })
         }
     }
 }

@@ -315,6 +315,26 @@ impl Client {
             _ => Err(resp.error()),
         }
     }
+    /// Every item of every page of [`Client::list_esim_orders`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_esim_orders_stream<'a>(
+        &'a self,
+        params: &ListEsimOrdersParams,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::EsimOrder, Error<crate::models::ErrorEnvelope>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i32);
+                async move { self.list_esim_orders(&params).await }
+            },
+        )
+    }
     /// List an eSIM product's data plans.
     ///
     /// Variants are fetched from upstream on the first request and persisted, so the second call is fast.
@@ -369,6 +389,26 @@ impl Client {
             200 => resp.json(),
             _ => Err(resp.error()),
         }
+    }
+    /// Every item of every page of [`Client::list_esim_products`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_esim_products_stream<'a>(
+        &'a self,
+        params: &ListEsimProductsParams,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::EsimProduct, Error<crate::models::ErrorEnvelope>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i32);
+                async move { self.list_esim_products(&params).await }
+            },
+        )
     }
     /// Attach or update the email that receives a receipt on a terminal status.
     ///

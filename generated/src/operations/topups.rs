@@ -336,6 +336,26 @@ impl Client {
             _ => Err(resp.error()),
         }
     }
+    /// Every item of every page of [`Client::list_topup_orders`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_topup_orders_stream<'a>(
+        &'a self,
+        params: &ListTopupOrdersParams,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::TopupOrder, Error<crate::models::ErrorEnvelope>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i32);
+                async move { self.list_topup_orders(&params).await }
+            },
+        )
+    }
     /// List a topup product's variants (SKU-level prices), deduplicated for the client.
     ///
     /// For rendering a pack picker and validating amounts client-side. Orders and charges pick the variant
@@ -389,6 +409,26 @@ impl Client {
             200 => resp.json(),
             _ => Err(resp.error()),
         }
+    }
+    /// Every item of every page of [`Client::list_topup_products`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_topup_products_stream<'a>(
+        &'a self,
+        params: &ListTopupProductsParams,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::TopupProduct, Error<crate::models::ErrorEnvelope>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i32);
+                async move { self.list_topup_products(&params).await }
+            },
+        )
     }
     /// Find the mobile products that serve a phone number, best guess first.
     ///

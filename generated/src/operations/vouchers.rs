@@ -313,6 +313,26 @@ impl Client {
             _ => Err(resp.error()),
         }
     }
+    /// Every item of every page of [`Client::list_voucher_orders`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_voucher_orders_stream<'a>(
+        &'a self,
+        params: &ListVoucherOrdersParams,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::VoucherOrder, Error<crate::models::ErrorEnvelope>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i32);
+                async move { self.list_voucher_orders(&params).await }
+            },
+        )
+    }
     /// List the voucher products visible to the client.
     ///
     /// Returns a page of active, in-stock products that are not blacklisted for the client, as a bare array.
@@ -343,5 +363,25 @@ impl Client {
             200 => resp.json(),
             _ => Err(resp.error()),
         }
+    }
+    /// Every item of every page of [`Client::list_voucher_products`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_voucher_products_stream<'a>(
+        &'a self,
+        params: &ListVoucherProductsParams,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::VoucherProduct, Error<crate::models::ErrorEnvelope>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i32);
+                async move { self.list_voucher_products(&params).await }
+            },
+        )
     }
 }

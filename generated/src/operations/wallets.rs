@@ -127,6 +127,26 @@ impl Client {
             _ => Err(resp.error()),
         }
     }
+    /// Every item of every page of [`Client::list_transactions`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_transactions_stream<'a>(
+        &'a self,
+        params: &ListTransactionsParams,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::Transaction, Error<crate::models::ErrorEnvelope>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i32);
+                async move { self.list_transactions(&params).await }
+            },
+        )
+    }
     /// List the client's wallets and their settled balances.
     ///
     /// `GET /api/v1/wallets`
@@ -147,5 +167,25 @@ impl Client {
             200 => resp.json(),
             _ => Err(resp.error()),
         }
+    }
+    /// Every item of every page of [`Client::list_wallets`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_wallets_stream<'a>(
+        &'a self,
+        params: &ListWalletsParams,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::Wallet, Error<crate::models::ErrorEnvelope>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i32);
+                async move { self.list_wallets(&params).await }
+            },
+        )
     }
 }

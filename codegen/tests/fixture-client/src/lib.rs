@@ -25,6 +25,9 @@ pub mod models;
 pub mod operations;
 
 #[rustfmt::skip]
+pub mod paging;
+
+#[rustfmt::skip]
 pub mod retry;
 
 #[rustfmt::skip]

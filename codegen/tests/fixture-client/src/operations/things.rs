@@ -162,6 +162,26 @@ impl Client {
             _ => Err(resp.error()),
         }
     }
+    /// Every item of every page of [`Client::list_things`], from `params.page` (or the first page) on. With `concurrency` above 1, once the page count is known the remaining pages are fetched that many at a time; items stay in order.
+    pub fn list_things_stream<'a>(
+        &'a self,
+        params: &ListThingsParams2,
+        concurrency: usize,
+    ) -> impl futures_util::Stream<
+        Item = Result<crate::models::Thing, Error<crate::models::Problem>>,
+    > + 'a {
+        let params = params.clone();
+        let first = params.page.map_or(1, |p| p as u64);
+        crate::paging::paginate(
+            first,
+            concurrency,
+            move |page| {
+                let mut params = params.clone();
+                params.page = Some(page as i64);
+                async move { self.list_things(&params).await }
+            },
+        )
+    }
     ///
     /// `PUT /things/{id}/notes`
     pub async fn put_note(
