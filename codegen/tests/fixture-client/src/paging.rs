@@ -33,7 +33,7 @@ where
             Some(p) if concurrency > 1 && p.total_pages > p.page => {
                 // The page count is known: fetch the rest concurrently, in order.
                 stream::iter(p.page + 1..=p.total_pages)
-                    .map(move |page| fetch(page))
+                    .map(fetch)
                     .buffered(concurrency)
                     .flat_map(|r| stream::iter(page_items(r)))
                     .left_stream()
