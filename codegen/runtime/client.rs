@@ -159,6 +159,7 @@ pub struct ClientBuilder {
     bearer_token: Option<Secret>,
     credentials: Option<Credentials>,
     retry: RetryPolicy,
+    poll_scale: f64,
 }
 
 impl ClientBuilder {
@@ -204,6 +205,12 @@ impl ClientBuilder {
         self
     }
 
+    /// Multiplies the documented poll intervals of the `wait_for_*` helpers (for a fast emulator, say).
+    pub fn poll_interval_scale(mut self, scale: f64) -> Self {
+        self.poll_scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+        self
+    }
+
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -240,6 +247,7 @@ impl ClientBuilder {
                 bearer: RwLock::new(self.bearer_token),
                 auth,
                 retry: self.retry,
+                poll_scale: self.poll_scale,
             }),
         })
     }
@@ -260,6 +268,7 @@ struct Inner {
     bearer: RwLock<Option<Secret>>,
     auth: Option<Auth>,
     retry: RetryPolicy,
+    poll_scale: f64,
 }
 
 /// What one attempt produced.
@@ -284,6 +293,7 @@ impl Client {
             bearer_token: None,
             credentials: None,
             retry: RetryPolicy::default(),
+            poll_scale: 1.0,
         }
     }
 
@@ -497,6 +507,66 @@ fn auth_error<E>(f: Failure) -> Error<E> {
             excerpt: String::new(),
             request_id: None,
         })),
+    }
+}
+
+/// The outcome of waiting for a terminal status.
+#[derive(Debug, Clone)]
+#[must_use = "a pending result still needs handling: the order is paid and continues in the background"]
+pub enum Waited<T> {
+    /// The status became terminal.
+    Done(ApiResponse<T>),
+    /// The deadline passed first; this is the last answer.
+    Pending(ApiResponse<T>),
+}
+
+impl<T> Waited<T> {
+    /// The last answer, terminal or not.
+    pub fn into_response(self) -> ApiResponse<T> {
+        match self {
+            Waited::Done(r) | Waited::Pending(r) => r,
+        }
+    }
+}
+
+impl Client {
+    /// Calls `fetch` until `done` says yes or `deadline` passes, waiting per `schedule` ((interval, for how
+    /// long) in seconds; the last interval repeats), scaled by the client's poll scale. Not part of the
+    /// stable API; the generated `wait_for_*` methods use it.
+    #[doc(hidden)]
+    pub async fn poll<T, E, F, Fut>(
+        &self,
+        schedule: &[(u64, u64)],
+        deadline: Duration,
+        done: impl Fn(&T) -> bool,
+        fetch: F,
+    ) -> Result<Waited<T>, Error<E>>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<ApiResponse<T>, Error<E>>>,
+    {
+        let started = std::time::Instant::now();
+        loop {
+            let resp = fetch().await?;
+            if done(&resp.body) {
+                return Ok(Waited::Done(resp));
+            }
+            let elapsed = started.elapsed();
+            let mut until = 0;
+            let every = schedule
+                .iter()
+                .find(|(_, span)| {
+                    until += span;
+                    elapsed < Duration::from_secs(until).mul_f64(self.inner.poll_scale)
+                })
+                .or(schedule.last())
+                .map_or(5, |(every, _)| *every);
+            let wait = Duration::from_secs(every).mul_f64(self.inner.poll_scale);
+            if elapsed + wait > deadline {
+                return Ok(Waited::Pending(resp));
+            }
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 

@@ -206,12 +206,25 @@ pub struct Operation {
     pub paging: Option<Paging>,
     /// The name of the method that streams every item of every page (paged lists of arrays).
     pub stream_name: Option<String>,
+    /// `x-poll`: how to wait for a terminal status with this (lookup) operation.
+    pub poll: Option<Poll>,
     /// Safe to send twice: GET, HEAD, PUT, DELETE, OPTIONS, or declared `x-safe-to-retry`.
     pub retry_safe: bool,
     /// `x-idempotency`: the body field that identifies a create request, and the operation that finds it.
     pub idempotency: Option<Idempotency>,
     /// `x-timeout-seconds`: the least time a call needs (eSIM orders wait 60 s inline).
     pub timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Poll {
+    /// The waiting method's name.
+    pub method: String,
+    /// The response field holding the status.
+    pub status_field: String,
+    pub terminal: Vec<String>,
+    /// (interval, for how long) in seconds; the last interval repeats until the deadline.
+    pub schedule: Vec<(u64, u64)>,
 }
 
 #[derive(Debug, Clone)]

@@ -128,6 +128,30 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                         )
                 })
             };
+            let poll = op.extensions.get("x-poll").and_then(|v| {
+                let terminal: Vec<String> =
+                    v.get("terminal")?.as_array()?.iter().filter_map(|t| t.as_str().map(str::to_string)).collect();
+                let schedule = v
+                    .get("schedule")?
+                    .as_array()?
+                    .iter()
+                    .filter_map(|s| Some((s.get("every_seconds")?.as_u64()?, s.get("for_seconds")?.as_u64()?)))
+                    .collect();
+                let status_field = v.get("status_field").and_then(|f| f.as_str()).unwrap_or("status").to_string();
+                let stem = method_name.strip_prefix("get_").unwrap_or(&method_name);
+                Some(crate::model::Poll {
+                    method: methods.claim(&format!("wait_for_{stem}")),
+                    status_field,
+                    terminal,
+                    schedule,
+                })
+            });
+            if op.extensions.contains_key("x-poll") && poll.is_none() {
+                tl.error(
+                    &child(&ptr, "x-poll"),
+                    "x-poll needs `terminal` (status values) and `schedule` ([{every_seconds, for_seconds}])",
+                );
+            }
             let stream_name = match (&paging, &success) {
                 (Some(p), ResultShape::Single(Ty::Vec(_))) if page_is_int(p) => {
                     Some(methods.claim(&format!("{method_name}_stream")))
@@ -152,6 +176,7 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 error,
                 paging,
                 stream_name,
+                poll,
                 retry_safe,
                 idempotency,
                 timeout_secs,

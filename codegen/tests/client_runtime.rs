@@ -45,6 +45,8 @@ struct Server {
     order_faults: VecDeque<Fault>,
     currency_faults: VecDeque<(u16, Option<u64>)>,
     malformed_currencies: bool,
+    /// Polls of an order left before it is delivered.
+    pending_polls: usize,
     seen_request_ids: Vec<String>,
 }
 
@@ -279,6 +281,22 @@ async fn voucher_products(
     })
 }
 
+async fn get_order(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<u64>,
+) -> Response {
+    count(&s, "GET /api/v1/esim/orders/{id}", &headers);
+    let mut st = s.lock().unwrap();
+    let status = if st.pending_polls > 0 {
+        st.pending_polls -= 1;
+        "PENDING"
+    } else {
+        "DELIVERED"
+    };
+    Json(json!({"id": id, "status": status, "amount": 4.5, "currency": "USD"})).into_response()
+}
+
 async fn serve(state: Shared) -> String {
     let app = Router::new()
         .route("/auth/login", post(login))
@@ -287,6 +305,7 @@ async fn serve(state: Shared) -> String {
         .route("/api/v1/currencies", get(currencies))
         .route("/api/v1/esim/orders", post(create_order).get(list_orders))
         .route("/api/v1/esim/products", get(esim_products))
+        .route("/api/v1/esim/orders/{id}", get(get_order))
         .route("/api/v1/products", get(voucher_products))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -536,4 +555,25 @@ async fn paged_lists_stream_every_item_in_order_in_both_styles() {
     let params = ListEsimProductsParams { page: Some(4), per_page: Some(5), ..Default::default() };
     let ids: Vec<i64> = client.list_esim_products_stream(&params, 2).map_ok(|p| p.id).try_collect().await.unwrap();
     assert_eq!(ids, (16..=TOTAL as i64).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn waiting_polls_at_the_documented_cadence_until_terminal_or_deadline() {
+    use octopus_client::Waited;
+    let state = Shared::default();
+    let url = serve(state.clone()).await;
+    // The documented cadence is 10 s then 30 s; a scale of 1/1000 makes it 10 ms then 30 ms.
+    let client = Client::builder(url).credentials(KEY, SECRET).poll_interval_scale(0.001).build().unwrap();
+    state.lock().unwrap().pending_polls = 3;
+    let started = Instant::now();
+    let w = client.wait_for_esim_order(9_302_482, Duration::from_secs(5)).await.unwrap();
+    let Waited::Done(resp) = w else { panic!("{w:?}") };
+    assert_eq!(resp.body.status.as_str(), "DELIVERED");
+    assert_eq!(hits(&state, "GET /api/v1/esim/orders/{id}"), 4, "three PENDING answers, then DELIVERED");
+    assert!(started.elapsed() >= Duration::from_millis(30), "it waited between polls");
+
+    state.lock().unwrap().pending_polls = 1_000;
+    let w = client.wait_for_esim_order(9_302_482, Duration::from_millis(100)).await.unwrap();
+    let Waited::Pending(resp) = w else { panic!("{w:?}") };
+    assert_eq!(resp.body.status.as_str(), "PENDING", "the deadline came first; the last answer is returned");
 }

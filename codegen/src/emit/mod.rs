@@ -244,7 +244,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #skip pub mod support;
 
         pub use auth::Credentials;
-        pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret};
+        pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
         pub use retry::RetryPolicy;
         pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
         pub use operations::OPERATIONS;

@@ -17,6 +17,7 @@ pub fn module(ops: &[&Operation], logout: Option<&str>) -> TokenStream {
         items.extend(result_enum(&op.error, "error", op));
         methods.extend(method(op, logout == Some(op.method_name.as_str())));
         methods.extend(stream_method(op));
+        methods.extend(wait_method(op));
     }
     quote! {
         #![allow(clippy::large_enum_variant)]
@@ -380,6 +381,38 @@ fn stream_method(op: &Operation) -> TokenStream {
                 #set
                 async move { self.#list(#(#path_args,)* &params).await }
             })
+        }
+    }
+}
+
+/// `wait_for_<x>`: polls the operation at the documented cadence until the status is terminal.
+fn wait_method(op: &Operation) -> TokenStream {
+    let (Some(poll), ResultShape::Single(body)) = (&op.poll, &op.success) else { return TokenStream::new() };
+    let (name, get) = (ident(&poll.method), ident(&op.method_name));
+    let body_ty = ty(body, Scope::Elsewhere);
+    let err = result_ty(&op.error);
+    let status = ident(&poll.status_field);
+    let terminal = &poll.terminal;
+    let schedule = poll.schedule.iter().map(|(every, span)| quote!((#every, #span)));
+    let args: Vec<_> = op.path_params.iter().map(|p| ident(&p.rust)).collect();
+    let params = op.path_params.iter().map(|p| {
+        let (i, t) = (ident(&p.rust), arg_ty(p));
+        quote!(#i: #t)
+    });
+    let doc = format!(
+        " Polls [`Client::{}`] at the documented cadence until `{}` is terminal ({}) or `deadline` passes. `Waited::Pending` carries the last answer when the deadline came first.",
+        op.method_name,
+        poll.status_field,
+        poll.terminal.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+    );
+    quote! {
+        #[doc = #doc]
+        pub async fn #name(&self, #(#params,)* deadline: std::time::Duration)
+            -> Result<crate::client::Waited<#body_ty>, Error<#err>>
+        {
+            const TERMINAL: &[&str] = &[#(#terminal),*];
+            let done = |b: &#body_ty| TERMINAL.contains(&b.#status.as_str());
+            self.poll(&[#(#schedule),*], deadline, done, || self.#get(#(#args),*)).await
         }
     }
 }

@@ -35,7 +35,7 @@ pub mod support;
 
 pub use auth::Credentials;
 
-pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret};
+pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
 
 pub use retry::RetryPolicy;
 
