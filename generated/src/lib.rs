@@ -40,19 +40,28 @@ pub mod retry;
 #[rustfmt::skip]
 pub mod support;
 
+#[rustfmt::skip]
 pub use auth::Credentials;
 
-pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
+#[rustfmt::skip]
+pub use client::{
+    ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited,
+};
 
+#[rustfmt::skip]
 pub use retry::RetryPolicy;
 
+#[rustfmt::skip]
 pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
 
+#[rustfmt::skip]
 pub use operations::OPERATIONS;
 
+#[rustfmt::skip]
 pub use support::Tristate;
 
 /// The servers the spec lists: URL and description.
+#[rustfmt::skip]
 pub const SERVERS: &[(&str, &str)] = &[
     (
         "https://sandbox-api.octopuscards.io",
@@ -62,6 +71,7 @@ pub const SERVERS: &[(&str, &str)] = &[
 ];
 
 /// JSON fields that carry secrets: redacted from `Debug` output and error excerpts.
+#[rustfmt::skip]
 pub const SECRET_FIELDS: &[&str] = &[
     "access_token",
     "activation_code",
@@ -75,6 +85,7 @@ pub const SECRET_FIELDS: &[&str] = &[
 ];
 
 /// How the client logs in and rotates its token (the spec's `x-token-lifecycle`), if it does.
+#[rustfmt::skip]
 pub const AUTH: Option<client::AuthFlow> = Some(client::AuthFlow {
     login: &crate::operations::LOGIN,
     refresh: Some(&crate::operations::REFRESH_TOKEN),
@@ -90,6 +101,7 @@ pub const AUTH: Option<client::AuthFlow> = Some(client::AuthFlow {
 });
 
 /// Named base URLs (the spec's servers with an `x-name`).
+#[rustfmt::skip]
 pub mod servers {
     /// Sandbox. Mock deliverables, pre-credited wallets, more permissive rate limits.
     pub const SANDBOX: &str = "https://sandbox-api.octopuscards.io";

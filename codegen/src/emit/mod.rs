@@ -243,24 +243,24 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #skip pub mod retry;
         #skip pub mod support;
 
-        pub use auth::Credentials;
-        pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
-        pub use retry::RetryPolicy;
-        pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
-        pub use operations::OPERATIONS;
-        pub use support::Tristate;
+        #skip pub use auth::Credentials;
+        #skip pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
+        #skip pub use retry::RetryPolicy;
+        #skip pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
+        #skip pub use operations::OPERATIONS;
+        #skip pub use support::Tristate;
 
         #[doc = " The servers the spec lists: URL and description."]
-        pub const SERVERS: &[(&str, &str)] = &[#(#servers),*];
+        #skip pub const SERVERS: &[(&str, &str)] = &[#(#servers),*];
 
         #[doc = " JSON fields that carry secrets: redacted from `Debug` output and error excerpts."]
-        pub const SECRET_FIELDS: &[&str] = &[#(#secrets),*];
+        #skip pub const SECRET_FIELDS: &[&str] = &[#(#secrets),*];
 
         #[doc = " How the client logs in and rotates its token (the spec's `x-token-lifecycle`), if it does."]
-        pub const AUTH: Option<client::AuthFlow> = #auth;
+        #skip pub const AUTH: Option<client::AuthFlow> = #auth;
 
         #[doc = " Named base URLs (the spec's servers with an `x-name`)."]
-        pub mod servers { #(#named_servers)* }
+        #skip pub mod servers { #(#named_servers)* }
     }
 }
 

@@ -33,26 +33,38 @@ pub mod retry;
 #[rustfmt::skip]
 pub mod support;
 
+#[rustfmt::skip]
 pub use auth::Credentials;
 
-pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
+#[rustfmt::skip]
+pub use client::{
+    ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited,
+};
 
+#[rustfmt::skip]
 pub use retry::RetryPolicy;
 
+#[rustfmt::skip]
 pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
 
+#[rustfmt::skip]
 pub use operations::OPERATIONS;
 
+#[rustfmt::skip]
 pub use support::Tristate;
 
 /// The servers the spec lists: URL and description.
+#[rustfmt::skip]
 pub const SERVERS: &[(&str, &str)] = &[("https://example.test", "")];
 
 /// JSON fields that carry secrets: redacted from `Debug` output and error excerpts.
+#[rustfmt::skip]
 pub const SECRET_FIELDS: &[&str] = &["password", "secret_code"];
 
 /// How the client logs in and rotates its token (the spec's `x-token-lifecycle`), if it does.
+#[rustfmt::skip]
 pub const AUTH: Option<client::AuthFlow> = None;
 
 /// Named base URLs (the spec's servers with an `x-name`).
+#[rustfmt::skip]
 pub mod servers {}
