@@ -350,3 +350,45 @@ fn redact_value(v: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// Decodes `body` as `T` and re-encodes it: the normalized JSON of a response. Not part of the stable API.
+#[doc(hidden)]
+pub fn decode_as<T: serde::de::DeserializeOwned + Serialize>(
+    operation: &'static str,
+    status: u16,
+    body: &[u8],
+) -> Result<serde_json::Value, crate::error::DecodeError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        crate::error::DecodeError {
+            operation,
+            status,
+            path: if path.is_empty() || path == "?" { ".".into() } else { path },
+            message: e.into_inner().to_string(),
+            excerpt: redacted_excerpt(body, 512),
+            request_id: None,
+        }
+    })?;
+    serde_json::to_value(&value).map_err(|e| crate::error::DecodeError {
+        operation,
+        status,
+        path: ".".into(),
+        message: format!("cannot re-encode: {e}"),
+        excerpt: String::new(),
+        request_id: None,
+    })
+}
+
+/// The error for a status an operation declares no body for. Not part of the stable API.
+#[doc(hidden)]
+pub fn undeclared(operation: &'static str, status: u16) -> crate::error::DecodeError {
+    crate::error::DecodeError {
+        operation,
+        status,
+        path: ".".into(),
+        message: format!("{operation} declares no body for status {status}"),
+        excerpt: String::new(),
+        request_id: None,
+    }
+}

@@ -1,6 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
-use xtask::{generate, spec_diff};
+use xtask::{decode, generate, spec_diff};
 
 use std::process::ExitCode;
 
@@ -11,6 +11,9 @@ commands:
   generate [--spec PATH] [--out DIR] [--crate-name NAME] [--check]
       Generate a client crate from an OpenAPI 3.0 document (default: spec/octopus.yaml into generated/).
       --check writes nothing and fails, naming every stale file, when the output on disk differs.
+  decode <operation_id> [--status CODE] [--file PATH]
+      Decode a response body (stdin by default) with the generated type for that operation and status:
+      prints the normalized JSON, or the JSON path and reason of the failure (exit 1).
   spec-diff --base REF|PATH [--head PATH] [--format text|md|json|github] [--allow-breaking]
       What changed between two versions of the spec, what changed in the generated Rust API, and
       whether it breaks callers. Exits 1 on a breaking change (unless --allow-breaking), 2 on bad input.
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
     match command.as_str() {
         "generate" => generate::run(rest),
         "spec-diff" => spec_diff::run(rest),
+        "decode" => decode::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -274,6 +274,7 @@ fn operations_mod(api: &Api, mods: &[&str]) -> TokenStream {
         let c = operations::info_const(op);
         quote!(#m::#c)
     });
+    let decode = operations::decode_table(&sorted);
     quote! {
         //! One module per tag; each adds its operations to [`crate::Client`].
         #(pub mod #mod_idents;)*
@@ -281,6 +282,8 @@ fn operations_mod(api: &Api, mods: &[&str]) -> TokenStream {
 
         #[doc = " Every operation's static facts, sorted by operation id."]
         pub const OPERATIONS: &[crate::client::OperationInfo] = &[#(#infos),*];
+
+        #decode
     }
 }
 

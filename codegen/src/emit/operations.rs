@@ -416,3 +416,67 @@ fn wait_method(op: &Operation) -> TokenStream {
         }
     }
 }
+
+/// `decode_response`: a body decoded with the type an operation declares for a status, as normalized JSON
+/// (for `cargo xtask decode` and for tools that check recorded exchanges).
+pub fn decode_table(ops: &[&Operation]) -> TokenStream {
+    let arms = ops.iter().map(|op| {
+        let id = &op.id;
+        let mut ordered: Vec<_> = op.responses.iter().collect();
+        ordered.sort_by_key(|r| match r.status {
+            StatusKey::Code(_) => 0,
+            StatusKey::Range(_) => 1,
+            StatusKey::Default => 2,
+        });
+        // (pattern, expression); `None` is the catch-all.
+        let mut arms: Vec<(Option<TokenStream>, TokenStream)> = ordered
+            .iter()
+            .map(|r| {
+                let pat = (r.status != StatusKey::Default).then(|| pattern(&r.status));
+                let expr = match (&r.body, r.kind) {
+                    (Ty::Unit, _) => quote!(Ok(serde_json::Value::Null)),
+                    (_, BodyKind::Bytes | BodyKind::Text) => {
+                        quote!(Ok(serde_json::Value::String(String::from_utf8_lossy(body).into_owned())))
+                    }
+                    (t, _) => {
+                        let t = ty(t, Scope::Elsewhere);
+                        quote!(crate::support::decode_as::<#t>(#id, status, body))
+                    }
+                };
+                (pat, expr)
+            })
+            .collect();
+        if arms.iter().all(|(p, _)| p.is_some()) {
+            let fallback = match &op.error {
+                ResultShape::Single(t) => {
+                    let t = ty(t, Scope::Elsewhere);
+                    quote!(crate::support::decode_as::<#t>(#id, status, body))
+                }
+                ResultShape::Enum { .. } => quote!(Err(crate::support::undeclared(#id, status))),
+            };
+            arms.push((None, fallback));
+        }
+        match arms.as_slice() {
+            // A lone catch-all needs no match.
+            [(None, only)] => quote!(#id => #only,),
+            _ => {
+                let arms = arms.iter().map(|(p, e)| match p {
+                    Some(p) => quote!(#p => #e,),
+                    None => quote!(_ => #e,),
+                });
+                quote!(#id => match status { #(#arms)* },)
+            }
+        }
+    });
+    quote! {
+        #[doc = " Decodes `body` with the type `operation` declares for `status` and gives it back as normalized JSON;"]
+        #[doc = " `None` for an unknown operation. A decode error names the JSON path of the failure."]
+        pub fn decode_response(operation: &str, status: u16, body: &[u8]) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+            let decoded = match operation {
+                #(#arms)*
+                _ => return None,
+            };
+            Some(decoded)
+        }
+    }
+}

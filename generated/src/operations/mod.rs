@@ -67,3 +67,1642 @@ pub const OPERATIONS: &[crate::client::OperationInfo] = &[
     esim::SET_ESIM_ORDER_NOTIFICATION_EMAIL,
     topups::SET_TOPUP_ORDER_NOTIFICATION_EMAIL,
 ];
+
+/// Decodes `body` with the type `operation` declares for `status` and gives it back as normalized JSON;
+/// `None` for an unknown operation. A decode error names the JSON path of the failure.
+pub fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "calculate_esim_charges" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Charges,
+                    >("calculate_esim_charges", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+            }
+        }
+        "calculate_topup_charges" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Charges,
+                    >("calculate_topup_charges", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+            }
+        }
+        "calculate_voucher_charges" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::VoucherCharges,
+                    >("calculate_voucher_charges", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+            }
+        }
+        "check_voucher_availability" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Availability,
+                    >("check_voucher_availability", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+            }
+        }
+        "create_esim_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimOrder,
+                    >("create_esim_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+            }
+        }
+        "create_topup_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupOrder,
+                    >("create_topup_order", status, body)
+                }
+                201 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupOrder,
+                    >("create_topup_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+            }
+        }
+        "create_voucher_order" => {
+            match status {
+                201 => {
+                    crate::support::decode_as::<
+                        crate::models::VoucherOrder,
+                    >("create_voucher_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+            }
+        }
+        "get_category" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Category,
+                    >("get_category", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+            }
+        }
+        "get_country" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Country,
+                    >("get_country", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+            }
+        }
+        "get_esim_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimOrder,
+                    >("get_esim_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+            }
+        }
+        "get_esim_product" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimProductDetail,
+                    >("get_esim_product", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+            }
+        }
+        "get_esim_variant" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimVariant,
+                    >("get_esim_variant", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+            }
+        }
+        "get_subcategory" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Subcategory,
+                    >("get_subcategory", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+            }
+        }
+        "get_topup_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupOrder,
+                    >("get_topup_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+            }
+        }
+        "get_topup_product" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupProductDetail,
+                    >("get_topup_product", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+            }
+        }
+        "get_topup_variant" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupVariant,
+                    >("get_topup_variant", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+            }
+        }
+        "get_transaction" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Transaction,
+                    >("get_transaction", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+            }
+        }
+        "get_voucher_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::VoucherOrder,
+                    >("get_voucher_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+            }
+        }
+        "get_voucher_product" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::VoucherProductDetail,
+                    >("get_voucher_product", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+            }
+        }
+        "list_categories" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Category>,
+                    >("list_categories", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+            }
+        }
+        "list_countries" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Country>,
+                    >("list_countries", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+            }
+        }
+        "list_currencies" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Currency>,
+                    >("list_currencies", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+            }
+        }
+        "list_esim_orders" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::EsimOrder>,
+                    >("list_esim_orders", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+            }
+        }
+        "list_esim_product_variants" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::EsimVariant>,
+                    >("list_esim_product_variants", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+            }
+        }
+        "list_esim_products" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::EsimProduct>,
+                    >("list_esim_products", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+            }
+        }
+        "list_subcategories" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Subcategory>,
+                    >("list_subcategories", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+            }
+        }
+        "list_topup_orders" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::TopupOrder>,
+                    >("list_topup_orders", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+            }
+        }
+        "list_topup_product_variants" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::TopupVariant>,
+                    >("list_topup_product_variants", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+            }
+        }
+        "list_topup_products" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::TopupProduct>,
+                    >("list_topup_products", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+            }
+        }
+        "list_transactions" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Transaction>,
+                    >("list_transactions", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+            }
+        }
+        "list_voucher_orders" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::VoucherOrder>,
+                    >("list_voucher_orders", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+            }
+        }
+        "list_voucher_products" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::VoucherProduct>,
+                    >("list_voucher_products", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+            }
+        }
+        "list_wallets" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Wallet>,
+                    >("list_wallets", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+            }
+        }
+        "login" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::AuthTokensEnvelope,
+                    >("login", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("login", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("login", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("login", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("login", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("login", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("login", status, body)
+                }
+            }
+        }
+        "logout" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::LogoutEnvelope,
+                    >("logout", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("logout", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("logout", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("logout", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("logout", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("logout", status, body)
+                }
+            }
+        }
+        "lookup_mobile_operator" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::MobileOperatorMatch>,
+                    >("lookup_mobile_operator", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+            }
+        }
+        "refresh_token" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::AuthTokensEnvelope,
+                    >("refresh_token", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("refresh_token", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("refresh_token", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("refresh_token", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("refresh_token", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("refresh_token", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("refresh_token", status, body)
+                }
+            }
+        }
+        "set_esim_order_notification_email" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimOrder,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+            }
+        }
+        "set_topup_order_notification_email" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupOrder,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
