@@ -37,17 +37,29 @@ const PAGING: &str = include_str!("../../runtime/paging.rs");
 type Rendered = (usize, String, Duration, Duration);
 
 /// Types per formatting unit: small enough to spread over threads, large enough to amortise a parse.
-const TYPES_PER_UNIT: usize = 24;
+const TYPES_PER_UNIT: usize = 12;
+/// Operations per formatting unit; a module's units are concatenated into its file.
+const OPS_PER_UNIT: usize = 4;
 
 /// One independently formatted piece of a file. Units of a file are concatenated in order.
 enum Unit<'a> {
     Lib,
     Models { first: bool, types: Vec<&'a TypeDef> },
-    OperationModule { module: &'a str, ops: Vec<&'a Operation> },
+    OperationModule { module: &'a str, first: bool, ops: Vec<&'a Operation>, all: Vec<&'a Operation> },
     OperationsMod { modules: Vec<&'a str> },
 }
 
 impl Unit<'_> {
+    /// Rough relative cost of building and formatting the unit.
+    fn weight(&self) -> usize {
+        match self {
+            Unit::Lib => 1,
+            Unit::Models { types, .. } => types.len() * 2,
+            Unit::OperationModule { ops, first, all, .. } => ops.len() * 8 + if *first { all.len() } else { 0 },
+            Unit::OperationsMod { modules } => modules.len(),
+        }
+    }
+
     fn file(&self) -> String {
         match self {
             Unit::Lib => "src/lib.rs".into(),
@@ -72,10 +84,15 @@ impl Unit<'_> {
                     items
                 }
             }
-            Unit::OperationModule { module, ops } => {
-                let body = operations::module(ops, api.auth.as_ref().and_then(|a| a.logout.as_deref()));
+            Unit::OperationModule { module, first, ops, all } => {
+                let logout = api.auth.as_ref().and_then(|a| a.logout.as_deref());
+                let body = operations::module(ops, logout, first.then_some(all.as_slice()));
                 let d = format!(" Operations tagged `{module}`.");
-                quote! { #![doc = #d] #body }
+                if *first {
+                    quote! { #![doc = #d] #body }
+                } else {
+                    body
+                }
             }
             Unit::OperationsMod { modules } => operations_mod(api, modules),
         }
@@ -107,11 +124,16 @@ pub fn emit(
     }
     let modules: Vec<&str> = by_module.keys().copied().collect();
     for (module, ops) in by_module {
-        units.push(Unit::OperationModule { module, ops });
+        for (i, chunk) in ops.chunks(OPS_PER_UNIT).enumerate() {
+            units.push(Unit::OperationModule { module, first: i == 0, ops: chunk.to_vec(), all: ops.clone() });
+        }
     }
     units.push(Unit::OperationsMod { modules });
 
-    // Token streams are not `Send`, so each worker builds and formats its own units.
+    // Token streams are not `Send`, so each worker builds and formats its own units; the heaviest go first
+    // so that no large unit starts last.
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(units[i].weight()));
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(units.len()).max(1);
     let results: Vec<Result<Vec<Rendered>, String>> = std::thread::scope(|s| {
@@ -119,9 +141,8 @@ pub fn emit(
             .map(|_| {
                 s.spawn(|| {
                     let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(unit) = units.get(i) else { break };
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let unit = &units[i];
                         let started = Instant::now();
                         let tokens = unit.tokens(api, opts, spec_hash);
                         let built = started.elapsed();
@@ -265,7 +286,6 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
 }
 
 fn operations_mod(api: &Api, mods: &[&str]) -> TokenStream {
-    let _ = &mods;
     let mod_idents: Vec<_> = mods.iter().map(|m| tokens::ident(m)).collect();
     let mut sorted: Vec<&Operation> = api.operations.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
@@ -274,7 +294,6 @@ fn operations_mod(api: &Api, mods: &[&str]) -> TokenStream {
         let c = operations::info_const(op);
         quote!(#m::#c)
     });
-    let decode = operations::decode_table(&sorted);
     quote! {
         //! One module per tag; each adds its operations to [`crate::Client`].
         #(pub mod #mod_idents;)*
@@ -283,7 +302,11 @@ fn operations_mod(api: &Api, mods: &[&str]) -> TokenStream {
         #[doc = " Every operation's static facts, sorted by operation id."]
         pub const OPERATIONS: &[crate::client::OperationInfo] = &[#(#infos),*];
 
-        #decode
+        #[doc = " Decodes `body` with the type `operation` declares for `status` and gives it back as normalized JSON;"]
+        #[doc = " `None` for an unknown operation. A decode error names the JSON path of the failure."]
+        pub fn decode_response(operation: &str, status: u16, body: &[u8]) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+            None #(.or_else(|| #mod_idents::decode_response(operation, status, body)))*
+        }
     }
 }
 

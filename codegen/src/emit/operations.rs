@@ -6,8 +6,10 @@ use crate::model::{BodyKind, Operation, Param, ParamIn, Prim, ResultShape, Statu
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-/// `logout`: the method name of the spec's logout operation, which also forgets the session's tokens.
-pub fn module(ops: &[&Operation], logout: Option<&str>) -> TokenStream {
+/// One chunk of a module's operations. `logout`: the method name of the spec's logout operation, which also
+/// forgets the session's tokens. `head`: for the module's first chunk, all its operations (the chunk then
+/// also carries the module's imports and its decode table).
+pub fn module(ops: &[&Operation], logout: Option<&str>, head: Option<&[&Operation]>) -> TokenStream {
     let mut items = TokenStream::new();
     let mut methods = TokenStream::new();
     for op in ops {
@@ -19,10 +21,15 @@ pub fn module(ops: &[&Operation], logout: Option<&str>) -> TokenStream {
         methods.extend(stream_method(op));
         methods.extend(wait_method(op));
     }
+    let Some(all) = head else {
+        return quote! { #items impl Client { #methods } };
+    };
+    let decode = decode_table(all);
     quote! {
         #![allow(clippy::large_enum_variant)]
         use crate::client::{ApiResponse, Client, OperationInfo};
         use crate::error::Error;
+        #decode
         #items
         impl Client { #methods }
     }
@@ -417,9 +424,9 @@ fn wait_method(op: &Operation) -> TokenStream {
     }
 }
 
-/// `decode_response`: a body decoded with the type an operation declares for a status, as normalized JSON
-/// (for `cargo xtask decode` and for tools that check recorded exchanges).
-pub fn decode_table(ops: &[&Operation]) -> TokenStream {
+/// A module's `decode_response`: a body decoded with the type an operation declares for a status, as
+/// normalized JSON (for `cargo xtask decode` and for tools that check recorded exchanges).
+fn decode_table(ops: &[&Operation]) -> TokenStream {
     let arms = ops.iter().map(|op| {
         let id = &op.id;
         let mut ordered: Vec<_> = op.responses.iter().collect();
@@ -469,9 +476,9 @@ pub fn decode_table(ops: &[&Operation]) -> TokenStream {
         }
     });
     quote! {
-        #[doc = " Decodes `body` with the type `operation` declares for `status` and gives it back as normalized JSON;"]
-        #[doc = " `None` for an unknown operation. A decode error names the JSON path of the failure."]
-        pub fn decode_response(operation: &str, status: u16, body: &[u8]) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+        #[doc = " Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;"]
+        #[doc = " `None` for an operation of another module."]
+        pub(crate) fn decode_response(operation: &str, status: u16, body: &[u8]) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
             let decoded = match operation {
                 #(#arms)*
                 _ => return None,

@@ -5,6 +5,405 @@
 use crate::client::{ApiResponse, Client, OperationInfo};
 use crate::error::Error;
 
+/// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
+/// `None` for an operation of another module.
+pub(crate) fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "calculate_esim_charges" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Charges,
+                    >("calculate_esim_charges", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_esim_charges", status, body)
+                }
+            }
+        }
+        "create_esim_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimOrder,
+                    >("create_esim_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_esim_order", status, body)
+                }
+            }
+        }
+        "get_esim_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimOrder,
+                    >("get_esim_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_order", status, body)
+                }
+            }
+        }
+        "get_esim_product" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimProductDetail,
+                    >("get_esim_product", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_product", status, body)
+                }
+            }
+        }
+        "get_esim_variant" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimVariant,
+                    >("get_esim_variant", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_esim_variant", status, body)
+                }
+            }
+        }
+        "list_esim_orders" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::EsimOrder>,
+                    >("list_esim_orders", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_orders", status, body)
+                }
+            }
+        }
+        "list_esim_product_variants" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::EsimVariant>,
+                    >("list_esim_product_variants", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_product_variants", status, body)
+                }
+            }
+        }
+        "list_esim_products" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::EsimProduct>,
+                    >("list_esim_products", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_esim_products", status, body)
+                }
+            }
+        }
+        "set_esim_order_notification_email" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::EsimOrder,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_esim_order_notification_email", status, body)
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 /// `POST /api/v1/esim/charges`
 pub const CALCULATE_ESIM_CHARGES: OperationInfo = OperationInfo {
     id: "calculate_esim_charges",
@@ -60,110 +459,6 @@ pub const GET_ESIM_PRODUCT: OperationInfo = OperationInfo {
     secure: true,
     paging: None,
     retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/esim/variants/{id}`
-pub const GET_ESIM_VARIANT: OperationInfo = OperationInfo {
-    id: "get_esim_variant",
-    method: "GET",
-    path: "/api/v1/esim/variants/{id}",
-    module: "esim",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/esim/orders`
-pub const LIST_ESIM_ORDERS: OperationInfo = OperationInfo {
-    id: "list_esim_orders",
-    method: "GET",
-    path: "/api/v1/esim/orders",
-    module: "esim",
-    secure: true,
-    paging: Some(("page", "per_page")),
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// Query and header parameters of [`Client::list_esim_orders`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListEsimOrdersParams {
-    /// Page number, 1-based. A page past the end answers an empty array.
-    ///
-    /// Default: `1`.
-    pub page: Option<i32>,
-    /// Items per page.
-    ///
-    /// Default: `50`.
-    pub per_page: Option<i32>,
-    /// Only orders in this status.
-    pub status: Option<crate::models::EsimOrderStatus>,
-    /// Exact match on the caller's reference; at most one order matches.
-    pub client_reference: Option<crate::models::ClientReference>,
-}
-
-/// `GET /api/v1/esim/products/{id}/variants`
-pub const LIST_ESIM_PRODUCT_VARIANTS: OperationInfo = OperationInfo {
-    id: "list_esim_product_variants",
-    method: "GET",
-    path: "/api/v1/esim/products/{id}/variants",
-    module: "esim",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/esim/products`
-pub const LIST_ESIM_PRODUCTS: OperationInfo = OperationInfo {
-    id: "list_esim_products",
-    method: "GET",
-    path: "/api/v1/esim/products",
-    module: "esim",
-    secure: true,
-    paging: Some(("page", "per_page")),
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// Query and header parameters of [`Client::list_esim_products`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListEsimProductsParams {
-    /// Page number, 1-based. A page past the end answers an empty array.
-    ///
-    /// Default: `1`.
-    pub page: Option<i32>,
-    /// Items per page.
-    ///
-    /// Default: `50`.
-    pub per_page: Option<i32>,
-    /// ISO 3166-1 alpha-3 country code (`JPN`, `USA`), or `GLO` for global products.
-    pub country_code: Option<crate::models::CountryAlpha3>,
-    /// Case-insensitive match on the product name.
-    pub search: Option<String>,
-}
-
-/// `PATCH /api/v1/esim/orders/{id}/notification-email`
-pub const SET_ESIM_ORDER_NOTIFICATION_EMAIL: OperationInfo = OperationInfo {
-    id: "set_esim_order_notification_email",
-    method: "PATCH",
-    path: "/api/v1/esim/orders/{id}/notification-email",
-    module: "esim",
-    secure: true,
-    paging: None,
-    retry_safe: false,
     idempotency: None,
     timeout_secs: None,
     success_status: 200u16,
@@ -282,6 +577,99 @@ impl Client {
             _ => Err(resp.error()),
         }
     }
+}
+
+/// `GET /api/v1/esim/variants/{id}`
+pub const GET_ESIM_VARIANT: OperationInfo = OperationInfo {
+    id: "get_esim_variant",
+    method: "GET",
+    path: "/api/v1/esim/variants/{id}",
+    module: "esim",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// `GET /api/v1/esim/orders`
+pub const LIST_ESIM_ORDERS: OperationInfo = OperationInfo {
+    id: "list_esim_orders",
+    method: "GET",
+    path: "/api/v1/esim/orders",
+    module: "esim",
+    secure: true,
+    paging: Some(("page", "per_page")),
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// Query and header parameters of [`Client::list_esim_orders`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListEsimOrdersParams {
+    /// Page number, 1-based. A page past the end answers an empty array.
+    ///
+    /// Default: `1`.
+    pub page: Option<i32>,
+    /// Items per page.
+    ///
+    /// Default: `50`.
+    pub per_page: Option<i32>,
+    /// Only orders in this status.
+    pub status: Option<crate::models::EsimOrderStatus>,
+    /// Exact match on the caller's reference; at most one order matches.
+    pub client_reference: Option<crate::models::ClientReference>,
+}
+
+/// `GET /api/v1/esim/products/{id}/variants`
+pub const LIST_ESIM_PRODUCT_VARIANTS: OperationInfo = OperationInfo {
+    id: "list_esim_product_variants",
+    method: "GET",
+    path: "/api/v1/esim/products/{id}/variants",
+    module: "esim",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// `GET /api/v1/esim/products`
+pub const LIST_ESIM_PRODUCTS: OperationInfo = OperationInfo {
+    id: "list_esim_products",
+    method: "GET",
+    path: "/api/v1/esim/products",
+    module: "esim",
+    secure: true,
+    paging: Some(("page", "per_page")),
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// Query and header parameters of [`Client::list_esim_products`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListEsimProductsParams {
+    /// Page number, 1-based. A page past the end answers an empty array.
+    ///
+    /// Default: `1`.
+    pub page: Option<i32>,
+    /// Items per page.
+    ///
+    /// Default: `50`.
+    pub per_page: Option<i32>,
+    /// ISO 3166-1 alpha-3 country code (`JPN`, `USA`), or `GLO` for global products.
+    pub country_code: Option<crate::models::CountryAlpha3>,
+    /// Case-insensitive match on the product name.
+    pub search: Option<String>,
+}
+
+impl Client {
     /// Fetch one eSIM variant.
     ///
     /// `GET /api/v1/esim/variants/{id}`
@@ -429,6 +817,23 @@ impl Client {
             },
         )
     }
+}
+
+/// `PATCH /api/v1/esim/orders/{id}/notification-email`
+pub const SET_ESIM_ORDER_NOTIFICATION_EMAIL: OperationInfo = OperationInfo {
+    id: "set_esim_order_notification_email",
+    method: "PATCH",
+    path: "/api/v1/esim/orders/{id}/notification-email",
+    module: "esim",
+    secure: true,
+    paging: None,
+    retry_safe: false,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+impl Client {
     /// Attach or update the email that receives a receipt on a terminal status.
     ///
     /// `PATCH /api/v1/esim/orders/{id}/notification-email`

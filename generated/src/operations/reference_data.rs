@@ -5,6 +5,297 @@
 use crate::client::{ApiResponse, Client, OperationInfo};
 use crate::error::Error;
 
+/// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
+/// `None` for an operation of another module.
+pub(crate) fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "get_category" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Category,
+                    >("get_category", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_category", status, body)
+                }
+            }
+        }
+        "get_country" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Country,
+                    >("get_country", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_country", status, body)
+                }
+            }
+        }
+        "get_subcategory" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Subcategory,
+                    >("get_subcategory", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_subcategory", status, body)
+                }
+            }
+        }
+        "list_categories" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Category>,
+                    >("list_categories", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_categories", status, body)
+                }
+            }
+        }
+        "list_countries" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Country>,
+                    >("list_countries", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_countries", status, body)
+                }
+            }
+        }
+        "list_currencies" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Currency>,
+                    >("list_currencies", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_currencies", status, body)
+                }
+            }
+        }
+        "list_subcategories" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Subcategory>,
+                    >("list_subcategories", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_subcategories", status, body)
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 /// `GET /api/v1/categories/{id}`
 pub const GET_CATEGORY: OperationInfo = OperationInfo {
     id: "get_category",
@@ -52,48 +343,6 @@ pub const LIST_CATEGORIES: OperationInfo = OperationInfo {
     id: "list_categories",
     method: "GET",
     path: "/api/v1/categories",
-    module: "reference_data",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/countries`
-pub const LIST_COUNTRIES: OperationInfo = OperationInfo {
-    id: "list_countries",
-    method: "GET",
-    path: "/api/v1/countries",
-    module: "reference_data",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/currencies`
-pub const LIST_CURRENCIES: OperationInfo = OperationInfo {
-    id: "list_currencies",
-    method: "GET",
-    path: "/api/v1/currencies",
-    module: "reference_data",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/subcategories`
-pub const LIST_SUBCATEGORIES: OperationInfo = OperationInfo {
-    id: "list_subcategories",
-    method: "GET",
-    path: "/api/v1/subcategories",
     module: "reference_data",
     secure: true,
     paging: None,
@@ -183,6 +432,51 @@ impl Client {
             _ => Err(resp.error()),
         }
     }
+}
+
+/// `GET /api/v1/countries`
+pub const LIST_COUNTRIES: OperationInfo = OperationInfo {
+    id: "list_countries",
+    method: "GET",
+    path: "/api/v1/countries",
+    module: "reference_data",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// `GET /api/v1/currencies`
+pub const LIST_CURRENCIES: OperationInfo = OperationInfo {
+    id: "list_currencies",
+    method: "GET",
+    path: "/api/v1/currencies",
+    module: "reference_data",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// `GET /api/v1/subcategories`
+pub const LIST_SUBCATEGORIES: OperationInfo = OperationInfo {
+    id: "list_subcategories",
+    method: "GET",
+    path: "/api/v1/subcategories",
+    module: "reference_data",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+impl Client {
     /// List all countries, in one response.
     ///
     /// Static data; cache it for a day. Resolves the numeric `country_id` used by the voucher filters.

@@ -5,6 +5,449 @@
 use crate::client::{ApiResponse, Client, OperationInfo};
 use crate::error::Error;
 
+/// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
+/// `None` for an operation of another module.
+pub(crate) fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "calculate_topup_charges" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Charges,
+                    >("calculate_topup_charges", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_topup_charges", status, body)
+                }
+            }
+        }
+        "create_topup_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupOrder,
+                    >("create_topup_order", status, body)
+                }
+                201 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupOrder,
+                    >("create_topup_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_topup_order", status, body)
+                }
+            }
+        }
+        "get_topup_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupOrder,
+                    >("get_topup_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_order", status, body)
+                }
+            }
+        }
+        "get_topup_product" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupProductDetail,
+                    >("get_topup_product", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_product", status, body)
+                }
+            }
+        }
+        "get_topup_variant" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupVariant,
+                    >("get_topup_variant", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_topup_variant", status, body)
+                }
+            }
+        }
+        "list_topup_orders" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::TopupOrder>,
+                    >("list_topup_orders", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_orders", status, body)
+                }
+            }
+        }
+        "list_topup_product_variants" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::TopupVariant>,
+                    >("list_topup_product_variants", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_product_variants", status, body)
+                }
+            }
+        }
+        "list_topup_products" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::TopupProduct>,
+                    >("list_topup_products", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_topup_products", status, body)
+                }
+            }
+        }
+        "lookup_mobile_operator" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::MobileOperatorMatch>,
+                    >("lookup_mobile_operator", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("lookup_mobile_operator", status, body)
+                }
+            }
+        }
+        "set_topup_order_notification_email" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::TopupOrder,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("set_topup_order_notification_email", status, body)
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 /// `POST /api/v1/topups/charges`
 pub const CALCULATE_TOPUP_CHARGES: OperationInfo = OperationInfo {
     id: "calculate_topup_charges",
@@ -60,128 +503,6 @@ pub const GET_TOPUP_PRODUCT: OperationInfo = OperationInfo {
     secure: true,
     paging: None,
     retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/topups/variants/{id}`
-pub const GET_TOPUP_VARIANT: OperationInfo = OperationInfo {
-    id: "get_topup_variant",
-    method: "GET",
-    path: "/api/v1/topups/variants/{id}",
-    module: "topups",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/topups/orders`
-pub const LIST_TOPUP_ORDERS: OperationInfo = OperationInfo {
-    id: "list_topup_orders",
-    method: "GET",
-    path: "/api/v1/topups/orders",
-    module: "topups",
-    secure: true,
-    paging: Some(("page", "per_page")),
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// Query and header parameters of [`Client::list_topup_orders`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListTopupOrdersParams {
-    /// Page number, 1-based. A page past the end answers an empty array.
-    ///
-    /// Default: `1`.
-    pub page: Option<i32>,
-    /// Items per page.
-    ///
-    /// Default: `50`.
-    pub per_page: Option<i32>,
-    /// Only orders in this status. `RECHARGED` is accepted here although orders report `DELIVERED`.
-    pub status: Option<crate::models::TopupOrderStatusFilter>,
-    /// Only orders of this product.
-    pub product_id: Option<i64>,
-    /// Only orders for this ISO 3166-1 alpha-3 country, upper case (for example `IND`).
-    pub country: Option<crate::models::CountryAlpha3>,
-    /// Exact match on the caller's reference; at most one order matches.
-    pub client_reference: Option<crate::models::ClientReference>,
-}
-
-/// `GET /api/v1/topups/products/{id}/variants`
-pub const LIST_TOPUP_PRODUCT_VARIANTS: OperationInfo = OperationInfo {
-    id: "list_topup_product_variants",
-    method: "GET",
-    path: "/api/v1/topups/products/{id}/variants",
-    module: "topups",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/topups/products`
-pub const LIST_TOPUP_PRODUCTS: OperationInfo = OperationInfo {
-    id: "list_topup_products",
-    method: "GET",
-    path: "/api/v1/topups/products",
-    module: "topups",
-    secure: true,
-    paging: Some(("page", "per_page")),
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// Query and header parameters of [`Client::list_topup_products`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListTopupProductsParams {
-    /// Page number, 1-based. A page past the end answers an empty array.
-    ///
-    /// Default: `1`.
-    pub page: Option<i32>,
-    /// Items per page.
-    ///
-    /// Default: `50`.
-    pub per_page: Option<i32>,
-    /// Only products of this kind.
-    pub r#type: Option<crate::models::TopupType>,
-    /// Case-insensitive match on the product name.
-    pub search: Option<String>,
-}
-
-/// `POST /api/v1/topups/lookup`
-pub const LOOKUP_MOBILE_OPERATOR: OperationInfo = OperationInfo {
-    id: "lookup_mobile_operator",
-    method: "POST",
-    path: "/api/v1/topups/lookup",
-    module: "topups",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `PATCH /api/v1/topups/orders/{id}/notification-email`
-pub const SET_TOPUP_ORDER_NOTIFICATION_EMAIL: OperationInfo = OperationInfo {
-    id: "set_topup_order_notification_email",
-    method: "PATCH",
-    path: "/api/v1/topups/orders/{id}/notification-email",
-    module: "topups",
-    secure: true,
-    paging: None,
-    retry_safe: false,
     idempotency: None,
     timeout_secs: None,
     success_status: 200u16,
@@ -299,6 +620,103 @@ impl Client {
             _ => Err(resp.error()),
         }
     }
+}
+
+/// `GET /api/v1/topups/variants/{id}`
+pub const GET_TOPUP_VARIANT: OperationInfo = OperationInfo {
+    id: "get_topup_variant",
+    method: "GET",
+    path: "/api/v1/topups/variants/{id}",
+    module: "topups",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// `GET /api/v1/topups/orders`
+pub const LIST_TOPUP_ORDERS: OperationInfo = OperationInfo {
+    id: "list_topup_orders",
+    method: "GET",
+    path: "/api/v1/topups/orders",
+    module: "topups",
+    secure: true,
+    paging: Some(("page", "per_page")),
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// Query and header parameters of [`Client::list_topup_orders`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListTopupOrdersParams {
+    /// Page number, 1-based. A page past the end answers an empty array.
+    ///
+    /// Default: `1`.
+    pub page: Option<i32>,
+    /// Items per page.
+    ///
+    /// Default: `50`.
+    pub per_page: Option<i32>,
+    /// Only orders in this status. `RECHARGED` is accepted here although orders report `DELIVERED`.
+    pub status: Option<crate::models::TopupOrderStatusFilter>,
+    /// Only orders of this product.
+    pub product_id: Option<i64>,
+    /// Only orders for this ISO 3166-1 alpha-3 country, upper case (for example `IND`).
+    pub country: Option<crate::models::CountryAlpha3>,
+    /// Exact match on the caller's reference; at most one order matches.
+    pub client_reference: Option<crate::models::ClientReference>,
+}
+
+/// `GET /api/v1/topups/products/{id}/variants`
+pub const LIST_TOPUP_PRODUCT_VARIANTS: OperationInfo = OperationInfo {
+    id: "list_topup_product_variants",
+    method: "GET",
+    path: "/api/v1/topups/products/{id}/variants",
+    module: "topups",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// `GET /api/v1/topups/products`
+pub const LIST_TOPUP_PRODUCTS: OperationInfo = OperationInfo {
+    id: "list_topup_products",
+    method: "GET",
+    path: "/api/v1/topups/products",
+    module: "topups",
+    secure: true,
+    paging: Some(("page", "per_page")),
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// Query and header parameters of [`Client::list_topup_products`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListTopupProductsParams {
+    /// Page number, 1-based. A page past the end answers an empty array.
+    ///
+    /// Default: `1`.
+    pub page: Option<i32>,
+    /// Items per page.
+    ///
+    /// Default: `50`.
+    pub per_page: Option<i32>,
+    /// Only products of this kind.
+    pub r#type: Option<crate::models::TopupType>,
+    /// Case-insensitive match on the product name.
+    pub search: Option<String>,
+}
+
+impl Client {
     /// Fetch one topup variant.
     ///
     /// `GET /api/v1/topups/variants/{id}`
@@ -449,6 +867,37 @@ impl Client {
             },
         )
     }
+}
+
+/// `POST /api/v1/topups/lookup`
+pub const LOOKUP_MOBILE_OPERATOR: OperationInfo = OperationInfo {
+    id: "lookup_mobile_operator",
+    method: "POST",
+    path: "/api/v1/topups/lookup",
+    module: "topups",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// `PATCH /api/v1/topups/orders/{id}/notification-email`
+pub const SET_TOPUP_ORDER_NOTIFICATION_EMAIL: OperationInfo = OperationInfo {
+    id: "set_topup_order_notification_email",
+    method: "PATCH",
+    path: "/api/v1/topups/orders/{id}/notification-email",
+    module: "topups",
+    secure: true,
+    paging: None,
+    retry_safe: false,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+impl Client {
     /// Find the mobile products that serve a phone number, best guess first.
     ///
     /// Answers a bare array, which may be empty when the number cannot be identified or no MOBILE product

@@ -5,6 +5,317 @@
 use crate::client::{ApiResponse, Client, OperationInfo};
 use crate::error::Error;
 
+/// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
+/// `None` for an operation of another module.
+pub(crate) fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "calculate_voucher_charges" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::VoucherCharges,
+                    >("calculate_voucher_charges", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("calculate_voucher_charges", status, body)
+                }
+            }
+        }
+        "check_voucher_availability" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Availability,
+                    >("check_voucher_availability", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("check_voucher_availability", status, body)
+                }
+            }
+        }
+        "create_voucher_order" => {
+            match status {
+                201 => {
+                    crate::support::decode_as::<
+                        crate::models::VoucherOrder,
+                    >("create_voucher_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("create_voucher_order", status, body)
+                }
+            }
+        }
+        "get_voucher_order" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::VoucherOrder,
+                    >("get_voucher_order", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_order", status, body)
+                }
+            }
+        }
+        "get_voucher_product" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::VoucherProductDetail,
+                    >("get_voucher_product", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_voucher_product", status, body)
+                }
+            }
+        }
+        "list_voucher_orders" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::VoucherOrder>,
+                    >("list_voucher_orders", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_orders", status, body)
+                }
+            }
+        }
+        "list_voucher_products" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::VoucherProduct>,
+                    >("list_voucher_products", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_voucher_products", status, body)
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 /// `POST /api/v1/products/{id}/charges`
 pub const CALCULATE_VOUCHER_CHARGES: OperationInfo = OperationInfo {
     id: "calculate_voucher_charges",
@@ -64,94 +375,6 @@ pub const GET_VOUCHER_ORDER: OperationInfo = OperationInfo {
     timeout_secs: None,
     success_status: 200u16,
 };
-
-/// `GET /api/v1/products/{id}`
-pub const GET_VOUCHER_PRODUCT: OperationInfo = OperationInfo {
-    id: "get_voucher_product",
-    method: "GET",
-    path: "/api/v1/products/{id}",
-    module: "vouchers",
-    secure: true,
-    paging: None,
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// `GET /api/v1/orders`
-pub const LIST_VOUCHER_ORDERS: OperationInfo = OperationInfo {
-    id: "list_voucher_orders",
-    method: "GET",
-    path: "/api/v1/orders",
-    module: "vouchers",
-    secure: true,
-    paging: Some(("page", "limit")),
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// Query and header parameters of [`Client::list_voucher_orders`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListVoucherOrdersParams {
-    /// Page number, 1-based. A page past the end answers an empty array.
-    ///
-    /// Default: `1`.
-    pub page: Option<i32>,
-    /// Items per page.
-    ///
-    /// Default: `50`.
-    pub limit: Option<i32>,
-    /// Only orders in this status.
-    pub status: Option<crate::models::VoucherOrderStatus>,
-    /// Exact match on the caller's reference; at most one order matches.
-    pub client_reference: Option<crate::models::ClientReference>,
-}
-
-/// `GET /api/v1/products`
-pub const LIST_VOUCHER_PRODUCTS: OperationInfo = OperationInfo {
-    id: "list_voucher_products",
-    method: "GET",
-    path: "/api/v1/products",
-    module: "vouchers",
-    secure: true,
-    paging: Some(("page", "limit")),
-    retry_safe: true,
-    idempotency: None,
-    timeout_secs: None,
-    success_status: 200u16,
-};
-
-/// Query and header parameters of [`Client::list_voucher_products`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListVoucherProductsParams {
-    /// Page number, 1-based. A page past the end answers an empty array.
-    ///
-    /// Default: `1`.
-    pub page: Option<i32>,
-    /// Items per page.
-    ///
-    /// Default: `10`.
-    pub limit: Option<i32>,
-    /// Category name, matched exactly (for example `Gaming`, `Shopping`, `Entertainment`).
-    pub category: Option<String>,
-    /// Numeric country id from `list_countries` (in the sandbox, `1` is the United States).
-    pub country_id: Option<i64>,
-    /// Numeric currency id from `list_currencies`.
-    pub currency_id: Option<i64>,
-    /// Case-insensitive match on the product name.
-    pub search: Option<String>,
-    /// Sort field.
-    ///
-    /// Default: `"name"`.
-    pub sort_by: Option<crate::models::ListVoucherProductsSortBy>,
-    /// Sort direction.
-    ///
-    /// Default: `"asc"`.
-    pub sort_dir: Option<crate::models::ListVoucherProductsSortDir>,
-}
 
 impl Client {
     /// Price a voucher order before placing it, with discount and currency conversion.
@@ -285,6 +508,97 @@ impl Client {
             )
             .await
     }
+}
+
+/// `GET /api/v1/products/{id}`
+pub const GET_VOUCHER_PRODUCT: OperationInfo = OperationInfo {
+    id: "get_voucher_product",
+    method: "GET",
+    path: "/api/v1/products/{id}",
+    module: "vouchers",
+    secure: true,
+    paging: None,
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// `GET /api/v1/orders`
+pub const LIST_VOUCHER_ORDERS: OperationInfo = OperationInfo {
+    id: "list_voucher_orders",
+    method: "GET",
+    path: "/api/v1/orders",
+    module: "vouchers",
+    secure: true,
+    paging: Some(("page", "limit")),
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// Query and header parameters of [`Client::list_voucher_orders`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListVoucherOrdersParams {
+    /// Page number, 1-based. A page past the end answers an empty array.
+    ///
+    /// Default: `1`.
+    pub page: Option<i32>,
+    /// Items per page.
+    ///
+    /// Default: `50`.
+    pub limit: Option<i32>,
+    /// Only orders in this status.
+    pub status: Option<crate::models::VoucherOrderStatus>,
+    /// Exact match on the caller's reference; at most one order matches.
+    pub client_reference: Option<crate::models::ClientReference>,
+}
+
+/// `GET /api/v1/products`
+pub const LIST_VOUCHER_PRODUCTS: OperationInfo = OperationInfo {
+    id: "list_voucher_products",
+    method: "GET",
+    path: "/api/v1/products",
+    module: "vouchers",
+    secure: true,
+    paging: Some(("page", "limit")),
+    retry_safe: true,
+    idempotency: None,
+    timeout_secs: None,
+    success_status: 200u16,
+};
+
+/// Query and header parameters of [`Client::list_voucher_products`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListVoucherProductsParams {
+    /// Page number, 1-based. A page past the end answers an empty array.
+    ///
+    /// Default: `1`.
+    pub page: Option<i32>,
+    /// Items per page.
+    ///
+    /// Default: `10`.
+    pub limit: Option<i32>,
+    /// Category name, matched exactly (for example `Gaming`, `Shopping`, `Entertainment`).
+    pub category: Option<String>,
+    /// Numeric country id from `list_countries` (in the sandbox, `1` is the United States).
+    pub country_id: Option<i64>,
+    /// Numeric currency id from `list_currencies`.
+    pub currency_id: Option<i64>,
+    /// Case-insensitive match on the product name.
+    pub search: Option<String>,
+    /// Sort field.
+    ///
+    /// Default: `"name"`.
+    pub sort_by: Option<crate::models::ListVoucherProductsSortBy>,
+    /// Sort direction.
+    ///
+    /// Default: `"asc"`.
+    pub sort_dir: Option<crate::models::ListVoucherProductsSortDir>,
+}
+
+impl Client {
     /// Fetch one voucher product with its denominations, terms and instructions.
     ///
     /// A blacklisted product answers 404, exactly like one that does not exist.

@@ -5,6 +5,141 @@
 use crate::client::{ApiResponse, Client, OperationInfo};
 use crate::error::Error;
 
+/// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
+/// `None` for an operation of another module.
+pub(crate) fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "get_transaction" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Transaction,
+                    >("get_transaction", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                404 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("get_transaction", status, body)
+                }
+            }
+        }
+        "list_transactions" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Transaction>,
+                    >("list_transactions", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_transactions", status, body)
+                }
+            }
+        }
+        "list_wallets" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Wallet>,
+                    >("list_wallets", status, body)
+                }
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                401 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                403 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                429 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                500 => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::ErrorEnvelope,
+                    >("list_wallets", status, body)
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 /// `GET /api/v1/transactions/{id}`
 pub const GET_TRANSACTION: OperationInfo = OperationInfo {
     id: "get_transaction",

@@ -5,6 +5,24 @@
 use crate::client::{ApiResponse, Client, OperationInfo};
 use crate::error::Error;
 
+/// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
+/// `None` for an operation of another module.
+pub(crate) fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "get_untagged" => {
+            crate::support::decode_as::<
+                std::collections::BTreeMap<String, i64>,
+            >("get_untagged", status, body)
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 /// `GET /untagged`
 pub const GET_UNTAGGED: OperationInfo = OperationInfo {
     id: "get_untagged",

@@ -5,6 +5,90 @@
 use crate::client::{ApiResponse, Client, OperationInfo};
 use crate::error::Error;
 
+/// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
+/// `None` for an operation of another module.
+pub(crate) fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "createThing" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        crate::models::Thing,
+                    >("createThing", status, body)
+                }
+                201 => {
+                    crate::support::decode_as::<
+                        crate::models::Created,
+                    >("createThing", status, body)
+                }
+                202 => Ok(serde_json::Value::Null),
+                400 => {
+                    crate::support::decode_as::<
+                        crate::models::Problem,
+                    >("createThing", status, body)
+                }
+                409 => {
+                    crate::support::decode_as::<
+                        crate::models::Conflict,
+                    >("createThing", status, body)
+                }
+                _ => Err(crate::support::undeclared("createThing", status)),
+            }
+        }
+        "getPart" => {
+            match status {
+                200 => {
+                    Ok(
+                        serde_json::Value::String(
+                            String::from_utf8_lossy(body).into_owned(),
+                        ),
+                    )
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::Problem,
+                    >("getPart", status, body)
+                }
+            }
+        }
+        "listThings" => {
+            match status {
+                200 => {
+                    crate::support::decode_as::<
+                        Vec<crate::models::Thing>,
+                    >("listThings", status, body)
+                }
+                400..=499 => {
+                    crate::support::decode_as::<
+                        crate::models::Problem,
+                    >("listThings", status, body)
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        crate::models::Problem,
+                    >("listThings", status, body)
+                }
+            }
+        }
+        "putNote" => {
+            match status {
+                204 => Ok(serde_json::Value::Null),
+                _ => {
+                    crate::support::decode_as::<
+                        serde_json::Value,
+                    >("putNote", status, body)
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 /// `POST /things`
 pub const CREATE_THING: OperationInfo = OperationInfo {
     id: "createThing",

@@ -5,6 +5,35 @@
 use crate::client::{ApiResponse, Client, OperationInfo};
 use crate::error::Error;
 
+/// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
+/// `None` for an operation of another module.
+pub(crate) fn decode_response(
+    operation: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
+    let decoded = match operation {
+        "submitForm" => {
+            match status {
+                200 => {
+                    Ok(
+                        serde_json::Value::String(
+                            String::from_utf8_lossy(body).into_owned(),
+                        ),
+                    )
+                }
+                _ => {
+                    crate::support::decode_as::<
+                        serde_json::Value,
+                    >("submitForm", status, body)
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(decoded)
+}
+
 /// `POST /forms`
 pub const SUBMIT_FORM: OperationInfo = OperationInfo {
     id: "submitForm",
