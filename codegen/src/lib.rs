@@ -107,6 +107,11 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
         secret_fields: tl.secrets.into_iter().collect(),
         uses: tl.uses,
         auth,
+        webhook_signature: spec.raw.get("x-webhook-signature").and_then(|w| {
+            let text = |k: &str| w.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            let age = w.get("max_age_seconds").and_then(|v| v.as_i64()).unwrap_or(300);
+            Some((text("signature_header")?, text("timestamp_header")?, text("event_id_header")?, age))
+        }),
     };
     Ok((api, diags))
 }

@@ -22,6 +22,8 @@ pub struct Api {
     pub uses: Uses,
     /// The token lifecycle (`x-token-lifecycle` on a security scheme), when the spec declares one.
     pub auth: Option<AuthFlow>,
+    /// `x-webhook-signature`: (signature header, timestamp header, event id header, max age in seconds).
+    pub webhook_signature: Option<(String, String, String, i64)>,
 }
 
 /// How a client logs in and rotates its token, by operation method names and JSON pointers.

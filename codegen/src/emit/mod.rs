@@ -32,6 +32,7 @@ const RUNTIME: &[(&str, &str)] = &[
 ];
 const DECIMAL: &str = include_str!("../../runtime/decimal.rs");
 const PAGING: &str = include_str!("../../runtime/paging.rs");
+const WEBHOOK: &str = include_str!("../../runtime/webhook.rs");
 
 /// A formatted unit: its index, its text, and the time spent building and formatting its tokens.
 type Rendered = (usize, String, Duration, Duration);
@@ -196,6 +197,12 @@ pub fn emit(
             format!("{header}// Copied verbatim from codegen/runtime/paging.rs.\n\n{PAGING}"),
         );
     }
+    if api.webhook_signature.is_some() {
+        files.insert(
+            "src/webhook.rs".into(),
+            format!("{header}// Copied verbatim from codegen/runtime/webhook.rs.\n\n{WEBHOOK}"),
+        );
+    }
     files.insert("Cargo.toml".into(), cargo_toml(api, opts, &header));
     Ok((files, emit_time, format_time))
 }
@@ -251,6 +258,15 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
     let skip = quote!(#[rustfmt::skip]);
     let decimal = api.uses.decimal.then(|| quote! { #skip pub mod decimal; });
     let paging = streams(api).then(|| quote! { #skip pub mod paging; });
+    let webhook = api.webhook_signature.as_ref().map(|(sig, ts, id, age)| {
+        quote! {
+            #skip pub mod webhook;
+            #[doc = " How webhook deliveries are signed (the spec's `x-webhook-signature`)."]
+            #skip pub const WEBHOOK_SIGNATURE: webhook::SignatureScheme = webhook::SignatureScheme {
+                signature_header: #sig, timestamp_header: #ts, event_id_header: #id, max_age_secs: #age,
+            };
+        }
+    });
     quote! {
         #(#![doc = #lines])*
         #![forbid(unsafe_code)]
@@ -263,6 +279,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #paging
         #skip pub mod retry;
         #skip pub mod support;
+        #webhook
 
         #skip pub use auth::Credentials;
         #skip pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
@@ -331,6 +348,9 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
     }
     if streams(api) {
         deps.push(r#"futures-util = { version = "0.3", default-features = false, features = ["std"] }"#.into());
+    }
+    if api.webhook_signature.is_some() {
+        deps.push(r#"sha2 = { version = "0.10", default-features = false }"#.into());
     }
     if api.uses.uuid {
         deps.push(r#"uuid = { version = "1", default-features = false, features = ["serde", "std"] }"#.into());
