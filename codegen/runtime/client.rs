@@ -160,6 +160,17 @@ pub struct ClientBuilder {
     credentials: Option<Credentials>,
     retry: RetryPolicy,
     poll_scale: f64,
+    request_ids: Option<RequestIds>,
+}
+
+/// Makes the `X-Request-Id` of each request that does not carry one.
+#[derive(Clone)]
+pub struct RequestIds(Arc<dyn Fn() -> String + Send + Sync>);
+
+impl std::fmt::Debug for RequestIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestIds(caller's)")
+    }
 }
 
 impl ClientBuilder {
@@ -202,6 +213,13 @@ impl ClientBuilder {
     /// declares a token lifecycle).
     pub fn credentials(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
         self.credentials = Some(Credentials { key: Secret::new(key), secret: Secret::new(secret) });
+        self
+    }
+
+    /// The caller's own request ids (for example its trace ids) instead of generated KSUIDs. The API keeps
+    /// any id shorter than 64 characters.
+    pub fn request_ids(mut self, make: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        self.request_ids = Some(RequestIds(Arc::new(make)));
         self
     }
 
@@ -248,6 +266,7 @@ impl ClientBuilder {
                 auth,
                 retry: self.retry,
                 poll_scale: self.poll_scale,
+                request_ids: self.request_ids,
             }),
         })
     }
@@ -269,6 +288,7 @@ struct Inner {
     auth: Option<Auth>,
     retry: RetryPolicy,
     poll_scale: f64,
+    request_ids: Option<RequestIds>,
 }
 
 /// What one attempt produced.
@@ -294,6 +314,7 @@ impl Client {
             credentials: None,
             retry: RetryPolicy::default(),
             poll_scale: 1.0,
+            request_ids: None,
         }
     }
 
@@ -384,7 +405,7 @@ impl Client {
         let request_id = match req.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
             Some(id) => id.to_string(),
             None => {
-                let id = new_request_id();
+                let id = self.inner.request_ids.as_ref().map_or_else(new_request_id, |make| (make.0)());
                 if let Ok(v) = reqwest::header::HeaderValue::from_str(&id) {
                     req.headers_mut().insert("x-request-id", v);
                 }

@@ -92,6 +92,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
         title: info.title.clone(),
         version: info.version.clone(),
         description: info.description.clone(),
+        guide: info.extensions.get("x-client-guide").and_then(|g| g.as_str()).map(str::to_string),
         servers: spec
             .api
             .servers

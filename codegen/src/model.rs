@@ -11,6 +11,8 @@ pub struct Api {
     pub title: String,
     pub version: String,
     pub description: Option<String>,
+    /// `x-client-guide` in `info`: Markdown for the crate's rustdoc.
+    pub guide: Option<String>,
     pub servers: Vec<Server>,
     /// Named types by Rust name.
     pub types: BTreeMap<String, TypeDef>,

@@ -577,3 +577,14 @@ async fn waiting_polls_at_the_documented_cadence_until_terminal_or_deadline() {
     let Waited::Pending(resp) = w else { panic!("{w:?}") };
     assert_eq!(resp.body.status.as_str(), "PENDING", "the deadline came first; the last answer is returned");
 }
+
+#[tokio::test]
+async fn the_callers_own_request_ids_are_sent() {
+    let state = Shared::default();
+    let url = serve(state.clone()).await;
+    let client =
+        Client::builder(url).credentials(KEY, SECRET).request_ids(|| "trace-4bf92f3577b34da6".into()).build().unwrap();
+    let resp = client.list_currencies().await.unwrap();
+    assert_eq!(resp.request_id.as_deref(), Some("trace-4bf92f3577b34da6"));
+    assert!(state.lock().unwrap().seen_request_ids.iter().any(|id| id == "trace-4bf92f3577b34da6"));
+}
