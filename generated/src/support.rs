@@ -356,6 +356,7 @@ fn redact_value(v: &mut serde_json::Value) {
 
 /// Decodes `body` as `T` and re-encodes it: the normalized JSON of a response. Not part of the stable API.
 #[doc(hidden)]
+#[cfg(feature = "decode")]
 pub fn decode_as<T: serde::de::DeserializeOwned + Serialize>(
     operation: &'static str,
     status: u16,
@@ -385,6 +386,7 @@ pub fn decode_as<T: serde::de::DeserializeOwned + Serialize>(
 
 /// The error for a status an operation declares no body for. Not part of the stable API.
 #[doc(hidden)]
+#[cfg(feature = "decode")]
 pub fn undeclared(operation: &'static str, status: u16) -> crate::error::DecodeError {
     crate::error::DecodeError {
         operation,

@@ -325,6 +325,8 @@ fn operations_mod(api: &Api, mods: &[&str]) -> TokenStream {
 
         #[doc = " Decodes `body` with the type `operation` declares for `status` and gives it back as normalized JSON;"]
         #[doc = " `None` for an unknown operation. A decode error names the JSON path of the failure."]
+        #[doc = " (Cargo feature `decode`: it instantiates a decoder per response type, which costs compile time.)"]
+        #[cfg(feature = "decode")]
         pub fn decode_response(operation: &str, status: u16, body: &[u8]) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
             None #(.or_else(|| #mod_idents::decode_response(operation, status, body)))*
         }
@@ -362,8 +364,9 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
     deps.sort();
     let description = format!("A typed async client for {} {}.", api.title, api.version).replace('"', "'");
     let workspace = if opts.standalone { "\n[workspace]\n" } else { "" };
+    let features = "\n[features]\n# `operations::decode_response`, for tools that decode recorded bodies (cargo xtask decode).\ndecode = []\n";
     format!(
-        "{header}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"{description}\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{}\n{workspace}",
+        "{header}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"{description}\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{}\n{features}{workspace}",
         opts.crate_name,
         deps.join("\n")
     )

@@ -478,6 +478,7 @@ fn decode_table(ops: &[&Operation]) -> TokenStream {
     quote! {
         #[doc = " Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;"]
         #[doc = " `None` for an operation of another module."]
+        #[cfg(feature = "decode")]
         pub(crate) fn decode_response(operation: &str, status: u16, body: &[u8]) -> Option<Result<serde_json::Value, crate::error::DecodeError>> {
             let decoded = match operation {
                 #(#arms)*

@@ -7,6 +7,7 @@ use crate::error::Error;
 
 /// Decodes `body` with the type `operation` (of this module) declares for `status`, as normalized JSON;
 /// `None` for an operation of another module.
+#[cfg(feature = "decode")]
 pub(crate) fn decode_response(
     operation: &str,
     status: u16,

@@ -25,6 +25,8 @@ pub const OPERATIONS: &[crate::client::OperationInfo] = &[
 
 /// Decodes `body` with the type `operation` declares for `status` and gives it back as normalized JSON;
 /// `None` for an unknown operation. A decode error names the JSON path of the failure.
+/// (Cargo feature `decode`: it instantiates a decoder per response type, which costs compile time.)
+#[cfg(feature = "decode")]
 pub fn decode_response(
     operation: &str,
     status: u16,
