@@ -54,7 +54,7 @@ impl Unit<'_> {
     /// Rough relative cost of building and formatting the unit.
     fn weight(&self) -> usize {
         match self {
-            Unit::Lib => 1,
+            Unit::Lib => 12,
             Unit::Models { types, .. } => types.len() * 2,
             Unit::OperationModule { ops, first, all, .. } => ops.len() * 8 + if *first { all.len() } else { 0 },
             Unit::OperationsMod { modules } => modules.len(),
