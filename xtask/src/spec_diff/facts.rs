@@ -27,6 +27,9 @@ pub struct Facts {
     /// Component schema name → pointer.
     pub schemas: BTreeMap<String, String>,
     pub servers: BTreeSet<String>,
+    /// `x-` extensions at the top level and in `info`, by pointer.
+    pub extensions: BTreeMap<String, Value>,
+    pub info_description: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -105,6 +108,13 @@ pub fn collect(root: &Value) -> Facts {
     for name in root.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {
         f.schemas.insert(name.clone(), format!("/components/schemas/{}", esc(name)));
     }
+    for (k, v) in extensions(root) {
+        f.extensions.insert(format!("/{}", esc(&k)), v);
+    }
+    for (k, v) in extensions(&root["info"]) {
+        f.extensions.insert(format!("/info/{}", esc(&k)), v);
+    }
+    f.info_description = root["info"]["description"].as_str().map(str::to_string);
     let global_security = security_of(root.get("security"));
     for (path, item) in root["paths"].as_object().into_iter().flatten() {
         let item_ptr = format!("/paths/{}", esc(path));

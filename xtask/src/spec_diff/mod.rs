@@ -100,12 +100,16 @@ pub fn compare(base_label: &str, base_text: String, head_label: &str, head_text:
             codegen::locate::locate(text, json, &c.pointer).map(|p| p.0)
         })
         .collect();
-    let items = |spec: codegen::load::Spec, side: &str| -> Result<_, String> {
+    let generate = |spec: codegen::load::Spec, side: &str| -> Result<_, String> {
         let g = codegen::generate_str(&spec.file, spec.text, &opts)
             .map_err(|d| format!("{side} spec does not generate:\n{d}"))?;
-        rust_api::public_items(&g.files)
+        Ok(g.files)
     };
-    let api = rust_api::compare(&items(base, "base")?, &items(head, "head")?);
+    let (base_files, head_files) = (generate(base, "base")?, generate(head, "head")?);
+    let api = rust_api::compare(
+        &rust_api::public_items(&base_files, &head_files)?,
+        &rust_api::public_items(&head_files, &base_files)?,
+    );
     Ok(Outcome { changes, api, lines })
 }
 

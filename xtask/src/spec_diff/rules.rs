@@ -175,6 +175,29 @@ pub fn diff(base: &Facts, head: &Facts) -> Vec<Change> {
             out.push("schema-added", None, p, false, format!("schema `{name}` was added"));
         }
     }
+    for (pointer, value) in &head.extensions {
+        if base.extensions.get(pointer) != Some(value) {
+            out.push(
+                "extension-changed",
+                None,
+                pointer,
+                false,
+                format!("`{}` changed", pointer.trim_start_matches('/')),
+            );
+        }
+    }
+    for pointer in base.extensions.keys().filter(|p| !head.extensions.contains_key(*p)) {
+        out.push(
+            "extension-changed",
+            None,
+            pointer,
+            true,
+            format!("`{}` was removed", pointer.trim_start_matches('/')),
+        );
+    }
+    if base.info_description != head.info_description {
+        out.push("description-changed", None, "/info/description", false, "the API description changed".into());
+    }
     if base.servers != head.servers {
         out.push(
             "server-changed",

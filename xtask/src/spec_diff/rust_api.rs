@@ -1,17 +1,18 @@
 //! The public Rust API of a generated crate, as comparable signatures: types, fields, variants, methods.
-//! Both sides are generated in memory and parsed with `syn`; the runtime files are the same on both sides
-//! and are skipped.
+//! Both sides are generated in memory and parsed with `syn`; files identical on both sides are skipped.
 
 use quote::ToTokens;
 use std::collections::BTreeMap;
 
-const RUNTIME: &[&str] = &["src/client.rs", "src/error.rs", "src/support.rs", "src/decimal.rs"];
-
-/// Item path (`models::Wallet.amount`, `Client::list_wallets`) → signature.
-pub fn public_items(files: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
+/// Item path (`models::Wallet.amount`, `Client::list_wallets`) → signature, for the files of `files` that
+/// differ from `other` (an identical file has identical items).
+pub fn public_items(
+    files: &BTreeMap<String, String>,
+    other: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, String> {
     let mut items = BTreeMap::new();
     for (path, text) in files {
-        if !path.ends_with(".rs") || RUNTIME.contains(&path.as_str()) {
+        if !path.ends_with(".rs") || other.get(path) == Some(text) {
             continue;
         }
         let module = path.trim_start_matches("src/").trim_end_matches(".rs").replace("/mod", "").replace('/', "::");
