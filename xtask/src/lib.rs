@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod generate;
+pub mod sandbox;
 pub mod spec_diff;
 
 /// The workspace root: xtask lives one level below it.

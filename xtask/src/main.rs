@@ -1,6 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
-use xtask::{decode, generate, spec_diff};
+use xtask::{decode, generate, sandbox, spec_diff};
 
 use std::process::ExitCode;
 
@@ -14,6 +14,9 @@ commands:
   decode <operation_id> [--status CODE] [--file PATH]
       Decode a response body (stdin by default) with the generated type for that operation and status:
       prints the normalized JSON, or the JSON path and reason of the failure (exit 1).
+  sandbox [--port N] [--seed N]
+      Run the embedded emulator until interrupted; first prints OCTOPUS_BASE_URL, OCTOPUS_API_KEY and
+      OCTOPUS_API_SECRET lines a shell can source.
   spec-diff --base REF|PATH [--head PATH] [--format text|md|json|github] [--allow-breaking]
       What changed between two versions of the spec, what changed in the generated Rust API, and
       whether it breaks callers. Exits 1 on a breaking change (unless --allow-breaking), 2 on bad input.
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         "generate" => generate::run(rest),
         "spec-diff" => spec_diff::run(rest),
         "decode" => decode::run(rest),
+        "sandbox" => sandbox::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

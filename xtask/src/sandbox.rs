@@ -1,0 +1,47 @@
+//! `cargo xtask sandbox [--port N] [--seed N]`: runs the emulator until interrupted. Before it serves it
+//! prints three lines a shell can source (`OCTOPUS_BASE_URL`, `OCTOPUS_API_KEY`, `OCTOPUS_API_SECRET`).
+
+use conformance::emulator::{Config, Emulator};
+use std::process::ExitCode;
+
+pub fn run(args: &[String]) -> ExitCode {
+    let usage = "usage: cargo xtask sandbox [--port N] [--seed N]";
+    let (mut port, mut seed) = (0u16, 1u64);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().map(String::as_str).unwrap_or("");
+        let parsed = match flag.as_str() {
+            "--port" => value.parse().map(|p| port = p).is_ok(),
+            "--seed" => value.parse().map(|s| seed = s).is_ok(),
+            _ => false,
+        };
+        if !parsed {
+            eprintln!("error: bad option `{flag} {value}`\n{usage}");
+            return ExitCode::from(2);
+        }
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let emulator =
+            match Emulator::start_on(&format!("127.0.0.1:{port}"), Config { seed, ..Config::default() }).await {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+        let a = &emulator.accounts[0];
+        println!("OCTOPUS_BASE_URL={}", emulator.base_url);
+        println!("OCTOPUS_API_KEY={}", a.key);
+        println!("OCTOPUS_API_SECRET={}", a.secret);
+        eprintln!("# emulator serving (seed {seed}); Ctrl-C stops it");
+        let _ = tokio::signal::ctrl_c().await;
+        ExitCode::SUCCESS
+    })
+}
