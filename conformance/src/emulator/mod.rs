@@ -11,6 +11,8 @@ mod catalog;
 mod jwt;
 mod routes;
 
+pub use routes::rfc3339;
+
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
