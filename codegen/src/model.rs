@@ -130,6 +130,8 @@ pub struct Field {
     pub required: bool,
     pub nullable: bool,
     pub secret: bool,
+    /// `x-deliver-once`: a credential the API shows only once; typed so the caller must take it.
+    pub once: bool,
     /// A scalar default used when an optional field is absent.
     pub default: Option<serde_json::Value>,
 }

@@ -439,6 +439,8 @@ impl<'a> TypeLowering<'a> {
         for (wire, prop) in properties {
             let p = child(pointer, wire);
             let (ty, nullable) = self.ty_of_boxed(prop, &p, &format!("{owner}{}", pascal(wire)));
+            let once = ty == Ty::Prim(Prim::String)
+                && matches!(prop, ReferenceOr::Item(s) if s.schema_data.extensions.get("x-deliver-once").and_then(|v| v.as_bool()) == Some(true));
             let (mut doc, secret, default, read_only, write_only) = match prop {
                 ReferenceOr::Item(s) => (
                     doc_of(s),
@@ -473,6 +475,7 @@ impl<'a> TypeLowering<'a> {
                 required: required.contains(wire) && !write_only,
                 nullable,
                 secret,
+                once,
                 default,
             });
         }

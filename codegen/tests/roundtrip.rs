@@ -135,3 +135,18 @@ fn secrets_never_reach_debug_output() {
     let shown = format!("{order:?} {order:#?}");
     assert!(!shown.contains("PLANTED"), "{shown}");
 }
+
+#[test]
+fn a_one_time_credential_is_taken_once_and_never_printed() {
+    let mut order: octopus_client::models::EsimOrder = serde_json::from_value(json!({
+        "id": 1, "status": "DELIVERED", "amount": 4.5, "currency": "USD", "activation_code": "LPA:1$rsp.example.com$PLANTED-ONCE"
+    }))
+    .unwrap();
+    assert!(!format!("{order:?}").contains("PLANTED-ONCE"));
+    let code = order.take_activation_code().expect("delivered with a code");
+    assert_eq!(code.reveal(), "LPA:1$rsp.example.com$PLANTED-ONCE");
+    assert_eq!(format!("{code:?}"), "OneTimeSecret(<redacted>)");
+    assert!(order.take_activation_code().is_none(), "taken once");
+    // It travels as a plain string.
+    assert_eq!(serde_json::to_value(&code).unwrap(), json!("LPA:1$rsp.example.com$PLANTED-ONCE"));
+}

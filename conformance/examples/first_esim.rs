@@ -8,16 +8,17 @@
 use futures_util::TryStreamExt;
 use octopus_client::models::{CreateEsimOrderRequest, EsimOrder};
 use octopus_client::operations::ListEsimProductsParams;
+use octopus_client::support::OneTimeSecret;
 use octopus_client::{Client, Waited};
 use std::time::Duration;
 
-/// The whole flow; returns the delivered (or still pending) order.
+/// The whole flow; returns the order and, when it was delivered, its one-time activation code.
 pub async fn first_esim(
     base_url: &str,
     key: &str,
     secret: &str,
     reference: &str,
-) -> Result<EsimOrder, Box<dyn std::error::Error>> {
+) -> Result<(EsimOrder, Option<OneTimeSecret>), Box<dyn std::error::Error>> {
     let client = Client::builder(base_url).credentials(key, secret).build()?;
 
     // 1. Find a country plan: eSIM products are per country, alpha-3 codes.
@@ -40,23 +41,23 @@ pub async fn first_esim(
         wallet_id: None,
     };
     let order = client.create_esim_order(&request).await?.into_body();
-    let order = match order.status.as_str() {
+    let mut order = match order.status.as_str() {
         // 4. Pending: poll at the documented cadence, for up to five minutes.
         "PENDING" => match client.wait_for_esim_order(order.id, Duration::from_secs(300)).await? {
             Waited::Done(r) | Waited::Pending(r) => r.into_body(),
         },
         _ => order,
     };
+    // The activation code is shown once (it is burnt on install): take it now and keep it.
+    let code = order.take_activation_code();
     match order.status.as_str() {
-        "DELIVERED" => {
-            println!("order {} delivered; activation code received: {}", order.id, order.activation_code.is_some())
-        }
+        "DELIVERED" => println!("order {} delivered; activation code received: {}", order.id, code.is_some()),
         "FAILED" => {
             println!("order {} failed: {}", order.id, order.failure_reason.as_deref().unwrap_or("no reason given"))
         }
         other => println!("order {} is {other}", order.id),
     }
-    Ok(order)
+    Ok((order, code))
 }
 
 #[tokio::main]
@@ -65,12 +66,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reference = format!("FIRST_ESIM_{}", std::process::id());
     match (env("OCTOPUS_BASE_URL"), env("OCTOPUS_API_KEY"), env("OCTOPUS_API_SECRET")) {
         (Some(url), Some(key), Some(secret)) => {
-            first_esim(&url, &key, &secret, &reference).await?;
+            let _delivered = first_esim(&url, &key, &secret, &reference).await?;
         }
         _ => {
             let e = conformance::emulator::Emulator::start(Default::default()).await?;
             let a = &e.accounts[0];
-            first_esim(&e.base_url, &a.key, &a.secret, &reference).await?;
+            let _delivered = first_esim(&e.base_url, &a.key, &a.secret, &reference).await?;
         }
     }
     Ok(())

@@ -72,13 +72,14 @@ fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> Token
     if secret {
         out.extend(redacted_debug(type_name, s));
     }
+    out.extend(take_methods(type_name, s, api));
     out.extend(defaults);
     out
 }
 
 /// The field's Rust type after required/nullable: `T`, `Option<T>` or `Tristate<T>`.
 fn field_ty(f: &Field, scope: Scope, has_default: bool) -> TokenStream {
-    let base = ty(&f.ty, scope);
+    let base = if f.once { quote!(crate::support::OneTimeSecret) } else { ty(&f.ty, scope) };
     if f.is_tristate() {
         quote!(crate::support::Tristate<#base>)
     } else if f.nullable || (!f.required && !has_default) {
@@ -319,4 +320,32 @@ fn untagged(name: &proc_macro2::Ident, docs: TokenStream, variants: &[SumVariant
             Unknown(serde_json::Value),
         }
     }
+}
+
+/// `take_<field>` for each `x-deliver-once` field: moves the one-time credential out of the response.
+fn take_methods(type_name: &str, s: &Struct, api: &Api) -> TokenStream {
+    let methods: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .filter(|f| f.once)
+        .map(|f| {
+            let field = ident(&f.rust);
+            let name = format_ident!("take_{}", f.rust.trim_start_matches("r#"));
+            let t = field_ty(f, Scope::Models, spec_default(type_name, f, api).is_some());
+            let doc = format!(
+                " Takes `{}` out: the API shows it only once, so store it or hand it on now. Afterwards the field is empty.",
+                f.wire
+            );
+            quote! {
+                #[doc = #doc]
+                #[must_use = "the one-time credential is dropped unless it is used"]
+                pub fn #name(&mut self) -> #t { std::mem::take(&mut self.#field) }
+            }
+        })
+        .collect();
+    if methods.is_empty() {
+        return TokenStream::new();
+    }
+    let name = ident(type_name);
+    quote! { impl #name { #(#methods)* } }
 }

@@ -397,3 +397,37 @@ pub fn undeclared(operation: &'static str, status: u16) -> crate::error::DecodeE
         request_id: None,
     }
 }
+
+/// A credential the API shows only once, such as an eSIM activation code (burnt on install). It never
+/// prints, and the generated `take_*` method moves it out of its response, so it is handled on purpose.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+#[must_use = "a one-time credential is shown once: store it or hand it to the customer now"]
+pub struct OneTimeSecret(String);
+
+impl OneTimeSecret {
+    pub fn new(value: impl Into<String>) -> Self {
+        OneTimeSecret(value.into())
+    }
+
+    /// The credential, for the one place that must use it.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Debug for OneTimeSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OneTimeSecret(<redacted>)")
+    }
+}
+
+impl RedactedDebug for OneTimeSecret {
+    fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
