@@ -49,6 +49,8 @@ struct Server {
     /// Polls of an order left before it is delivered.
     pending_polls: usize,
     seen_request_ids: Vec<String>,
+    seen_user_agents: Vec<String>,
+    seen_custom: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Server>>;
@@ -79,6 +81,12 @@ fn count(s: &Shared, route: &str, headers: &HeaderMap) {
     *s.hits.entry(route.to_string()).or_default() += 1;
     if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
         s.seen_request_ids.push(id.to_string());
+    }
+    if let Some(ua) = headers.get("user-agent").and_then(|v| v.to_str().ok()) {
+        s.seen_user_agents.push(ua.to_string());
+    }
+    if let Some(v) = headers.get("x-custom").and_then(|v| v.to_str().ok()) {
+        s.seen_custom.push(v.to_string());
     }
 }
 
@@ -573,4 +581,33 @@ async fn the_callers_own_request_ids_are_sent() {
     let resp = client.list_currencies().await.unwrap();
     assert_eq!(resp.request_id.as_deref(), Some("trace-4bf92f3577b34da6"));
     assert!(state.lock().unwrap().seen_request_ids.iter().any(|id| id == "trace-4bf92f3577b34da6"));
+}
+
+#[tokio::test]
+async fn a_call_that_outlives_its_timeout_is_a_timeout_error() {
+    let state = Shared::default();
+    let url = serve(state.clone()).await;
+    let client =
+        Client::builder(url).credentials(KEY, SECRET).slow_timeout(Duration::from_millis(200)).build().unwrap();
+    state.lock().unwrap().order_faults.push_back(Fault::SlowAfterStoring(1000));
+    // No reference: not retried, so the timeout itself is the answer.
+    let err = client.create_esim_order(&order(None)).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert_eq!(err.request_id().map(str::len), Some(27));
+}
+
+#[tokio::test]
+async fn the_user_agent_and_a_callers_own_http_client_are_used() {
+    let state = Shared::default();
+    let url = serve(state.clone()).await;
+    let client = Client::builder(url.clone()).credentials(KEY, SECRET).user_agent("shop-backend/2.3").build().unwrap();
+    client.list_currencies().await.unwrap();
+    assert!(state.lock().unwrap().seen_user_agents.iter().any(|ua| ua == "shop-backend/2.3"));
+
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-custom", "from-my-client".parse().unwrap());
+    let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let client = Client::builder(url).credentials(KEY, SECRET).http_client(http).build().unwrap();
+    client.list_currencies().await.unwrap();
+    assert!(state.lock().unwrap().seen_custom.iter().any(|v| v == "from-my-client"));
 }
