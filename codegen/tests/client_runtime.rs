@@ -611,3 +611,15 @@ async fn the_user_agent_and_a_callers_own_http_client_are_used() {
     client.list_currencies().await.unwrap();
     assert!(state.lock().unwrap().seen_custom.iter().any(|v| v == "from-my-client"));
 }
+
+#[tokio::test]
+async fn order_creation_gets_the_specs_longer_timeout() {
+    let state = Shared::default();
+    let url = serve(state.clone()).await;
+    // A 1 s default; order creation is marked `x-timeout-seconds: 75`, so it may take longer.
+    let client = Client::builder(url).credentials(KEY, SECRET).timeout(Duration::from_secs(1)).build().unwrap();
+    state.lock().unwrap().order_faults.push_back(Fault::SlowAfterStoring(1500));
+    let resp = client.create_esim_order(&order(Some("REF-SLOW"))).await.unwrap();
+    assert!(!resp.recovered, "answered directly, within the longer timeout");
+    assert_eq!(state.lock().unwrap().hits["POST /api/v1/esim/orders"], 1);
+}
