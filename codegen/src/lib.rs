@@ -68,11 +68,6 @@ pub fn generate_str(file: &str, text: String, opts: &CrateOptions) -> Result<Gen
     generate_loaded(loaded, opts, started)
 }
 
-/// The model of a spec, without emitting anything (for tools that compare specs).
-pub fn model_of(spec: &load::Spec) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
-    lower_model(spec, validate::validate(spec))
-}
-
 /// Lowers a validated spec; `diags` are the validation findings, reported together with lowering's.
 fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
     let mut tl = types::TypeLowering::new(spec, naming::Namespace::default());

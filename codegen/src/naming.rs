@@ -119,10 +119,6 @@ impl Namespace {
     pub fn reserve(&mut self, name: &str) {
         self.taken.insert(name.to_string());
     }
-
-    pub fn contains(&self, name: &str) -> bool {
-        self.taken.contains(name)
-    }
 }
 
 #[cfg(test)]
