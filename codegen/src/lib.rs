@@ -112,6 +112,11 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
     Ok((api, diags))
 }
 
+/// Generates a crate from a spec already loaded (tools that also read the spec themselves parse it once).
+pub fn generate_spec(spec: load::Spec, opts: &CrateOptions) -> Result<Generated, Diagnostics> {
+    generate_loaded(spec, opts, Instant::now())
+}
+
 fn generate_loaded(spec: load::Spec, opts: &CrateOptions, begun: Instant) -> Result<Generated, Diagnostics> {
     let mut timings = Timings { load: begun.elapsed(), ..Timings::default() };
     let started = Instant::now();

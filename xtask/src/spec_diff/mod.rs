@@ -101,8 +101,7 @@ pub fn compare(base_label: &str, base_text: String, head_label: &str, head_text:
         })
         .collect();
     let generate = |spec: codegen::load::Spec, side: &str| -> Result<_, String> {
-        let g = codegen::generate_str(&spec.file, spec.text, &opts)
-            .map_err(|d| format!("{side} spec does not generate:\n{d}"))?;
+        let g = codegen::generate_spec(spec, &opts).map_err(|d| format!("{side} spec does not generate:\n{d}"))?;
         Ok(g.files)
     };
     let (base_files, head_files) = (generate(base, "base")?, generate(head, "head")?);
