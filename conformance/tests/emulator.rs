@@ -1,58 +1,11 @@
 //! The emulator through plain HTTP, without the generated client: auth and rotation, access control,
 //! request ids, paging headers, reference data, eSIM orders with their wallet debits, and isolation.
 
+mod common;
+
+use common::{assert_envelope, header, login};
 use conformance::emulator::{Config, Emulator};
 use serde_json::{Value, json};
-
-struct Session {
-    base: String,
-    http: reqwest::Client,
-    token: String,
-    refresh: String,
-}
-
-async fn login(e: &Emulator, account: usize) -> Session {
-    let http = reqwest::Client::new();
-    let a = &e.accounts[account];
-    let v: Value = http
-        .post(format!("{}/auth/login", e.base_url))
-        .json(&json!({"username": a.key, "password": a.secret}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Session {
-        base: e.base_url.clone(),
-        http,
-        token: v["data"]["access_token"].as_str().unwrap().into(),
-        refresh: v["data"]["refresh_token"].as_str().unwrap().into(),
-    }
-}
-
-impl Session {
-    async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Value) {
-        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
-        let (status, headers) = (r.status().as_u16(), r.headers().clone());
-        (status, headers, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r =
-            self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token).json(&body).send().await.unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-    }
-}
-
-fn header(h: &reqwest::header::HeaderMap, name: &str) -> String {
-    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
-}
-
-fn assert_envelope(v: &Value, code: &str) {
-    assert_eq!(v["error"]["code"], code, "{v}");
-    assert!(v["error"]["name"].is_string() && v["error"]["message"].is_string(), "{v}");
-}
 
 #[tokio::test]
 async fn login_refresh_rotation_and_logout() {
@@ -210,10 +163,13 @@ async fn clients_are_isolated_and_blacklists_hide_products() {
 }
 
 #[tokio::test]
-async fn routes_not_emulated_yet_say_so() {
+async fn unknown_routes_and_methods_answer_the_envelope() {
     let e = Emulator::start(Config::default()).await.unwrap();
     let s = login(&e, 0).await;
-    let (status, _, body) = s.get("/api/v1/topups/products").await;
-    assert_eq!(status, 501);
-    assert_envelope(&body, "NOT_IMPLEMENTED");
+    let (status, _, body) = s.get("/api/v1/nowhere").await;
+    assert_eq!(status, 404);
+    assert_envelope(&body, "NOT_FOUND");
+    let r = s.http.delete(format!("{}/api/v1/wallets", e.base_url)).bearer_auth(&s.token).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_envelope(&r.json().await.unwrap(), "METHOD_NOT_ALLOWED");
 }

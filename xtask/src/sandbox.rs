@@ -40,7 +40,8 @@ pub fn run(args: &[String]) -> ExitCode {
         println!("OCTOPUS_BASE_URL={}", emulator.base_url);
         println!("OCTOPUS_API_KEY={}", a.key);
         println!("OCTOPUS_API_SECRET={}", a.secret);
-        eprintln!("# emulator serving (seed {seed}); Ctrl-C stops it");
+        eprintln!("# emulator serving (seed {seed}); control routes under /_emulator/ take the header");
+        eprintln!("# X-Emulator-Admin: {}  (see ARCHITECTURE.md); Ctrl-C stops it", emulator.admin_token());
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS
     })

@@ -1,23 +1,48 @@
 //! An embedded, stateful stand-in for the Octopus Cards sandbox, written from the spec and the documents
 //! (never from the generated client, so a generator bug cannot hide on both sides).
 //!
-//! Emulated so far: auth (HS256 JWTs, refresh rotation, logout revoking every token), request ids,
-//! reference data, the eSIM vertical (catalog, charges, orders with wallet debits and `client_reference`
-//! uniqueness) and wallets with their ledger. Every other route answers `501` with the error envelope and
-//! says it is not emulated yet. Outcome control, rate limits, fault injection and the voucher and topup
-//! verticals are the rest of issue 5.
+//! All 39 endpoints, with state: HS256 JWTs with refresh rotation and logout; two accounts with wallets in
+//! three currencies, blacklists, feature flags and an optional IP allow-list; a seeded catalog of 1,101
+//! voucher, 330 topup and 162 eSIM products; both paging styles; the charges math with FX; orders that debit
+//! first and refund failures as separate transactions; the eSIM install lifecycle; per-minute rate limits.
+//!
+//! Beyond the API, and kept off its surface:
+//! - [`Outcome`]s are forced per vertical or per `client_reference` through [`Emulator::force`] or the
+//!   admin route `POST /_emulator/outcomes` (header `X-Emulator-Admin`, see [`Emulator::admin_token`]).
+//! - [`FaultProfile`] injects latency, `5xx`, `429`, resets, truncated bodies and wrong headers.
+//! - [`Break`]s make the emulator violate one documented rule, to prove each conformance check can fail.
 
+// Helpers return `Err(Response)` to answer early with a ready error; it is built once, on the error path, so
+// its size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod auth;
 mod catalog;
+mod control;
+mod esim;
+mod faults;
+mod http;
 mod jwt;
-mod routes;
+mod money;
+mod orders;
+mod reference;
+mod state;
+mod topups;
+mod vouchers;
+mod wallets;
 
-pub use routes::rfc3339;
+pub use faults::{FaultCounts, FaultKind, FaultProfile};
+pub use http::rfc3339;
 
-use rust_decimal::Decimal;
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, patch, post};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// How an emulator behaves. `Default` is the documented sandbox.
 #[derive(Debug, Clone)]
@@ -28,6 +53,14 @@ pub struct Config {
     pub refresh_ttl_secs: i64,
     /// How long an eSIM order may wait inline before it answers `PENDING` (documented: 60 s).
     pub inline_deadline: Duration,
+    /// How long a `PENDING` order takes to settle after it is answered.
+    pub fulfilment_delay: Duration,
+    /// The documented per-minute limits times this; `None` turns them off.
+    pub rate_limit_scale: Option<f64>,
+    pub faults: Option<FaultProfile>,
+    /// Documented rules this emulator breaks on purpose (for proving the checks).
+    pub breaks: BTreeSet<Break>,
+    pub accounts: Vec<Account>,
 }
 
 impl Default for Config {
@@ -37,11 +70,32 @@ impl Default for Config {
             access_ttl_secs: 3600,
             refresh_ttl_secs: 7 * 86_400,
             inline_deadline: Duration::from_secs(60),
+            fulfilment_delay: Duration::from_secs(5),
+            rate_limit_scale: Some(1.0),
+            faults: None,
+            breaks: BTreeSet::new(),
+            accounts: default_accounts(),
         }
     }
 }
 
-/// A client account with its own credentials, wallets and blacklist.
+impl Config {
+    /// Short waits for tests and the conformance suite: 50 ms inline deadline, 100 ms fulfilment.
+    pub fn fast() -> Config {
+        Config {
+            inline_deadline: Duration::from_millis(50),
+            fulfilment_delay: Duration::from_millis(100),
+            ..Config::default()
+        }
+    }
+
+    pub fn with_break(mut self, b: Break) -> Config {
+        self.breaks.insert(b);
+        self
+    }
+}
+
+/// A client account with its own credentials, wallets, blacklist and features.
 #[derive(Debug, Clone)]
 pub struct Account {
     pub client_id: u64,
@@ -49,38 +103,170 @@ pub struct Account {
     pub secret: String,
     pub vouchers_enabled: bool,
     pub blacklist: BTreeSet<u64>,
+    /// When set, requests from other addresses get `403`.
+    pub allowed_ips: Option<Vec<IpAddr>>,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct Wallet {
-    pub id: u64,
-    pub client_id: u64,
-    pub currency_id: u64,
-    pub currency: &'static str,
-    pub balance: Decimal,
+/// The two built-in accounts: the first has every feature; the second has no vouchers and blacklists the
+/// global eSIM product, voucher 2001 and topup 4219.
+pub fn default_accounts() -> Vec<Account> {
+    vec![
+        Account {
+            client_id: 42,
+            key: "emulator-key-42".into(),
+            secret: "emulator-secret-42".into(),
+            vouchers_enabled: true,
+            blacklist: BTreeSet::new(),
+            allowed_ips: None,
+        },
+        Account {
+            client_id: 43,
+            key: "emulator-key-43".into(),
+            secret: "emulator-secret-43".into(),
+            vouchers_enabled: false,
+            blacklist: BTreeSet::from([904, 2001, 4219]),
+            allowed_ips: None,
+        },
+    ]
 }
 
-/// The emulator's whole state; one lock, so every debit and its order are one step.
-#[derive(Debug)]
-pub(crate) struct State {
-    pub config: Config,
-    pub signing_key: Vec<u8>,
-    pub accounts: Vec<Account>,
-    pub wallets: Vec<Wallet>,
-    pub catalog: catalog::Catalog,
-    /// Token id → (client id, is refresh, still valid).
-    pub tokens: BTreeMap<String, (u64, bool, bool)>,
-    pub next_id: u64,
-    pub orders: Vec<Value>,
-    pub transactions: Vec<Value>,
+/// The three order verticals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vertical {
+    Vouchers,
+    Topups,
+    Esim,
 }
 
-pub(crate) type Shared = Arc<Mutex<State>>;
+/// How a forced order ends. Inline or asynchronous is still the vertical's documented rule (vouchers: the
+/// quantity; eSIM: outcomes that start `PENDING` wait out the inline deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Delivered at once.
+    Delivered,
+    /// `PENDING`, then `DELIVERED`.
+    PendingThenDelivered,
+    /// `PENDING`, then `FAILED` (not user-fixable) and refunded.
+    PendingThenFailed,
+    /// `FAILED` at once, user-fixable, and refunded.
+    Failed,
+    /// Vouchers only: half the codes delivered, the rest refunded.
+    PartiallyDelivered,
+    /// `PENDING`, then `CANCELLED` and refunded.
+    Cancelled,
+}
 
-/// A running emulator.
+/// A documented rule the emulator can be told to break. Each one makes exactly one conformance check fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Break {
+    PagingHeaderMissing,
+    PagingPageSizeWrong,
+    PagingHasMoreWrong,
+    PagingOverlap,
+    PagingPastEndNotEmpty,
+    PageSizeUnchecked,
+    ErrorEnvelopeMalformed,
+    BadIdNotFound,
+    NoTokenAccepted,
+    RevokedRefreshAccepted,
+    BlacklistVisible,
+    DuplicateReferenceAccepted,
+    RateLimitWithoutRetryAfter,
+    FailedNotRefunded,
+    VoucherModeWrong,
+    PendingNeverSettles,
+    ActivationCodeAfterInstall,
+    ActivationCodeInList,
+    SchemaMissingRequired,
+    SchemaWrongType,
+    SchemaUndocumentedField,
+    RequestIdNotEchoed,
+    RequestIdMissing,
+    OrderAmountDrift,
+    ChargesMathWrong,
+}
+
+pub(crate) type Shared = Arc<Mutex<state::State>>;
+
+/// Locks the state and settles every pending order that is due, so each request sees the present.
+pub(crate) fn lock(s: &Shared) -> MutexGuard<'_, state::State> {
+    let mut st = s.lock().unwrap_or_else(|p| p.into_inner());
+    st.settle(Instant::now());
+    st
+}
+
+fn router(state: Shared) -> Router {
+    let breaks = {
+        let st = lock(&state);
+        http::RequestIdBreaks {
+            not_echoed: st.breaks(Break::RequestIdNotEchoed),
+            missing: st.breaks(Break::RequestIdMissing),
+        }
+    };
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/api/v1/products", get(vouchers::products))
+        .route("/api/v1/products/{id}", get(vouchers::product))
+        .route("/api/v1/products/{id}/availability", post(vouchers::availability))
+        .route("/api/v1/products/{id}/charges", post(vouchers::charges))
+        .route("/api/v1/orders", post(vouchers::create_order).get(vouchers::list_orders))
+        .route("/api/v1/orders/{id}", get(vouchers::get_order))
+        .route("/api/v1/topups/products", get(topups::products))
+        .route("/api/v1/topups/products/{id}", get(topups::product))
+        .route("/api/v1/topups/products/{id}/variants", get(topups::variants))
+        .route("/api/v1/topups/variants/{id}", get(topups::variant))
+        .route("/api/v1/topups/lookup", post(topups::lookup))
+        .route("/api/v1/topups/charges", post(topups::charges))
+        .route("/api/v1/topups/orders", post(topups::create_order).get(topups::list_orders))
+        .route("/api/v1/topups/orders/{id}", get(topups::get_order))
+        .route("/api/v1/topups/orders/{id}/notification-email", patch(topups::order_email))
+        .route("/api/v1/esim/products", get(esim::products))
+        .route("/api/v1/esim/products/{id}", get(esim::product))
+        .route("/api/v1/esim/products/{id}/variants", get(esim::variants))
+        .route("/api/v1/esim/variants/{id}", get(esim::variant))
+        .route("/api/v1/esim/charges", post(esim::charges))
+        .route("/api/v1/esim/orders", post(esim::create_order).get(esim::list_orders))
+        .route("/api/v1/esim/orders/{id}", get(esim::get_order))
+        .route("/api/v1/esim/orders/{id}/notification-email", patch(esim::order_email))
+        .route("/api/v1/wallets", get(wallets::wallets))
+        .route("/api/v1/transactions", get(wallets::transactions))
+        .route("/api/v1/transactions/{id}", get(wallets::transaction))
+        .route("/api/v1/countries", get(reference::countries))
+        .route("/api/v1/countries/{id}", get(reference::country))
+        .route("/api/v1/currencies", get(reference::currencies))
+        .route("/api/v1/categories", get(reference::categories))
+        .route("/api/v1/categories/{id}", get(reference::category))
+        .route("/api/v1/subcategories", get(reference::subcategories))
+        .route("/api/v1/subcategories/{id}", get(reference::subcategory))
+        .fallback(|| async { http::not_found("Route not found") })
+        .method_not_allowed_fallback(|| async {
+            http::err(405, "BadRequestError", "METHOD_NOT_ALLOWED", "Method not allowed")
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), auth::gate));
+    let control = Router::new()
+        .route("/_emulator/outcomes", post(control::force))
+        .route("/_emulator/esim/orders/{id}/{action}", post(control::lifecycle))
+        .route("/_emulator/settle", post(control::settle))
+        .route("/_emulator/ledger", get(control::ledger))
+        .layer(middleware::from_fn_with_state(state.clone(), control::admin_only));
+    Router::new()
+        .merge(control)
+        .merge(api)
+        .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
+        .layer(middleware::from_fn(move |req, next| http::request_id(breaks, req, next)))
+        .with_state(state)
+}
+
+/// A running emulator. Dropping it stops the server.
 pub struct Emulator {
     pub base_url: String,
     pub accounts: Vec<Account>,
+    state: Shared,
     handle: tokio::task::JoinHandle<()>,
 }
 
@@ -90,27 +276,6 @@ impl Drop for Emulator {
     }
 }
 
-/// The two built-in accounts: the first has every feature; the second has no vouchers and blacklists the
-/// global eSIM product.
-pub fn default_accounts() -> Vec<Account> {
-    vec![
-        Account {
-            client_id: 42,
-            key: "emulator-key-42".into(),
-            secret: "emulator-secret-42".into(),
-            vouchers_enabled: true,
-            blacklist: BTreeSet::new(),
-        },
-        Account {
-            client_id: 43,
-            key: "emulator-key-43".into(),
-            secret: "emulator-secret-43".into(),
-            vouchers_enabled: false,
-            blacklist: BTreeSet::from([904]),
-        },
-    ]
-}
-
 impl Emulator {
     /// Starts on a random loopback port.
     pub async fn start(config: Config) -> std::io::Result<Emulator> {
@@ -118,38 +283,42 @@ impl Emulator {
     }
 
     pub async fn start_on(addr: &str, config: Config) -> std::io::Result<Emulator> {
-        let accounts = default_accounts();
-        let mut wallets = Vec::new();
-        for (i, a) in accounts.iter().enumerate() {
-            for (j, (currency_id, currency, balance)) in
-                [(1, "USD", 10_000), (2, "EUR", 5_000), (3, "INR", 500_000)].into_iter().enumerate()
-            {
-                wallets.push(Wallet {
-                    id: (i * 10 + j + 1) as u64,
-                    client_id: a.client_id,
-                    currency_id,
-                    currency,
-                    balance: Decimal::from(balance),
-                });
+        let accounts = config.accounts.clone();
+        let state = Arc::new(Mutex::new(state::State::new(config, accounts.clone())));
+        let (local, handle) = crate::serve::bind(addr, router(state.clone())).await?;
+        Ok(Emulator { base_url: format!("http://{local}"), accounts, state, handle })
+    }
+
+    /// The token the `/_emulator/` control routes need in `X-Emulator-Admin`.
+    pub fn admin_token(&self) -> String {
+        lock(&self.state).admin_token.clone()
+    }
+
+    /// Forces how the next order of `vertical` (or the one with `client_reference`) ends.
+    pub fn force(&self, vertical: Vertical, outcome: Outcome, client_reference: Option<&str>) {
+        let mut st = lock(&self.state);
+        match client_reference {
+            Some(r) => {
+                st.forced_by_reference.insert(r.to_string(), outcome);
             }
+            None => st.forced.entry(vertical).or_default().push_back(outcome),
         }
-        let state = State {
-            signing_key: format!("emulator-signing-key-{}", config.seed).into_bytes(),
-            catalog: catalog::Catalog::generate(config.seed),
-            config,
-            accounts: accounts.clone(),
-            wallets,
-            tokens: BTreeMap::new(),
-            next_id: 9_302_481,
-            orders: Vec::new(),
-            transactions: Vec::new(),
-        };
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
-        let app = routes::router(Arc::new(Mutex::new(state)));
-        let handle = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Emulator { base_url, accounts, handle })
+    }
+
+    /// Every wallet, order and transaction (what `GET /_emulator/ledger` answers).
+    pub fn ledger(&self) -> Value {
+        control::ledger_json(&lock(&self.state))
+    }
+
+    /// What the fault profile injected so far.
+    pub fn fault_counts(&self) -> FaultCounts {
+        lock(&self.state).fault_counts.clone()
+    }
+
+    /// Changes the fault profile of a running emulator (`None` turns faults off).
+    pub fn set_faults(&self, faults: Option<FaultProfile>) {
+        let mut st = lock(&self.state);
+        st.config.faults = faults;
+        st.fault_rng = None;
     }
 }

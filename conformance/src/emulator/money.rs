@@ -1,0 +1,67 @@
+//! The documented charges math, FX included: in the source currency `non_discounted_total -
+//! discount_amount = total_amount`; in the wallet's, `net_amount = total_amount * forex_rate` and
+//! `total_payable = net_amount + handling_fee_amount` (the fee is 0). Every amount is an exact decimal.
+
+use super::Break;
+use super::catalog::forex_rate;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+pub struct Price {
+    pub non_discounted: Decimal,
+    pub discount_pct: Decimal,
+    pub discount_amount: Decimal,
+    pub total_amount: Decimal,
+    pub forex_rate: Option<Decimal>,
+    pub net: Decimal,
+    pub payable: Decimal,
+    pub source: &'static str,
+    pub destination: &'static str,
+}
+
+/// Prices `non_discounted` (in `source`) at `discount_pct` percent off, paid from a `destination` wallet.
+pub fn price(non_discounted: Decimal, discount_pct: Decimal, source: &'static str, destination: &'static str) -> Price {
+    let discount_amount = (non_discounted * discount_pct / Decimal::ONE_HUNDRED).normalize();
+    let total_amount = (non_discounted - discount_amount).normalize();
+    let rate = (source != destination).then(|| forex_rate(source, destination)).flatten();
+    let net = rate.map_or(total_amount, |r| (total_amount * r).normalize());
+    Price {
+        non_discounted: non_discounted.normalize(),
+        discount_pct: discount_pct.normalize(),
+        discount_amount,
+        total_amount,
+        forex_rate: rate,
+        net,
+        payable: net,
+        source,
+        destination,
+    }
+}
+
+impl Price {
+    pub fn json(&self, breaks: &std::collections::BTreeSet<Break>) -> Value {
+        let skew = if breaks.contains(&Break::ChargesMathWrong) { Decimal::new(1, 2) } else { Decimal::ZERO };
+        json!({
+            "non_discounted_total": self.non_discounted, "discount_amount": self.discount_amount + skew,
+            "total_amount": self.total_amount, "discount": self.discount_pct, "gst_amount": Decimal::ZERO,
+            "total_payable": self.payable, "net_amount": self.net, "handling_fee_amount": Decimal::ZERO,
+            "charges_details": {
+                "source_currency": self.source, "destination_currency": self.destination,
+                "forex_rate": self.forex_rate, "conversion_fee": self.forex_rate.map(|_| Decimal::ZERO),
+            }
+        })
+    }
+}
+
+/// A JSON number as an exact decimal (a positive one, for amounts).
+pub fn positive_decimal(v: &Value) -> Option<Decimal> {
+    let d: Decimal = match v {
+        Value::Number(n) => {
+            let text = n.to_string();
+            text.parse().or_else(|_| Decimal::from_scientific(&text)).ok()?
+        }
+        _ => return None,
+    };
+    (d > Decimal::ZERO).then_some(d.normalize())
+}

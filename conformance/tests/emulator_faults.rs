@@ -1,0 +1,276 @@
+//! Rate limits, the IP allow-list, fault injection, and the ledger invariant after a storm of 500 mixed
+//! orders with faults, all through plain HTTP.
+
+mod common;
+
+use common::{assert_envelope, header, login};
+use conformance::emulator::{Config, Emulator, FaultKind, FaultProfile, default_accounts};
+use futures_util::StreamExt;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+#[tokio::test]
+async fn rate_limits_follow_the_documented_table() {
+    let e = Emulator::start(Config::default()).await.unwrap();
+    let s = login(&e, 0).await;
+    for i in 0..600 {
+        assert_eq!(s.get("/api/v1/currencies").await.0, 200, "request {i} is within 600 a minute");
+    }
+    let r = s.http.get(format!("{}/api/v1/currencies", e.base_url)).bearer_auth(&s.token).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = header(r.headers(), "retry-after").parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    let body: Value = r.json().await.unwrap();
+    assert_envelope(&body, "TOO_MANY_REQUESTS");
+    assert_eq!(body["error"]["message"], format!("Rate limit exceeded. Retry after {wait} seconds."));
+    // Classes are separate: charges still have their own 300.
+    let (status, _) = s.post("/api/v1/esim/charges", json!({"product_id": 712, "amount": 4.5})).await;
+    assert_eq!(status, 200);
+    // Other clients are not affected.
+    assert_eq!(login(&e, 1).await.get("/api/v1/currencies").await.0, 200);
+
+    let scaled = Emulator::start(Config { rate_limit_scale: Some(0.1), ..Config::default() }).await.unwrap();
+    let s = login(&scaled, 0).await;
+    let statuses: Vec<u16> = futures_util::future::join_all(
+        (0..13).map(|_| s.post("/api/v1/esim/orders", json!({"product_id": 712, "amount": 4.5}))),
+    )
+    .await
+    .into_iter()
+    .map(|r| r.0)
+    .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 1, "120 a minute scaled by 0.1 is 12: {statuses:?}");
+
+    let off = Emulator::start(Config { rate_limit_scale: None, ..Config::default() }).await.unwrap();
+    let s = login(&off, 0).await;
+    for _ in 0..700 {
+        assert_eq!(s.get("/api/v1/currencies").await.0, 200);
+    }
+}
+
+#[tokio::test]
+async fn logins_are_limited_per_caller() {
+    let e = Emulator::start(Config::default()).await.unwrap();
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..31 {
+        let r = http
+            .post(format!("{}/auth/login", e.base_url))
+            .json(&json!({"username": "emulator-key-42", "password": "emulator-secret-42"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 30);
+    assert_eq!(statuses.last(), Some(&429));
+}
+
+#[tokio::test]
+async fn the_ip_allow_list_answers_403() {
+    let mut accounts = default_accounts();
+    accounts[0].allowed_ips = Some(vec!["10.1.2.3".parse().unwrap()]);
+    accounts[1].allowed_ips = Some(vec!["127.0.0.1".parse().unwrap()]);
+    let e = Emulator::start(Config { accounts, ..Config::default() }).await.unwrap();
+    let (status, _, body) = login(&e, 0).await.get("/api/v1/wallets").await;
+    assert_eq!(status, 403);
+    assert_envelope(&body, "FORBIDDEN");
+    assert_eq!(login(&e, 1).await.get("/api/v1/wallets").await.0, 200);
+}
+
+fn only(kind: FaultKind, route: &str) -> FaultProfile {
+    FaultProfile { seed: 7, rate: 1.0, kinds: vec![kind], routes: vec![route.into()], latency: Duration::ZERO }
+}
+
+#[tokio::test]
+async fn each_fault_kind_breaks_the_response_as_described() {
+    let e = Emulator::start(Config::default()).await.unwrap();
+    let s = login(&e, 0).await;
+    let url = format!("{}/api/v1/esim/products", e.base_url);
+    // No connection reuse: a broken connection must not carry over into the next case.
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let get = || http.get(&url).bearer_auth(&s.token).send();
+
+    e.set_faults(Some(only(FaultKind::Reset, "/api/v1/esim")));
+    assert!(get().await.is_err(), "a reset loses the answer");
+    e.set_faults(Some(only(FaultKind::TruncatedBody, "/api/v1/esim")));
+    let r = get().await.unwrap();
+    assert!(r.bytes().await.is_err(), "a truncated body fails to read");
+    e.set_faults(Some(only(FaultKind::WrongContentType, "/api/v1/esim")));
+    assert!(header(get().await.unwrap().headers(), "content-type").starts_with("text/html"));
+    e.set_faults(Some(only(FaultKind::ServerError, "/api/v1/esim")));
+    let r = get().await.unwrap();
+    assert!(r.status().is_server_error());
+    assert_envelope(&r.json().await.unwrap(), "INTERNAL_SERVER_ERROR");
+    e.set_faults(Some(only(FaultKind::TooManyRequests, "/api/v1/esim")));
+    let r = get().await.unwrap();
+    assert_eq!((r.status().as_u16(), header(r.headers(), "retry-after")), (429, "1".into()));
+    e.set_faults(Some(only(FaultKind::MissingPagingHeaders, "/api/v1/esim")));
+    assert!(get().await.unwrap().headers().get("x-total-count").is_none());
+    e.set_faults(Some(only(FaultKind::WrongPagingHeaders, "/api/v1/esim")));
+    let r = get().await.unwrap();
+    let (total, pages): (u64, u64) =
+        (header(r.headers(), "x-total-count").parse().unwrap(), header(r.headers(), "x-total-pages").parse().unwrap());
+    assert_ne!(total.div_ceil(50), pages);
+    e.set_faults(Some(only(FaultKind::MalformedEnvelope, "/api/v1/esim")));
+    let r = get().await.unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(r.json::<Value>().await.unwrap()["error"]["code"].is_null());
+    // Other routes are untouched, and the counts add up.
+    assert_eq!(s.get("/api/v1/wallets").await.0, 200);
+    e.set_faults(None);
+    assert_eq!(get().await.unwrap().status(), 200);
+    let counts = e.fault_counts();
+    assert_eq!(counts.values().sum::<u64>(), 8, "{counts:?}");
+}
+
+#[tokio::test]
+async fn latency_is_added_and_seeded() {
+    let profile = FaultProfile { latency: Duration::from_millis(40), ..only(FaultKind::ServerError, "/api/v1/esim") };
+    let e = Emulator::start(Config { faults: Some(FaultProfile { rate: 0.0, ..profile }), ..Config::default() })
+        .await
+        .unwrap();
+    let s = login(&e, 0).await;
+    let started = std::time::Instant::now();
+    for _ in 0..10 {
+        assert_eq!(s.get("/api/v1/esim/products").await.0, 200);
+    }
+    assert!(started.elapsed() >= Duration::from_millis(100), "about 200 ms of added latency in all");
+}
+
+/// The money an order moved: its debit and what came back.
+fn credits_of(ledger: &Value) -> BTreeMap<u64, Vec<Decimal>> {
+    let mut out: BTreeMap<u64, Vec<Decimal>> = BTreeMap::new();
+    for t in ledger["transactions"].as_array().unwrap() {
+        if t["transaction_type"] == "CREDIT" {
+            out.entry(t["_order"].as_u64().unwrap()).or_default().push(dec(&t["amount"]));
+        }
+    }
+    out
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.to_string().parse().unwrap()
+}
+
+#[tokio::test]
+async fn ledger_holds_after_a_storm_of_500_orders_with_faults() {
+    let profile = FaultProfile { routes: vec!["/api/v1/".into()], ..FaultProfile::storm(2026, 0.2) };
+    let config = Config { rate_limit_scale: None, faults: Some(profile), ..Config::fast() };
+    let e = Emulator::start(config).await.unwrap();
+    let s = login(&e, 0).await;
+    let outcomes =
+        ["delivered", "pending_then_delivered", "pending_then_failed", "failed", "cancelled", "partially_delivered"];
+    let results: Vec<(String, &str)> = futures_util::stream::iter(0..500)
+        .map(|i| {
+            let s = &s;
+            let e = &e;
+            async move {
+                let reference = format!("storm-{i:03}");
+                let (path, body, vertical) = match i % 3 {
+                    0 => (
+                        "/api/v1/orders",
+                        json!({"product_id": 123, "denomination": 10, "quantity": 1 + i % 8}),
+                        "vouchers",
+                    ),
+                    1 => (
+                        "/api/v1/topups/orders",
+                        json!({"product_id": 4218, "amount": 0.99, "input_data": {"player_id": "77"}}),
+                        "topups",
+                    ),
+                    _ => ("/api/v1/esim/orders", json!({"product_id": 712, "amount": 4.5}), "esim"),
+                };
+                let outcome = outcomes[(i * 7) % if vertical == "vouchers" { 6 } else { 5 }];
+                common::admin(
+                    e,
+                    "/_emulator/outcomes",
+                    json!({"vertical": vertical, "outcome": outcome, "client_reference": reference}),
+                )
+                .await;
+                let mut body = body;
+                body["client_reference"] = json!(reference);
+                (reference.clone(), place(s, path, &body, &reference).await)
+            }
+        })
+        .buffer_unordered(24)
+        .collect()
+        .await;
+    let placed = results.iter().filter(|r| r.1 == "placed").count();
+    let recovered = results.iter().filter(|r| r.1 == "recovered").count();
+    assert_eq!(placed + recovered, 500, "every order ends placed or recovered: {results:?}");
+
+    e.set_faults(None);
+    common::admin(&e, "/_emulator/settle", json!({})).await;
+    let ledger = e.ledger();
+    let orders = ledger["orders"].as_array().unwrap();
+    let references: BTreeSet<&str> = orders.iter().filter_map(|o| o["client_reference"].as_str()).collect();
+    assert_eq!(orders.len(), 500, "no order was placed twice");
+    assert_eq!(references.len(), 500);
+
+    let credits = credits_of(&ledger);
+    for o in orders {
+        let (id, debit) = (o["id"].as_u64().unwrap(), dec(&o["debit"]));
+        let refunded: Decimal = credits.get(&id).map_or(Decimal::ZERO, |c| c.iter().sum());
+        match o["status"].as_str().unwrap() {
+            "DELIVERED" => assert_eq!(refunded, Decimal::ZERO, "{o}"),
+            "FAILED" | "CANCELLED" => assert_eq!(refunded, debit, "refunded in full: {o}"),
+            "PARTIALLY_DELIVERED" => {
+                let (q, d) = (o["quantity"].as_u64().unwrap(), o["delivered"].as_u64().unwrap());
+                assert_eq!(refunded, (debit * Decimal::from(q - d) / Decimal::from(q)).round_dp(4), "{o}");
+            }
+            other => panic!("order {id} did not settle: {other}"),
+        }
+    }
+    for w in ledger["wallets"].as_array().unwrap() {
+        let mut expected = dec(&w["initial"]);
+        for t in ledger["transactions"].as_array().unwrap().iter().filter(|t| t["wallet_id"] == w["id"]) {
+            let amount = dec(&t["amount"]);
+            expected += if t["transaction_type"] == "DEBIT" { -amount } else { amount };
+        }
+        assert_eq!(dec(&w["balance"]), expected, "no drift in wallet {}", w["id"]);
+        assert!(dec(&w["balance"]) >= Decimal::ZERO);
+    }
+    let injected: u64 = e.fault_counts().values().sum();
+    assert!(injected >= 100, "faults were injected: {:?}", e.fault_counts());
+    eprintln!("storm: {placed} placed, {recovered} recovered by reference, faults {:?}", e.fault_counts());
+}
+
+/// Places an order the way a careful client does: retry the same reference on anything ambiguous, and on
+/// `Duplicate client_reference` find the one that got through.
+async fn place(s: &common::Session, path: &str, body: &Value, reference: &str) -> &'static str {
+    let mut ambiguous = false;
+    for _ in 0..40 {
+        let sent = s.http.post(format!("{}{path}", s.base)).bearer_auth(&s.token).json(body).send().await;
+        let Ok(r) = sent else {
+            ambiguous = true;
+            continue;
+        };
+        let status = r.status().as_u16();
+        let Ok(v) = r.json::<Value>().await else {
+            ambiguous = true;
+            continue;
+        };
+        match status {
+            200 | 201 if v["id"].is_u64() => return if ambiguous { "recovered" } else { "placed" },
+            400 if v["error"]["message"] == "Duplicate client_reference" => {
+                assert!(ambiguous, "a duplicate only after an ambiguous attempt");
+                for _ in 0..40 {
+                    let url = format!("{}{path}?client_reference={reference}", s.base);
+                    let Ok(r) = s.http.get(url).bearer_auth(&s.token).send().await else { continue };
+                    let found = r.json::<Value>().await.unwrap_or_default();
+                    if found.as_array().is_some_and(|a| a.len() == 1) {
+                        return "recovered";
+                    }
+                }
+                return "lookup failed";
+            }
+            429 | 500..=599 => {
+                ambiguous |= status >= 500 || v["error"]["code"].is_null();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            _ => ambiguous = true,
+        }
+    }
+    "gave up"
+}
