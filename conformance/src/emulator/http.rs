@@ -124,7 +124,8 @@ pub fn query_id(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, 
     match q.get(name) {
         None => Ok(None),
         Some(v) => {
-            v.parse::<u64>().ok().filter(|n| *n >= 1).map(Some).ok_or_else(|| bad_request("Invalid query parameters"))
+            let id = v.parse::<u64>().ok().filter(|n| *n >= 1 && *n <= i64::MAX as u64);
+            id.map(Some).ok_or_else(|| bad_request("Invalid query parameters"))
         }
     }
 }
@@ -146,7 +147,12 @@ pub fn paged(st: &State, items: Vec<Value>, q: &HashMap<String, String>, style: 
     let parse = |name: &str, default: u64| -> Result<u64, Response> {
         match q.get(name) {
             None => Ok(default),
-            Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| bad_request("Invalid query parameters")),
+            // Both are int32 in the spec.
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1 && *n <= i32::MAX as u64)
+                .ok_or_else(|| bad_request("Invalid query parameters")),
         }
     };
     let page = match parse("page", 1) {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// The optional `client_reference`: valid and unused by this client, or the documented 400.
 pub fn reference(st: &State, client_id: u64, body: &Value) -> Result<Option<String>, Response> {
-    let Some(raw) = body.get("client_reference").filter(|v| !v.is_null()) else { return Ok(None) };
+    let Some(raw) = body.get("client_reference") else { return Ok(None) };
     let Some(r) =
         raw.as_str().filter(|r| !r.is_empty() && r.len() <= 255 && r.bytes().all(|b| (0x20..=0x7e).contains(&b)))
     else {
@@ -22,6 +22,11 @@ pub fn reference(st: &State, client_id: u64, body: &Value) -> Result<Option<Stri
         return Err(bad_request("Duplicate client_reference"));
     }
     Ok(Some(r.to_string()))
+}
+
+/// 1 to 255 printable ASCII characters.
+fn valid_reference(r: &str) -> bool {
+    !r.is_empty() && r.len() <= 255 && r.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
 /// A required positive integer field.
@@ -38,7 +43,8 @@ pub fn positive_int(body: &Value, field: &str) -> Result<u64, Response> {
 /// An optional positive integer field.
 pub fn optional_int(body: &Value, field: &str) -> Result<Option<u64>, Response> {
     match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
+        Some(Value::Null) => Err(validation(&format!("{field} must be a positive integer"))),
         Some(_) => positive_int(body, field).map(Some),
     }
 }
@@ -57,8 +63,8 @@ pub fn amount(body: &Value, field: &str) -> Result<Decimal, Response> {
 pub fn email(body: &Value, required: bool) -> Result<Option<String>, Response> {
     let bad = || validation("email must be a valid email address");
     match body.get("email") {
-        None | Some(Value::Null) if !required => Ok(None),
-        None | Some(Value::Null) => Err(validation("email is required")),
+        None if !required => Ok(None),
+        None => Err(validation("email is required")),
         Some(Value::String(e)) => {
             let parts: Vec<&str> = e.split('@').collect();
             let valid = e.len() <= 254
@@ -133,7 +139,11 @@ pub fn get(s: &Shared, c: u64, vertical: Vertical, raw: &str) -> Response {
 }
 
 /// The `status` filter of an order list: one of `allowed`, or the documented 400.
+/// Also checks the `client_reference` filter's format.
 pub fn status_filter<'q>(q: &'q HashMap<String, String>, allowed: &[&str]) -> Result<Option<&'q str>, Response> {
+    if q.get("client_reference").is_some_and(|r| !valid_reference(r)) {
+        return Err(bad_request("Invalid query parameters"));
+    }
     match q.get("status") {
         Some(s) if !allowed.contains(&s.as_str()) => Err(bad_request("Invalid query parameters")),
         s => Ok(s.map(String::as_str)),

@@ -133,7 +133,7 @@ fn priced(st: &State, c: u64, body: &Value) -> Result<(TopupProduct, TopupVarian
     let amount = amount(body, "amount")?;
     let wallet_id = optional_int(body, "wallet_id")?;
     let category = match body.get("category") {
-        None | Some(Value::Null) => None,
+        None => None,
         Some(Value::String(c)) if CATEGORIES.contains(&c.as_str()) => Some(c.as_str()),
         Some(_) => return Err(validation("category must be one of Airtime, Data, Bundle")),
     };
@@ -164,7 +164,7 @@ pub async fn charges(
 /// `input_data` must carry exactly the product's `input_fields`, as strings.
 fn input_data(p: &TopupProduct, body: &Value) -> Result<(), Response> {
     let given = match body.get("input_data") {
-        None | Some(Value::Null) => serde_json::Map::new(),
+        None => serde_json::Map::new(),
         Some(Value::Object(m)) => m.clone(),
         Some(_) => return Err(validation("input_data must be an object")),
     };
