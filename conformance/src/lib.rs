@@ -1,5 +1,17 @@
 //! Conformance: drives the generated client against a host (the real sandbox, an embedded emulator of it,
 //! or a recording) and reports where the API and `spec/octopus.yaml` disagree.
+//!
+//! - [`emulator`]: the embedded, stateful stand-in for the sandbox;
+//! - [`checks`]: the named checks, one rule each;
+//! - [`runner`]: hosts, recording and replay, results;
+//! - [`tap`]: the proxy that sees every exchange; [`redact`]: secrets out, volatile values out of snapshots;
+//! - [`spec`]: the spec as the judge of raw responses; [`report`]: table, JUnit, JSON, Markdown.
 
+pub mod checks;
 pub mod emulator;
+pub mod redact;
+pub mod report;
+pub mod runner;
 pub mod serve;
+pub mod spec;
+pub mod tap;

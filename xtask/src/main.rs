@@ -1,6 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
-use xtask::{decode, generate, sandbox, spec_diff};
+use xtask::{conformance, decode, generate, sandbox, spec_diff};
 
 use std::process::ExitCode;
 
@@ -11,10 +11,15 @@ commands:
   generate [--spec PATH] [--out DIR] [--crate-name NAME] [--check]
       Generate a client crate from an OpenAPI 3.0 document (default: spec/octopus.yaml into generated/).
       --check writes nothing and fails, naming every stale file, when the output on disk differs.
+  conformance [--host local|sandbox|URL] [--record DIR] [--replay DIR] [--check ID]...
+              [--report junit|json|markdown=PATH]... [--list-checks] [--allow-orders]
+      Check a host against the spec with the generated client: the embedded emulator by default, the
+      sandbox (OCTOPUS_API_KEY, OCTOPUS_API_SECRET), any URL, or a recording. Checks that place orders
+      need --allow-orders on any host but the emulator. Exits 1 when a check fails, 2 on bad input.
   decode <operation_id> [--status CODE] [--file PATH]
       Decode a response body (stdin by default) with the generated type for that operation and status:
       prints the normalized JSON, or the JSON path and reason of the failure (exit 1).
-  sandbox [--port N] [--seed N]
+  sandbox [--port N] [--seed N] [--rate-limits SCALE|off] [--fast]
       Run the embedded emulator until interrupted; first prints OCTOPUS_BASE_URL, OCTOPUS_API_KEY and
       OCTOPUS_API_SECRET lines a shell can source.
   spec-diff --base REF|PATH [--head PATH] [--format text|md|json|github] [--allow-breaking]
@@ -33,6 +38,7 @@ fn main() -> ExitCode {
         "spec-diff" => spec_diff::run(rest),
         "decode" => decode::run(rest),
         "sandbox" => sandbox::run(rest),
+        "conformance" => conformance::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

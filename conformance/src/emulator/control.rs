@@ -48,15 +48,23 @@ pub async fn force(St(s): St<Shared>, body: axum::body::Bytes) -> Response {
 /// `POST /_emulator/esim/orders/{id}/{install|activate|expire}`: the device side of the lifecycle.
 pub async fn lifecycle(St(s): St<Shared>, Path((id, action)): Path<(u64, String)>) -> Response {
     let mut st = lock(&s);
+    match step(&mut st, id, &action) {
+        Ok(index) => ok(st.public(&st.orders[index], false)),
+        Err(e) => e,
+    }
+}
+
+/// Moves a delivered eSIM one step through install, first use and expiry.
+pub fn step(st: &mut State, id: u64, action: &str) -> Result<usize, Response> {
     let Some(index) = st.orders.iter().position(|o| o.id == id && o.vertical == Vertical::Esim) else {
-        return not_found("Order not found");
+        return Err(not_found("Order not found"));
     };
     let b = &mut st.orders[index].body;
     if b["status"] != "DELIVERED" {
-        return bad_request("only a delivered eSIM has a lifecycle");
+        return Err(bad_request("only a delivered eSIM has a lifecycle"));
     }
     let installed = b["is_installed"] == true;
-    match action.as_str() {
+    match action {
         "install" => {
             b["is_installed"] = json!(true);
             b["installed_at"] = json!(rfc3339(now()));
@@ -64,10 +72,10 @@ pub async fn lifecycle(St(s): St<Shared>, Path((id, action)): Path<(u64, String)
         }
         "activate" if installed => b["activated_at"] = json!(rfc3339(now())),
         "expire" if installed => b["activation_status"] = json!("EXPIRED"),
-        "activate" | "expire" => return bad_request("the eSIM is not installed"),
-        _ => return bad_request("action must be install, activate or expire"),
+        "activate" | "expire" => return Err(bad_request("the eSIM is not installed")),
+        _ => return Err(bad_request("action must be install, activate or expire")),
     }
-    ok(st.public(&st.orders[index], false))
+    Ok(index)
 }
 
 /// `POST /_emulator/settle`: decides every pending order now.

@@ -107,8 +107,8 @@ pub struct Account {
     pub allowed_ips: Option<Vec<IpAddr>>,
 }
 
-/// The two built-in accounts: the first has every feature; the second has no vouchers and blacklists the
-/// global eSIM product, voucher 2001 and topup 4219.
+/// The two built-in accounts: the first has every feature and blacklists eSIM product 1003; the second has
+/// no vouchers and blacklists the global eSIM product, voucher 2001 and topup 4219.
 pub fn default_accounts() -> Vec<Account> {
     vec![
         Account {
@@ -116,7 +116,7 @@ pub fn default_accounts() -> Vec<Account> {
             key: "emulator-key-42".into(),
             secret: "emulator-secret-42".into(),
             vouchers_enabled: true,
-            blacklist: BTreeSet::new(),
+            blacklist: BTreeSet::from([1003]),
             allowed_ips: None,
         },
         Account {
@@ -303,6 +303,11 @@ impl Emulator {
             }
             None => st.forced.entry(vertical).or_default().push_back(outcome),
         }
+    }
+
+    /// Installs a delivered eSIM on the emulated device (what `POST /_emulator/esim/orders/{id}/install` does).
+    pub fn install(&self, order_id: u64) -> bool {
+        control::step(&mut lock(&self.state), order_id, "install").is_ok()
     }
 
     /// Every wallet, order and transaction (what `GET /_emulator/ledger` answers).

@@ -228,7 +228,7 @@ impl State {
         {
             let o = &mut self.orders[index];
             o.body["status"] = json!(status);
-            if vertical != Vertical::Vouchers {
+            if vertical == Vertical::Topups {
                 o.body["completed_at"] = json!(stamp);
             }
         }

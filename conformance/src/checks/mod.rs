@@ -1,0 +1,219 @@
+//! The conformance checks: named, stable, one rule each. They drive the generated client through the tap, so
+//! a pass also proves the client. Each check lives in the file of its family:
+//! - `paging.rs`: the six paging headers, their consistency with the body, walks and pages past the end;
+//! - `errors.rs`: the error envelope with the documented status and code for each failure;
+//! - `orders.rs`: body-status branching of the three verticals, and money;
+//! - `wire.rs`: every response against the spec's schemas, and request ids.
+
+mod errors;
+mod orders;
+mod paging;
+mod wire;
+
+use crate::emulator::{Emulator, Outcome, Vertical};
+use crate::tap::{Exchange, Tap};
+use octopus_client::{ApiResponse, Client, Error};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// A check's verdict when it did not fail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Pass { warnings: Vec<String> },
+    Skip(String),
+}
+
+impl Verdict {
+    pub fn pass() -> Result<Verdict, Failure> {
+        Ok(Verdict::Pass { warnings: Vec::new() })
+    }
+}
+
+/// A broken rule: which, on which operation, and the request id that shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub rule: &'static str,
+    pub operation: String,
+    pub request_id: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.rule, self.operation)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<Verdict, Failure>> + Send + 'a>>;
+
+/// One named check.
+pub struct Check {
+    pub id: &'static str,
+    pub summary: &'static str,
+    /// Places orders (spends wallet funds): needs `--allow-orders` on any host but the emulator.
+    pub places_orders: bool,
+    pub run: for<'a> fn(&'a Ctx) -> CheckFuture<'a>,
+}
+
+/// Every check, in the order they run (the rate-limit check last: it spends the read quota).
+pub fn all() -> Vec<Check> {
+    let mut checks = Vec::new();
+    checks.extend(paging::checks());
+    checks.extend(errors::checks());
+    checks.extend(orders::checks());
+    checks.extend(wire::checks());
+    checks.sort_by_key(|c| c.id == "errors.rate_limit");
+    checks
+}
+
+/// How a check reaches outside the API: the emulator's control surface, when the host has one.
+pub enum Control {
+    Emulator(Arc<Emulator>),
+    /// A replay of a host that had one: calls are no-ops, the cassette already holds their effect.
+    Recorded,
+    None,
+}
+
+/// What a check works with.
+pub struct Ctx {
+    /// The generated client, logged in, through the tap.
+    pub client: Client,
+    pub tap: Arc<Tap>,
+    pub key: String,
+    pub secret: String,
+    pub control: Control,
+    /// A product id the account is known to have blacklisted, when the host's setup is known.
+    pub blacklisted_esim_product: Option<i64>,
+    /// Makes `client_reference` values unique to this run.
+    pub run_id: String,
+    /// The scenario (check id) being run.
+    pub scenario: String,
+}
+
+impl Ctx {
+    pub fn has_control(&self) -> bool {
+        !matches!(self.control, Control::None)
+    }
+
+    /// Forces how the order with this reference ends (no-op without a control surface).
+    pub fn force(&self, vertical: Vertical, outcome: Outcome, reference: &str) {
+        if let Control::Emulator(e) = &self.control {
+            e.force(vertical, outcome, Some(reference));
+        }
+    }
+
+    /// Installs a delivered eSIM on the emulated device.
+    pub fn install(&self, order_id: i64) {
+        if let Control::Emulator(e) = &self.control {
+            e.install(order_id as u64);
+        }
+    }
+
+    /// A reference unique to this run and scenario.
+    pub fn reference(&self, suffix: &str) -> String {
+        format!("conf-{}-{}-{suffix}", self.run_id, self.scenario.replace('.', "-"))
+    }
+
+    /// The exchanges of this check so far.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.tap.exchanges(&self.scenario)
+    }
+
+    /// The last exchange of this check whose path starts with `path`.
+    pub fn last(&self, method: &str, path: &str) -> Option<Exchange> {
+        self.exchanges().into_iter().rev().find(|e| e.method == method && e.path.starts_with(path))
+    }
+
+    /// A client with other settings (no credentials, a fixed request id, no retries), through the same tap.
+    pub fn client_builder(&self) -> octopus_client::ClientBuilder {
+        Client::builder(self.tap.base_url.clone()).poll_interval_scale(0.01)
+    }
+}
+
+/// A failure of `rule` on `operation`.
+pub fn fail(rule: &'static str, operation: &str, request_id: Option<&str>, message: impl Into<String>) -> Failure {
+    Failure { rule, operation: operation.into(), request_id: request_id.map(str::to_string), message: message.into() }
+}
+
+/// The success of a call, or a failure of `rule` saying what came back instead.
+pub fn expect_ok<T, E: fmt::Debug>(
+    rule: &'static str,
+    operation: &str,
+    r: Result<ApiResponse<T>, Error<E>>,
+) -> Result<ApiResponse<T>, Failure> {
+    r.map_err(|e| {
+        let id = e.request_id().map(str::to_string);
+        Failure {
+            rule,
+            operation: operation.into(),
+            request_id: id,
+            message: format!("the call failed: {}", describe(&e)),
+        }
+    })
+}
+
+/// A short description of a client error that never includes a body (bodies may hold secrets).
+pub fn describe<E: fmt::Debug>(e: &Error<E>) -> String {
+    match e {
+        Error::Api(a) => format!("HTTP {} ({})", a.status, a.excerpt.chars().take(160).collect::<String>()),
+        Error::Transport(t) => format!("transport error: {}", t.source),
+        Error::Timeout(_) => "timed out".into(),
+        Error::Decode(d) => format!("the body does not match the spec at {}: {}", d.path, d.message),
+        Error::InvalidRequest(m) => format!("invalid request: {m}"),
+        _ => "unknown error".into(),
+    }
+}
+
+/// Asserts the call failed with `status` and the error envelope carrying `code`.
+pub fn expect_error<T: fmt::Debug>(
+    rule: &'static str,
+    operation: &str,
+    r: Result<ApiResponse<T>, Error<octopus_client::models::ErrorEnvelope>>,
+    status: u16,
+    code: &str,
+) -> Result<(), Failure> {
+    let e = match r {
+        Ok(resp) => {
+            return Err(fail(
+                rule,
+                operation,
+                resp.request_id.as_deref(),
+                format!("expected HTTP {status} {code}, got HTTP {}", resp.status),
+            ));
+        }
+        Err(Error::Api(e)) => e,
+        Err(other) => {
+            return Err(fail(
+                rule,
+                operation,
+                other.request_id(),
+                format!("expected HTTP {status} {code}, got {}", describe(&other)),
+            ));
+        }
+    };
+    let id = e.request_id.as_deref();
+    if e.status != status {
+        return Err(fail(rule, operation, id, format!("expected HTTP {status}, got HTTP {}", e.status)));
+    }
+    let Some(body) = &e.body else {
+        return Err(fail(
+            rule,
+            operation,
+            id,
+            format!("HTTP {status} without the error envelope {{\"error\": {{name, code, message}}}}: {}", e.excerpt),
+        ));
+    };
+    if body.error.code.as_str() != code {
+        return Err(fail(rule, operation, id, format!("expected code {code}, got {}", body.error.code.as_str())));
+    }
+    if body.error.message.is_empty() || body.error.name.as_str().is_empty() {
+        return Err(fail(rule, operation, id, "the envelope's name or message is empty"));
+    }
+    Ok(())
+}

@@ -1,0 +1,438 @@
+//! Orders: body-status branching in the three verticals (every outcome the host lets us force), the
+//! eSIM activation code's one-time delivery, and money (exact echo of a variant's amount, the charges math).
+
+use super::{Check, Ctx, Failure, Verdict, expect_ok, fail};
+use crate::emulator::{Outcome, Vertical};
+use octopus_client::Waited;
+use octopus_client::models::*;
+use octopus_client::operations::*;
+use rust_decimal::Decimal;
+use std::time::Duration;
+
+pub fn checks() -> Vec<Check> {
+    vec![
+        Check {
+            id: "branching.esim",
+            summary: "eSIM create is HTTP 200; DELIVERED has activation_code and iccid, FAILED has failure fields and a refund, PENDING reaches a terminal status",
+            places_orders: true,
+            run: |ctx| Box::pin(esim(ctx)),
+        },
+        Check {
+            id: "branching.voucher_mode",
+            summary: "voucher quantity 5 is delivered inline; quantity 6 is PENDING with no codes, then delivered",
+            places_orders: true,
+            run: |ctx| Box::pin(voucher_mode(ctx)),
+        },
+        Check {
+            id: "branching.topup",
+            summary: "a PENDING topup reaches a terminal status",
+            places_orders: true,
+            run: |ctx| Box::pin(topup(ctx)),
+        },
+        Check {
+            id: "branching.activation_code",
+            summary: "activation_code never appears in lists, and disappears once the eSIM is installed",
+            places_orders: true,
+            run: |ctx| Box::pin(activation_code(ctx)),
+        },
+        Check {
+            id: "money.echo_amount",
+            summary: "a variant's amount echoed into an order is accepted exactly, and the debit is the quoted total",
+            places_orders: true,
+            run: |ctx| Box::pin(echo_amount(ctx)),
+        },
+        Check {
+            id: "money.charges_math",
+            summary: "charges follow the documented math: total = face - discount, net = total x rate, payable = net + fee",
+            places_orders: false,
+            run: |ctx| Box::pin(charges_math(ctx)),
+        },
+    ]
+}
+
+/// How long a pending order may take before the check gives up: short against the emulator, the
+/// documented eleven minutes elsewhere.
+fn patience(ctx: &Ctx) -> Duration {
+    if ctx.has_control() { Duration::from_secs(3) } else { Duration::from_secs(660) }
+}
+
+/// The newest two ledger entries, which an order that failed at once leaves as a debit and its refund.
+async fn refund_of(ctx: &Ctx, rule: &'static str, amount: Decimal) -> Result<(), Failure> {
+    let params = ListTransactionsParams { limit: Some(20), ..Default::default() };
+    let txns = expect_ok(rule, "list_transactions", ctx.client.list_transactions(&params).await)?;
+    let credit = txns.body.iter().any(|t| t.transaction_type.as_str() == "CREDIT" && t.amount == amount);
+    if !credit {
+        return Err(fail(
+            rule,
+            "list_transactions",
+            txns.request_id.as_deref(),
+            format!("no refund of {amount} among the latest transactions"),
+        ));
+    }
+    Ok(())
+}
+
+fn esim_order(ctx: &Ctx, suffix: &str, amount: Decimal) -> CreateEsimOrderRequest {
+    CreateEsimOrderRequest {
+        product_id: 712,
+        amount,
+        quantity: 1,
+        client_reference: Some(ctx.reference(suffix)),
+        wallet_id: None,
+    }
+}
+
+/// Checks one eSIM order's terminal (or pending) shape.
+async fn esim_branch(ctx: &Ctx, order: &EsimOrder, request_id: Option<&str>) -> Result<(), Failure> {
+    let rule = "branching.esim";
+    match order.status.as_str() {
+        "DELIVERED" => {
+            if order.activation_code.is_none() || order.iccid.is_none() {
+                return Err(fail(
+                    rule,
+                    "create_esim_order",
+                    request_id,
+                    format!("order {} is DELIVERED without activation_code and iccid", order.id),
+                ));
+            }
+        }
+        "FAILED" => {
+            if order.failure_code.is_none() || order.failure_reason.is_none() || order.is_user_fixable.is_none() {
+                return Err(fail(
+                    rule,
+                    "create_esim_order",
+                    request_id,
+                    format!("order {} is FAILED without failure_code, failure_reason and is_user_fixable", order.id),
+                ));
+            }
+            refund_of(ctx, rule, order.amount).await?;
+        }
+        other => return Err(fail(rule, "create_esim_order", request_id, format!("order {} ended {other}", order.id))),
+    }
+    Ok(())
+}
+
+async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
+    let outcomes: &[(Outcome, &str)] = if ctx.has_control() {
+        &[
+            (Outcome::Delivered, "delivered"),
+            (Outcome::Failed, "failed"),
+            (Outcome::PendingThenDelivered, "pending-delivered"),
+            (Outcome::PendingThenFailed, "pending-failed"),
+        ]
+    } else {
+        &[(Outcome::Delivered, "plain")]
+    };
+    for (outcome, suffix) in outcomes {
+        let body = esim_order(ctx, suffix, Decimal::new(450, 2));
+        ctx.force(Vertical::Esim, *outcome, body.client_reference.as_deref().unwrap_or(""));
+        let resp = expect_ok("branching.esim", "create_esim_order", ctx.client.create_esim_order(&body).await)?;
+        if resp.status != 200 {
+            return Err(fail(
+                "branching.esim",
+                "create_esim_order",
+                resp.request_id.as_deref(),
+                format!("HTTP {}; eSIM create is always 200", resp.status),
+            ));
+        }
+        let mut order = resp.body;
+        let mut request_id = resp.request_id;
+        if order.status.as_str() == "PENDING" {
+            if order.activation_code.is_some() {
+                return Err(fail(
+                    "branching.esim",
+                    "create_esim_order",
+                    request_id.as_deref(),
+                    "a PENDING order carries an activation_code",
+                ));
+            }
+            match expect_ok(
+                "branching.esim",
+                "get_esim_order",
+                ctx.client.wait_for_esim_order(order.id, patience(ctx)).await.map(Waited::into_response),
+            )? {
+                r if ["DELIVERED", "FAILED", "CANCELLED"].contains(&r.body.status.as_str()) => {
+                    request_id = r.request_id;
+                    order = r.body;
+                }
+                r => {
+                    return Err(fail(
+                        "branching.esim",
+                        "get_esim_order",
+                        r.request_id.as_deref(),
+                        format!("order {} still PENDING after {:?}", order.id, patience(ctx)),
+                    ));
+                }
+            }
+        }
+        esim_branch(ctx, &order, request_id.as_deref()).await?;
+    }
+    Verdict::pass()
+}
+
+async fn voucher_mode(ctx: &Ctx) -> Result<Verdict, Failure> {
+    let rule = "branching.voucher_mode";
+    let order = |quantity, suffix: &str| CreateVoucherOrderRequest {
+        product_id: 123,
+        denomination: Decimal::new(1000, 2),
+        quantity,
+        wallet_id: None,
+        client_reference: Some(ctx.reference(suffix)),
+        email: None,
+    };
+    let five = expect_ok(rule, "create_voucher_order", ctx.client.create_voucher_order(&order(5, "five")).await)?;
+    if five.body.status.as_str() != "DELIVERED" || five.body.vouchers.len() != 5 {
+        return Err(fail(
+            rule,
+            "create_voucher_order",
+            five.request_id.as_deref(),
+            format!(
+                "quantity 5 answered {} with {} vouchers; it is delivered inline",
+                five.body.status.as_str(),
+                five.body.vouchers.len()
+            ),
+        ));
+    }
+    let six = expect_ok(rule, "create_voucher_order", ctx.client.create_voucher_order(&order(6, "six")).await)?;
+    if six.body.status.as_str() != "PENDING" || !six.body.vouchers.is_empty() {
+        return Err(fail(
+            rule,
+            "create_voucher_order",
+            six.request_id.as_deref(),
+            format!(
+                "quantity 6 answered {} with {} vouchers; it is PENDING with none",
+                six.body.status.as_str(),
+                six.body.vouchers.len()
+            ),
+        ));
+    }
+    let done = expect_ok(
+        rule,
+        "get_voucher_order",
+        ctx.client.wait_for_voucher_order(six.body.id, patience(ctx)).await.map(Waited::into_response),
+    )?;
+    if done.body.status.as_str() != "DELIVERED" || done.body.vouchers.len() != 6 {
+        return Err(fail(
+            rule,
+            "get_voucher_order",
+            done.request_id.as_deref(),
+            format!(
+                "the quantity-6 order ended {} with {} vouchers",
+                done.body.status.as_str(),
+                done.body.vouchers.len()
+            ),
+        ));
+    }
+    Verdict::pass()
+}
+
+async fn topup(ctx: &Ctx) -> Result<Verdict, Failure> {
+    let rule = "branching.topup";
+    let body = CreateTopupOrderRequest {
+        product_id: 4218,
+        amount: Decimal::new(99, 2),
+        input_data: Some([("player_id".to_string(), "5123456789".to_string())].into()),
+        client_reference: Some(ctx.reference("topup")),
+        category: None,
+        wallet_id: None,
+    };
+    ctx.force(Vertical::Topups, Outcome::PendingThenDelivered, body.client_reference.as_deref().unwrap_or(""));
+    let created = expect_ok(rule, "create_topup_order", ctx.client.create_topup_order(&body).await)?;
+    let order = created.body;
+    if order.status.as_str() != "PENDING" {
+        return Ok(Verdict::Pass {
+            warnings: vec![format!("the topup answered {} at once; no PENDING to follow", order.status.as_str())],
+        });
+    }
+    let r = expect_ok(
+        rule,
+        "get_topup_order",
+        ctx.client.wait_for_topup_order(order.id, patience(ctx)).await.map(Waited::into_response),
+    )?;
+    if !["DELIVERED", "FAILED", "CANCELLED"].contains(&r.body.status.as_str()) {
+        return Err(fail(
+            rule,
+            "get_topup_order",
+            r.request_id.as_deref(),
+            format!("order {} still {} after {:?}", order.id, r.body.status.as_str(), patience(ctx)),
+        ));
+    }
+    if r.body.completed_at.is_none() {
+        return Err(fail(
+            rule,
+            "get_topup_order",
+            r.request_id.as_deref(),
+            format!("terminal order {} has no completed_at", order.id),
+        ));
+    }
+    Verdict::pass()
+}
+
+async fn activation_code(ctx: &Ctx) -> Result<Verdict, Failure> {
+    let rule = "branching.activation_code";
+    let body = esim_order(ctx, "code", Decimal::new(450, 2));
+    ctx.force(Vertical::Esim, Outcome::Delivered, body.client_reference.as_deref().unwrap_or(""));
+    let order = expect_ok(rule, "create_esim_order", ctx.client.create_esim_order(&body).await)?.body;
+    let list = expect_ok(
+        rule,
+        "list_esim_orders",
+        ctx.client.list_esim_orders(&ListEsimOrdersParams { per_page: Some(100), ..Default::default() }).await,
+    )?;
+    if let Some(o) = list.body.iter().find(|o| o.activation_code.is_some()) {
+        return Err(fail(
+            rule,
+            "list_esim_orders",
+            list.request_id.as_deref(),
+            format!("order {} shows its activation_code in a list", o.id),
+        ));
+    }
+    if !ctx.has_control() {
+        return Ok(Verdict::Pass { warnings: vec!["no control surface: the install step was not exercised".into()] });
+    }
+    ctx.install(order.id);
+    let after = expect_ok(rule, "get_esim_order", ctx.client.get_esim_order(order.id).await)?;
+    if after.body.is_installed != Some(true) {
+        return Err(fail(
+            rule,
+            "get_esim_order",
+            after.request_id.as_deref(),
+            format!("order {} is not installed after the install", order.id),
+        ));
+    }
+    if after.body.activation_code.is_some() {
+        return Err(fail(
+            rule,
+            "get_esim_order",
+            after.request_id.as_deref(),
+            format!("installed order {} still shows its activation_code", order.id),
+        ));
+    }
+    Verdict::pass()
+}
+
+/// The balance of the client's wallet in `currency`.
+async fn balance(ctx: &Ctx, rule: &'static str, currency: &str) -> Result<(i64, Decimal), Failure> {
+    let currencies = expect_ok(rule, "list_currencies", ctx.client.list_currencies().await)?;
+    let currency_id = currencies.body.iter().find(|c| c.currency == currency).map(|c| c.id);
+    let wallets = expect_ok(rule, "list_wallets", ctx.client.list_wallets(&ListWalletsParams::default()).await)?;
+    let w = wallets.body.iter().find(|w| Some(w.currency_id) == currency_id);
+    w.map(|w| (w.id, w.amount))
+        .ok_or_else(|| fail(rule, "list_wallets", wallets.request_id.as_deref(), format!("no {currency} wallet")))
+}
+
+async fn echo_amount(ctx: &Ctx) -> Result<Verdict, Failure> {
+    let rule = "money.echo_amount";
+    let product = expect_ok(rule, "get_esim_product", ctx.client.get_esim_product(712).await)?;
+    let Some(variant) = product.body.variants.first() else {
+        return Err(fail(rule, "get_esim_product", product.request_id.as_deref(), "product 712 has no variants"));
+    };
+    let quote = EsimChargesRequest { product_id: 712, amount: variant.amount, wallet_id: None };
+    let charges = expect_ok(rule, "calculate_esim_charges", ctx.client.calculate_esim_charges(&quote).await)?;
+    let (_, before) = balance(ctx, rule, &charges.body.charges_details.destination_currency).await?;
+    let body = esim_order(ctx, "echo", variant.amount);
+    ctx.force(Vertical::Esim, Outcome::Delivered, body.client_reference.as_deref().unwrap_or(""));
+    let order = expect_ok(rule, "create_esim_order", ctx.client.create_esim_order(&body).await)?;
+    let id = order.request_id.as_deref();
+    if order.body.amount != charges.body.total_payable {
+        return Err(fail(
+            rule,
+            "create_esim_order",
+            id,
+            format!("the order debited {} but the charges quoted {}", order.body.amount, charges.body.total_payable),
+        ));
+    }
+    let (_, after) = balance(ctx, rule, &charges.body.charges_details.destination_currency).await?;
+    if before - after != charges.body.total_payable {
+        return Err(fail(
+            rule,
+            "list_wallets",
+            id,
+            format!("the wallet moved by {} for a quote of {}", before - after, charges.body.total_payable),
+        ));
+    }
+    Verdict::pass()
+}
+
+/// `a` equals `b` at `a`'s precision (a host may round to the currency's places).
+fn same_at_precision(a: Decimal, b: Decimal) -> bool {
+    a == b || a == b.round_dp(a.scale())
+}
+
+struct Math {
+    face: Decimal,
+    discount: Decimal,
+    total: Decimal,
+    net: Option<Decimal>,
+    fee: Option<Decimal>,
+    rate: Option<Decimal>,
+    payable: Decimal,
+}
+
+fn check_math(operation: &str, request_id: Option<&str>, m: Math) -> Result<(), Failure> {
+    let wrong = |what: String| Err(fail("money.charges_math", operation, request_id, what));
+    if m.face - m.discount != m.total {
+        return wrong(format!(
+            "non_discounted_total {} - discount_amount {} != total_amount {}",
+            m.face, m.discount, m.total
+        ));
+    }
+    let net = m.net.unwrap_or(m.total);
+    let expected = m.rate.map_or(m.total, |r| m.total * r);
+    if !same_at_precision(net, expected) {
+        return wrong(format!("net_amount {net} != total_amount {} x forex_rate {:?}", m.total, m.rate));
+    }
+    if m.payable != net + m.fee.unwrap_or(Decimal::ZERO) {
+        return wrong(format!("total_payable {} != net_amount {net} + handling_fee_amount {:?}", m.payable, m.fee));
+    }
+    Ok(())
+}
+
+async fn charges_math(ctx: &Ctx) -> Result<Verdict, Failure> {
+    let rule = "money.charges_math";
+    let c = &ctx.client;
+    let mut wallets: Vec<Option<i64>> = vec![None];
+    let all = expect_ok(rule, "list_wallets", c.list_wallets(&ListWalletsParams::default()).await)?;
+    wallets.extend(all.body.iter().map(|w| Some(w.id)));
+    for wallet_id in wallets {
+        let q = EsimChargesRequest { product_id: 712, amount: Decimal::new(450, 2), wallet_id };
+        let r = expect_ok(rule, "calculate_esim_charges", c.calculate_esim_charges(&q).await)?;
+        let b = r.body;
+        let m = Math {
+            face: b.non_discounted_total,
+            discount: b.discount_amount,
+            total: b.total_amount,
+            net: b.net_amount.value().copied(),
+            fee: b.handling_fee_amount.value().copied(),
+            rate: b.charges_details.forex_rate,
+            payable: b.total_payable,
+        };
+        check_math("calculate_esim_charges", r.request_id.as_deref(), m)?;
+    }
+    let q = VoucherChargesRequest { denomination: Decimal::new(5000, 2), quantity: 2, wallet_id: None };
+    let r = expect_ok(rule, "calculate_voucher_charges", c.calculate_voucher_charges(123, &q).await)?;
+    let b = r.body;
+    let m = Math {
+        face: b.non_discounted_total,
+        discount: b.discount_amount,
+        total: b.total_amount,
+        net: b.net_amount.value().copied(),
+        fee: b.handling_fee_amount.value().copied(),
+        rate: b.charges_details.forex_rate,
+        payable: b.total_payable,
+    };
+    check_math("calculate_voucher_charges", r.request_id.as_deref(), m)?;
+    let q = TopupChargesRequest { product_id: 4218, amount: Decimal::new(99, 2), wallet_id: None, category: None };
+    let r = expect_ok(rule, "calculate_topup_charges", c.calculate_topup_charges(&q).await)?;
+    let b = r.body;
+    let m = Math {
+        face: b.non_discounted_total,
+        discount: b.discount_amount,
+        total: b.total_amount,
+        net: b.net_amount.value().copied(),
+        fee: b.handling_fee_amount.value().copied(),
+        rate: b.charges_details.forex_rate,
+        payable: b.total_payable,
+    };
+    check_math("calculate_topup_charges", r.request_id.as_deref(), m)?;
+    Verdict::pass()
+}

@@ -1,0 +1,129 @@
+//! A run's report as a terminal table, JUnit XML, JSON or Markdown (for a pull-request comment or a CI step
+//! summary). Messages never carry bodies, so no report can leak a secret.
+
+use crate::runner::{CheckResult, Report, Status};
+
+fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Fail => "FAIL",
+        Status::Skip => "skip",
+    }
+}
+
+/// One progress line per check while running.
+pub fn progress_line(r: &CheckResult) -> String {
+    let mut line = format!("{:<4} {:<28} {:>7.2}s", mark(r.status), r.id, r.seconds);
+    if let Some(m) = &r.message {
+        line.push_str(&format!("\n       {m}"));
+    }
+    for w in &r.warnings {
+        line.push_str(&format!("\n       warning: {w}"));
+    }
+    line
+}
+
+/// The summary table: check, result, time, request ids of any failure.
+pub fn table(report: &Report) -> String {
+    let mut out = format!("{:<28} {:<6} {:>8}  request ids\n", "check", "result", "time");
+    for r in &report.results {
+        out.push_str(&format!(
+            "{:<28} {:<6} {:>7.2}s  {}\n",
+            r.id,
+            mark(r.status),
+            r.seconds,
+            r.request_ids.join(", ")
+        ));
+    }
+    let (pass, fail, skip) = counts(report);
+    out.push_str(&format!(
+        "\n{pass} passed, {fail} failed, {skip} skipped against {} in {:.1} s\n",
+        report.host, report.seconds
+    ));
+    out
+}
+
+fn counts(report: &Report) -> (usize, usize, usize) {
+    let n = |s| report.results.iter().filter(|r| r.status == s).count();
+    (n(Status::Pass), n(Status::Fail), n(Status::Skip))
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+pub fn junit(report: &Report) -> String {
+    let (_, fail, skip) = counts(report);
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"octopus-conformance\" tests=\"{}\" failures=\"{fail}\" skipped=\"{skip}\" time=\"{:.3}\">\n",
+        report.results.len(),
+        report.seconds
+    );
+    for r in &report.results {
+        out.push_str(&format!(
+            "  <testcase classname=\"conformance\" name=\"{}\" time=\"{:.3}\">\n",
+            xml(&r.id),
+            r.seconds
+        ));
+        match r.status {
+            Status::Fail => {
+                out.push_str(&format!("    <failure message=\"{}\"/>\n", xml(r.message.as_deref().unwrap_or(""))))
+            }
+            Status::Skip => {
+                out.push_str(&format!("    <skipped message=\"{}\"/>\n", xml(r.message.as_deref().unwrap_or(""))))
+            }
+            Status::Pass => {}
+        }
+        if !r.warnings.is_empty() {
+            out.push_str(&format!("    <system-out>{}</system-out>\n", xml(&r.warnings.join("\n"))));
+        }
+        out.push_str("  </testcase>\n");
+    }
+    out.push_str("</testsuite>\n");
+    out
+}
+
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default()
+}
+
+fn md(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn markdown(report: &Report) -> String {
+    let (pass, fail, skip) = counts(report);
+    let verdict = if fail == 0 { "✅ conforms" } else { "❌ does not conform" };
+    let mut out = format!(
+        "## Octopus Cards conformance: {verdict}\n\nHost: {} · {pass} passed, {fail} failed, {skip} skipped · {:.1} s\n\n| check | result | time | details |\n|---|---|---|---|\n",
+        report.host, report.seconds
+    );
+    for r in &report.results {
+        let icon = match r.status {
+            Status::Pass => "✅ pass",
+            Status::Fail => "❌ fail",
+            Status::Skip => "⏭ skip",
+        };
+        let mut details = r.message.clone().unwrap_or_default();
+        if !r.warnings.is_empty() {
+            details.push_str(&format!(
+                "{}{} warning(s): {}",
+                if details.is_empty() { "" } else { "; " },
+                r.warnings.len(),
+                r.warnings.join("; ")
+            ));
+        }
+        out.push_str(&format!("| `{}` | {icon} | {:.2} s | {} |\n", r.id, r.seconds, md(&details)));
+    }
+    out
+}
+
+/// Renders `format` (`junit`, `json` or `markdown`).
+pub fn render(format: &str, report: &Report) -> Result<String, String> {
+    match format {
+        "junit" => Ok(junit(report)),
+        "json" => Ok(json(report)),
+        "markdown" | "md" => Ok(markdown(report)),
+        other => Err(format!("unknown report format {other:?}: use junit, json or markdown")),
+    }
+}

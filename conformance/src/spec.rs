@@ -1,0 +1,310 @@
+//! `spec/octopus.yaml` as the judge of raw responses: which operation a request is, and whether a response's
+//! status, headers and body match what the spec declares. Missing required fields and wrong types are
+//! failures; undocumented fields and enum values are drift (the API may add them within v1).
+
+use serde_json::{Map, Value};
+
+const SPEC: &str = include_str!("../../spec/octopus.yaml");
+
+#[derive(Debug)]
+pub struct Operation {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    segments: Vec<String>,
+    responses: Value,
+}
+
+#[derive(Debug)]
+pub struct Spec {
+    doc: Value,
+    pub operations: Vec<Operation>,
+}
+
+/// What validating one response found.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Findings {
+    /// Broken promises: a missing required field, a wrong type, an undeclared status.
+    pub errors: Vec<String>,
+    /// Spec drift: an undocumented field or enum value.
+    pub drift: Vec<String>,
+}
+
+impl Spec {
+    /// The spec this crate was built with.
+    pub fn embedded() -> &'static Spec {
+        static SPEC_CELL: std::sync::OnceLock<Spec> = std::sync::OnceLock::new();
+        SPEC_CELL.get_or_init(|| Spec::parse(SPEC).expect("spec/octopus.yaml is valid YAML (checked by its own tests)"))
+    }
+
+    pub fn parse(text: &str) -> Result<Spec, String> {
+        let doc: Value = serde_yaml::from_str(text).map_err(|e| format!("the spec is not valid YAML: {e}"))?;
+        let mut operations = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let Some(id) = op["operationId"].as_str() else { continue };
+                operations.push(Operation {
+                    id: id.to_string(),
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    segments: path.split('/').map(str::to_string).collect(),
+                    responses: op["responses"].clone(),
+                });
+            }
+        }
+        Ok(Spec { doc, operations })
+    }
+
+    /// The operation a method and a concrete path belong to (literal segments beat templated ones).
+    pub fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.operations
+            .iter()
+            .filter(|o| o.method.eq_ignore_ascii_case(method) && o.segments.len() == parts.len())
+            .filter(|o| o.segments.iter().zip(&parts).all(|(s, p)| s.starts_with('{') || s == p))
+            .min_by_key(|o| o.segments.iter().filter(|s| s.starts_with('{')).count())
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+
+    fn resolve<'a>(&'a self, mut v: &'a Value) -> &'a Value {
+        for _ in 0..32 {
+            let Some(r) = v.get("$ref").and_then(Value::as_str) else { return v };
+            let pointer = r.trim_start_matches('#');
+            v = self.doc.pointer(pointer).unwrap_or(&Value::Null);
+        }
+        v
+    }
+
+    /// Validates one response of `op`: the status is declared, each declared header that is present has its
+    /// type, and a JSON body matches the schema.
+    pub fn validate(&self, op: &Operation, status: u16, headers: &[(String, String)], body: &[u8]) -> Findings {
+        let mut f = Findings::default();
+        let declared = op.responses.get(status.to_string()).or_else(|| op.responses.get("default"));
+        let Some(response) = declared.map(|r| self.resolve(r)) else {
+            f.errors.push(format!("{}: status {status} is not declared", op.id));
+            return f;
+        };
+        for (name, header) in response["headers"].as_object().into_iter().flatten() {
+            let schema = self.resolve(header)["schema"].clone();
+            let Some((_, value)) = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) else { continue };
+            let typed = match schema["type"].as_str() {
+                Some("integer") => value.trim().parse::<i64>().map(Value::from).map_err(|_| ()),
+                Some("boolean") => match value.trim() {
+                    "true" => Ok(Value::Bool(true)),
+                    "false" => Ok(Value::Bool(false)),
+                    _ => Err(()),
+                },
+                _ => Ok(Value::String(value.clone())),
+            };
+            match typed {
+                Ok(v) => self.check(&schema, &v, &format!("header {name}"), &op.id, &mut f),
+                Err(()) => f.errors.push(format!("{}: header {name}: {value:?} is not {}", op.id, schema["type"])),
+            }
+        }
+        let Some(media) = response["content"].get("application/json") else { return f };
+        let content_type =
+            headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
+        if !content_type.is_some_and(|c| c.starts_with("application/json")) {
+            f.errors.push(format!(
+                "{}: content-type is {:?}, not application/json",
+                op.id,
+                content_type.unwrap_or("absent")
+            ));
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => self.check(&media["schema"], &v, "body", &op.id, &mut f),
+            Err(e) => f.errors.push(format!("{}: body is not JSON ({e})", op.id)),
+        }
+        f
+    }
+
+    /// A schema with its `allOf` parts merged: properties and required sets united, other keys kept.
+    fn flatten(&self, schema: &Value) -> Map<String, Value> {
+        let schema = self.resolve(schema);
+        let mut out = schema.as_object().cloned().unwrap_or_default();
+        let Some(parts) = out.remove("allOf") else { return out };
+        for part in parts.as_array().into_iter().flatten() {
+            let part = self.flatten(part);
+            for (k, v) in part {
+                match k.as_str() {
+                    "properties" => {
+                        let props = out.entry("properties").or_insert_with(|| Value::Object(Map::new()));
+                        if let (Some(into), Some(from)) = (props.as_object_mut(), v.as_object()) {
+                            for (name, s) in from {
+                                into.entry(name.clone()).or_insert_with(|| s.clone());
+                            }
+                        }
+                    }
+                    "required" => {
+                        let req = out.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+                        if let (Some(into), Some(from)) = (req.as_array_mut(), v.as_array()) {
+                            into.extend(from.iter().cloned());
+                        }
+                    }
+                    _ => {
+                        out.entry(k).or_insert(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn check(&self, schema: &Value, v: &Value, at: &str, op: &str, f: &mut Findings) {
+        let s = self.flatten(schema);
+        if v.is_null() {
+            let enum_null = s.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null));
+            if s.get("nullable") != Some(&Value::Bool(true)) && !enum_null && !s.is_empty() {
+                f.errors.push(format!("{op}: {at} is null but not nullable"));
+            }
+            return;
+        }
+        let ty = s.get("type").and_then(Value::as_str);
+        let ok = match ty {
+            Some("integer") => v.is_i64() || v.is_u64(),
+            Some("number") => v.is_number(),
+            Some("string") => v.is_string(),
+            Some("boolean") => v.is_boolean(),
+            Some("array") => v.is_array(),
+            Some("object") => v.is_object(),
+            _ => true,
+        };
+        if !ok {
+            f.errors.push(format!("{op}: {at} should be {} but is {}", ty.unwrap_or("?"), kind(v)));
+            return;
+        }
+        if let Some(values) = s.get("enum").and_then(Value::as_array)
+            && !values.contains(v)
+        {
+            f.drift.push(format!("{op}: {at} has the undocumented enum value {v}"));
+        }
+        if s.get("format").and_then(Value::as_str) == Some("date-time")
+            && let Some(text) = v.as_str()
+            && !looks_like_rfc3339(text)
+        {
+            f.errors.push(format!("{op}: {at} is not an RFC 3339 date-time: {text:?}"));
+        }
+        if let Some(items) = v.as_array() {
+            for (i, item) in items.iter().enumerate() {
+                self.check(s.get("items").unwrap_or(&Value::Null), item, &format!("{at}[{i}]"), op, f);
+            }
+        }
+        if let Some(obj) = v.as_object() {
+            let props = s.get("properties").and_then(Value::as_object);
+            for name in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                if !obj.contains_key(name) {
+                    f.errors.push(format!("{op}: {at}.{name} is required but missing"));
+                }
+            }
+            for (name, value) in obj {
+                match (props.and_then(|p| p.get(name)), s.get("additionalProperties")) {
+                    (Some(ps), _) => self.check(ps, value, &format!("{at}.{name}"), op, f),
+                    (None, Some(extra)) if extra.is_object() => {
+                        self.check(extra, value, &format!("{at}.{name}"), op, f)
+                    }
+                    (None, _) if props.is_some() => f.drift.push(format!("{op}: {at}.{name} is not in the spec")),
+                    (None, _) => {}
+                }
+            }
+        }
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` followed by optional fractions and a zone.
+fn looks_like_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && (s.ends_with('Z') || s.ends_with('z') || s[19..].contains('+') || s[19..].contains('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn findings(op: &str, status: u16, body: Value) -> Findings {
+        let spec = Spec::embedded();
+        let op = spec.by_id(op).unwrap();
+        let headers = vec![("content-type".to_string(), "application/json".to_string())];
+        spec.validate(op, status, &headers, body.to_string().as_bytes())
+    }
+
+    #[test]
+    fn finds_operations_by_concrete_path() {
+        let spec = Spec::embedded();
+        assert_eq!(spec.operations.len(), 39);
+        assert_eq!(spec.operation("GET", "/api/v1/esim/products/712").unwrap().id, "get_esim_product");
+        assert_eq!(
+            spec.operation("GET", "/api/v1/esim/products/712/variants").unwrap().id,
+            "list_esim_product_variants"
+        );
+        assert_eq!(spec.operation("post", "/api/v1/topups/lookup").unwrap().id, "lookup_mobile_operator");
+        assert!(spec.operation("GET", "/nowhere").is_none());
+    }
+
+    #[test]
+    fn missing_fields_and_wrong_types_fail_and_extras_drift() {
+        let good = json!({"id": 712, "name": "Japan eSIM", "country_code": "JPN", "currency_code": "USD", "image_url": "", "variants": []});
+        assert_eq!(findings("get_esim_product", 200, good.clone()), Findings::default());
+        let mut missing = good.clone();
+        missing.as_object_mut().unwrap().remove("currency_code");
+        assert_eq!(
+            findings("get_esim_product", 200, missing).errors,
+            ["get_esim_product: body.currency_code is required but missing"]
+        );
+        let mut wrong = good.clone();
+        wrong["id"] = json!("712");
+        assert_eq!(
+            findings("get_esim_product", 200, wrong).errors,
+            ["get_esim_product: body.id should be integer but is a string"]
+        );
+        let mut extra = good;
+        extra["popularity"] = json!(3);
+        let f = findings("get_esim_product", 200, extra);
+        assert!(f.errors.is_empty());
+        assert_eq!(f.drift, ["get_esim_product: body.popularity is not in the spec"]);
+        assert_eq!(
+            findings("get_esim_product", 418, json!({})).errors,
+            ["get_esim_product: status 418 is not declared"]
+        );
+    }
+
+    #[test]
+    fn unknown_enum_values_are_drift_and_nulls_need_nullable() {
+        let order = json!({"id": 1, "status": "REFUNDED", "amount": 4.275, "currency": "USD"});
+        let f = findings("get_esim_order", 200, order);
+        assert_eq!(f.drift, ["get_esim_order: body.status has the undocumented enum value \"REFUNDED\""]);
+        let order = json!({"id": 1, "status": "DELIVERED", "amount": null, "currency": "USD", "installed_at": null});
+        assert_eq!(
+            findings("get_esim_order", 200, order).errors,
+            ["get_esim_order: body.amount is null but not nullable"]
+        );
+    }
+}
