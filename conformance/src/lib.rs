@@ -5,10 +5,12 @@
 //! - [`checks`]: the named checks, one rule each;
 //! - [`runner`]: hosts, recording and replay, results;
 //! - [`tap`]: the proxy that sees every exchange; [`redact`]: secrets out, volatile values out of snapshots;
-//! - [`spec`]: the spec as the judge of raw responses; [`report`]: table, JUnit, JSON, Markdown.
+//! - [`spec`]: the spec as the judge of raw responses; [`report`]: table, JUnit, JSON, Markdown;
+//! - [`load`]: a load driver for the emulator's load test and benchmark.
 
 pub mod checks;
 pub mod emulator;
+pub mod load;
 pub mod redact;
 pub mod report;
 pub mod runner;

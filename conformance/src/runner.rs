@@ -316,9 +316,24 @@ pub fn transcript(exchanges: &[Exchange]) -> Value {
             "headers": headers,
             "body": body(&e.response_body),
         });
+        let entry = sorted(entry);
         if out.last() != Some(&entry) {
             out.push(entry);
         }
     }
     Value::Array(out)
+}
+
+/// Object keys in sorted order at every depth, whether or not `serde_json/preserve_order` is on (another
+/// crate in a build may turn it on), so a snapshot never depends on the feature set.
+fn sorted(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }

@@ -83,10 +83,10 @@ fn draw(s: &Shared, path: &str) -> (Option<FaultKind>, Duration) {
     let latency = if profile.latency.is_zero() {
         Duration::ZERO
     } else {
-        profile.latency.mul_f64((rng.next() % 1_000) as f64 / 1_000.0)
+        profile.latency.mul_f64((rng.next_u64() % 1_000) as f64 / 1_000.0)
     };
-    let hit = (rng.next() % 1_000_000) as f64 / 1_000_000.0 < profile.rate && !profile.kinds.is_empty();
-    let kind = hit.then(|| profile.kinds[(rng.next() % profile.kinds.len() as u64) as usize]);
+    let hit = (rng.next_u64() % 1_000_000) as f64 / 1_000_000.0 < profile.rate && !profile.kinds.is_empty();
+    let kind = hit.then(|| profile.kinds[(rng.next_u64() % profile.kinds.len() as u64) as usize]);
     if let Some(k) = kind {
         *st.fault_counts.entry(k).or_default() += 1;
     }

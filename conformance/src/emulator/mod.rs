@@ -22,7 +22,7 @@ mod control;
 mod esim;
 mod faults;
 mod http;
-mod jwt;
+pub mod jwt;
 mod money;
 mod orders;
 mod reference;
@@ -31,6 +31,7 @@ mod topups;
 mod vouchers;
 mod wallets;
 
+pub use catalog::Rng;
 pub use faults::{FaultCounts, FaultKind, FaultProfile};
 pub use http::rfc3339;
 

@@ -109,12 +109,13 @@ pub fn forex_rate(from: &str, to: &str) -> Option<Decimal> {
     Some((per_usd(to)? / per_usd(from)?).round_dp(6).normalize())
 }
 
-/// SplitMix64: small, fast, and the same sequence for the same seed everywhere.
+/// SplitMix64: small, fast, and the same sequence for the same seed everywhere (the catalog, fault
+/// injection and the fuzz tests share it).
 #[derive(Debug)]
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -123,7 +124,12 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
+    }
+
+    /// An index below `n` (0 when `n` is 0).
+    pub fn index(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
