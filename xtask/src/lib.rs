@@ -1,6 +1,7 @@
 //! Project automation behind `cargo xtask` (see `.cargo/config.toml`). The binary is a thin dispatcher;
 //! the commands live here so tests can drive them.
 
+pub mod bench;
 pub mod conformance;
 pub mod decode;
 pub mod generate;

@@ -1,6 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
-use xtask::{conformance, decode, generate, sandbox, spec_diff};
+use xtask::{bench, conformance, decode, generate, sandbox, spec_diff};
 
 use std::process::ExitCode;
 
@@ -11,6 +11,10 @@ commands:
   generate [--spec PATH] [--out DIR] [--crate-name NAME] [--check]
       Generate a client crate from an OpenAPI 3.0 document (default: spec/octopus.yaml into generated/).
       --check writes nothing and fails, naming every stale file, when the output on disk differs.
+  bench [--quick] [--json PATH]
+      Measure the pipeline (generation, generated code, compile cost, client overhead, decoding, catalog
+      walks, the conformance suite, the emulator under load) against baselines in the same run, in release
+      mode. --quick runs fewer rounds and skips compile cost.
   conformance [--host local|sandbox|URL] [--record DIR] [--replay DIR] [--check ID]...
               [--report junit|json|markdown=PATH]... [--list-checks] [--allow-orders]
       Check a host against the spec with the generated client: the embedded emulator by default, the
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         "decode" => decode::run(rest),
         "sandbox" => sandbox::run(rest),
         "conformance" => conformance::run(rest),
+        "bench" => bench::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

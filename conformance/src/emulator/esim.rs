@@ -3,7 +3,7 @@
 
 use super::auth::ClientId;
 use super::catalog::{EsimProduct, EsimVariant};
-use super::http::{PER_PAGE, Query, bad_request, id_of, not_found, ok, paged};
+use super::http::{PER_PAGE, Query, bad_request, id_of, not_found, ok, page_of, paged};
 use super::money::{Price, price};
 use super::orders::{amount, get, list, optional_int, place, positive_int, reference, set_email, status_filter};
 use super::state::State;
@@ -25,16 +25,15 @@ pub async fn products(
         return bad_request("Invalid query parameters");
     }
     let search = q.get("search").map(|s| s.to_lowercase());
-    let items = st
+    let items: Vec<&EsimProduct> = st
         .catalog
         .esim
         .iter()
         .filter(|p| !st.blacklisted(c, p.id))
         .filter(|p| q.get("country_code").is_none_or(|cc| p.country_code == *cc))
         .filter(|p| search.as_ref().is_none_or(|s| p.name.to_lowercase().contains(s)))
-        .map(|p| product_json(&st, p))
         .collect();
-    paged(&st, items, &q, PER_PAGE)
+    page_of(&st, &items, &q, PER_PAGE, |p| product_json(&st, p))
 }
 
 /// A product as listed; rule breaks for the schema checks change it here.

@@ -94,7 +94,10 @@ fn draw(s: &Shared, path: &str) -> (Option<FaultKind>, Duration) {
 }
 
 pub async fn inject(St(s): St<Shared>, conn: Option<Extension<Connection>>, req: Request, next: Next) -> Response {
-    let (kind, latency) = draw(&s, req.uri().path());
+    let (kind, mut latency) = draw(&s, req.uri().path());
+    if req.uri().path().starts_with("/api/") {
+        latency += lock(&s).config.latency;
+    }
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

@@ -144,6 +144,17 @@ pub const PER_PAGE: Style = Style { size_param: "per_page", default: 50, max: No
 /// One page of `items` with the six paging headers. `400` when the page or the page size is out of range; a
 /// page past the end is an empty array.
 pub fn paged(st: &State, items: Vec<Value>, q: &HashMap<String, String>, style: Style) -> Response {
+    page_of(st, &items, q, style, Value::clone)
+}
+
+/// [`paged`] over any items: only the page's items are turned into JSON, so a long catalog costs a page.
+pub fn page_of<T>(
+    st: &State,
+    items: &[T],
+    q: &HashMap<String, String>,
+    style: Style,
+    json: impl Fn(&T) -> Value,
+) -> Response {
     let parse = |name: &str, default: u64| -> Result<u64, Response> {
         match q.get(name) {
             None => Ok(default),
@@ -168,12 +179,12 @@ pub fn paged(st: &State, items: Vec<Value>, q: &HashMap<String, String>, style: 
     let pages = total.div_ceil(per);
     let start = ((page - 1).saturating_mul(per)).min(total) as usize;
     let end = (page.saturating_mul(per)).min(total) as usize;
-    let mut slice = items[start..end].to_vec();
+    let mut slice: Vec<Value> = items[start..end].iter().map(&json).collect();
     if st.breaks(Break::PagingOverlap) && start > 0 && !slice.is_empty() {
-        slice[0] = items[start - 1].clone();
+        slice[0] = json(&items[start - 1]);
     }
     if st.breaks(Break::PagingPastEndNotEmpty) && slice.is_empty() && !items.is_empty() {
-        slice.push(items[0].clone());
+        slice.push(json(&items[0]));
     }
     let size = slice.len() as u64 + u64::from(st.breaks(Break::PagingPageSizeWrong));
     let has_more = (page < pages) ^ st.breaks(Break::PagingHasMoreWrong);

@@ -59,6 +59,10 @@ pub struct Config {
     /// The documented per-minute limits times this; `None` turns them off.
     pub rate_limit_scale: Option<f64>,
     pub faults: Option<FaultProfile>,
+    /// A fixed delay added to every API request (benchmarks of paging against a slow host).
+    pub latency: Duration,
+    /// Voucher products generated beyond the standard 1,101 (benchmarks of long catalog walks).
+    pub extra_vouchers: usize,
     /// Documented rules this emulator breaks on purpose (for proving the checks).
     pub breaks: BTreeSet<Break>,
     pub accounts: Vec<Account>,
@@ -74,6 +78,8 @@ impl Default for Config {
             fulfilment_delay: Duration::from_secs(5),
             rate_limit_scale: Some(1.0),
             faults: None,
+            latency: Duration::ZERO,
+            extra_vouchers: 0,
             breaks: BTreeSet::new(),
             accounts: default_accounts(),
         }

@@ -79,7 +79,7 @@ impl State {
         State {
             signing_key: format!("emulator-signing-key-{}", config.seed).into_bytes(),
             admin_token: format!("emulator-admin-{}", config.seed),
-            catalog: Catalog::generate(config.seed),
+            catalog: Catalog::generate(config.seed, config.extra_vouchers),
             config,
             accounts,
             wallets,

@@ -3,7 +3,9 @@
 
 use super::auth::ClientId;
 use super::catalog::{TopupProduct, TopupVariant};
-use super::http::{PER_PAGE, Query, Style, bad_request, created, id_of, not_found, ok, paged, query_id, validation};
+use super::http::{
+    PER_PAGE, Query, Style, bad_request, created, id_of, not_found, ok, page_of, paged, query_id, validation,
+};
 use super::money::{Price, price};
 use super::orders::{amount, get, list, optional_int, place, positive_int, reference, set_email, status_filter};
 use super::state::State;
@@ -29,16 +31,15 @@ pub async fn products(
         return bad_request("Invalid query parameters");
     }
     let search = q.get("search").map(|s| s.to_lowercase());
-    let items = st
+    let items: Vec<&TopupProduct> = st
         .catalog
         .topups
         .iter()
         .filter(|p| !st.blacklisted(c, p.id))
         .filter(|p| q.get("type").is_none_or(|t| p.kind == t))
         .filter(|p| search.as_ref().is_none_or(|s| p.name.to_lowercase().contains(s)))
-        .map(TopupProduct::json)
         .collect();
-    paged(&st, items, &q, PER_PAGE)
+    page_of(&st, &items, &q, PER_PAGE, |p| p.json())
 }
 
 fn product_of<'a>(st: &'a State, c: u64, raw: &str) -> Result<&'a TopupProduct, Response> {

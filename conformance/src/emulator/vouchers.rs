@@ -3,7 +3,9 @@
 
 use super::auth::ClientId;
 use super::catalog::{VoucherProduct, currency_id};
-use super::http::{LIMIT, Query, Style, bad_request, created, id_of, json_body, not_found, ok, paged, query_id};
+use super::http::{
+    LIMIT, Query, Style, bad_request, created, id_of, json_body, not_found, ok, page_of, paged, query_id,
+};
 use super::money::{Price, price};
 use super::orders::{amount, email, get, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
@@ -34,26 +36,26 @@ pub async fn products(
         return bad_request("Invalid query parameters");
     }
     let search = q.get("search").map(|s| s.to_lowercase());
-    let mut found: Vec<&VoucherProduct> = st
-        .catalog
-        .vouchers
+    let order = &st.catalog.voucher_orders[match sort_by {
+        "category" => 1,
+        "id" => 2,
+        _ => 0,
+    }];
+    // Looked up once, not per product: a long catalog is filtered on every page.
+    let category = q.get("category");
+    let mut found: Vec<&VoucherProduct> = order
         .iter()
+        .map(|i| &st.catalog.vouchers[*i])
         .filter(|p| !st.blacklisted(c, p.id))
-        .filter(|p| q.get("category").is_none_or(|cat| p.category == cat))
+        .filter(|p| category.is_none_or(|cat| p.category == cat))
         .filter(|p| country.is_none_or(|id| p.country_id == id))
         .filter(|p| currency.is_none_or(|id| currency_id(p.currency) == Some(id)))
         .filter(|p| search.as_ref().is_none_or(|s| p.name.to_lowercase().contains(s)))
         .collect();
-    match sort_by {
-        "id" => found.sort_by_key(|p| p.id),
-        "category" => found.sort_by(|a, b| (a.category, &a.name, a.id).cmp(&(b.category, &b.name, b.id))),
-        _ => found.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id))),
-    }
     if sort_dir == "desc" {
         found.reverse();
     }
-    let items = found.into_iter().map(VoucherProduct::json).collect();
-    paged(&st, items, &q, Style { size_param: "limit", default: 10, max: Some(500) })
+    page_of(&st, &found, &q, Style { size_param: "limit", default: 10, max: Some(500) }, |p| p.listed.clone())
 }
 
 fn product_of<'a>(st: &'a State, c: u64, raw: &str) -> Result<&'a VoucherProduct, Response> {

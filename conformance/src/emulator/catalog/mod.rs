@@ -21,6 +21,9 @@ pub struct Catalog {
     pub categories: Vec<Value>,
     pub subcategories: Vec<Value>,
     pub vouchers: Vec<VoucherProduct>,
+    /// Indices into `vouchers` sorted by name, by category, and by id (the list's `sort_by`), computed once
+    /// so a page of a long catalog does not sort it again.
+    pub voucher_orders: [Vec<usize>; 3],
     pub topups: Vec<TopupProduct>,
     pub esim: Vec<EsimProduct>,
 }
@@ -142,7 +145,7 @@ pub fn money(cents: i64) -> Decimal {
 }
 
 impl Catalog {
-    pub fn generate(seed: u64) -> Catalog {
+    pub fn generate(seed: u64, extra_vouchers: usize) -> Catalog {
         let countries = COUNTRIES
             .iter()
             .enumerate()
@@ -158,12 +161,24 @@ impl Catalog {
             vouchers::CATEGORIES.iter().enumerate().map(|(i, n)| json!({"id": i + 1, "name": n})).collect();
         let subcategories =
             vouchers::SUBCATEGORIES.iter().enumerate().map(|(i, n)| json!({"id": i + 1, "name": n})).collect();
+        let vouchers = vouchers::generate(&mut Rng(seed ^ 0x766F_7563), extra_vouchers);
+        let order = |key: &dyn Fn(&VoucherProduct, &VoucherProduct) -> std::cmp::Ordering| {
+            let mut idx: Vec<usize> = (0..vouchers.len()).collect();
+            idx.sort_by(|a, b| key(&vouchers[*a], &vouchers[*b]));
+            idx
+        };
+        let voucher_orders = [
+            order(&|a, b| (&a.name, a.id).cmp(&(&b.name, b.id))),
+            order(&|a, b| (a.category, &a.name, a.id).cmp(&(b.category, &b.name, b.id))),
+            order(&|a, b| a.id.cmp(&b.id)),
+        ];
         Catalog {
             countries,
             currencies,
             categories,
             subcategories,
-            vouchers: vouchers::generate(&mut Rng(seed ^ 0x766F_7563)),
+            vouchers,
+            voucher_orders,
             topups: topups::generate(&mut Rng(seed ^ 0x746F_7075)),
             esim: esim::generate(&mut Rng(seed)),
         }

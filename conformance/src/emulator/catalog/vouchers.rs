@@ -55,13 +55,15 @@ pub struct VoucherProduct {
     pub denominations: Vec<Denomination>,
     /// Units in stock; `None` is unlimited.
     pub stock: Option<u32>,
+    /// The product as lists show it, built once: a long catalog is listed page after page.
+    pub listed: Value,
 }
 
 fn fixed(cents: i64, discount_tenths: i64) -> Denomination {
     Denomination { min: money(cents), max: money(cents), discount: Decimal::new(discount_tenths, 1) }
 }
 
-pub(super) fn generate(rng: &mut Rng) -> Vec<VoucherProduct> {
+pub(super) fn generate(rng: &mut Rng, extra: usize) -> Vec<VoucherProduct> {
     let mut out = vec![VoucherProduct {
         id: 123,
         name: "Steam Wallet Card".into(),
@@ -76,6 +78,7 @@ pub(super) fn generate(rng: &mut Rng) -> Vec<VoucherProduct> {
         validity: Some("12 months"),
         denominations: vec![fixed(1000, 30), fixed(5000, 35), fixed(10000, 35)],
         stock: None,
+        listed: Value::Null,
     }];
     let mut id = 2_000;
     for (ci, (_, a3, ..)) in COUNTRIES.iter().enumerate().take(55) {
@@ -115,10 +118,22 @@ pub(super) fn generate(rng: &mut Rng) -> Vec<VoucherProduct> {
                 validity: (rng.below(9) != 0).then_some("12 months"),
                 denominations,
                 stock: (rng.below(20) == 0).then_some(10),
+                listed: Value::Null,
             });
         }
     }
     debug_assert!(CURRENCIES.iter().any(|c| c.1 == "INR"));
+    // Extra products for long walks: copies of the generated ones under new ids.
+    let base = out.len();
+    for i in 0..extra {
+        let mut p = out[1 + i % (base - 1)].clone();
+        p.id = 100_000 + i as u64;
+        p.name = format!("{} #{}", p.name, i);
+        out.push(p);
+    }
+    for p in &mut out {
+        p.listed = p.json();
+    }
     out
 }
 
