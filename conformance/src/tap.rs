@@ -138,6 +138,12 @@ impl Tap {
         lock(&self.state).log.get(scenario).cloned().unwrap_or_default()
     }
 
+    /// Every exchange of the run so far, with its scenario.
+    pub fn all_exchanges(&self) -> Vec<(String, Exchange)> {
+        let st = lock(&self.state);
+        st.log.iter().flat_map(|(s, es)| es.iter().map(move |e| (s.clone(), e.clone()))).collect()
+    }
+
     /// Requests the cassette of `scenario` did not expect.
     pub fn mismatches(&self, scenario: &str) -> Vec<String> {
         lock(&self.state).mismatches.get(scenario).cloned().unwrap_or_default()

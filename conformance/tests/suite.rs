@@ -182,3 +182,62 @@ async fn a_replay_names_the_request_that_does_not_match() {
     let message = r.message.clone().unwrap_or_default();
     assert!(message.contains("expected GET /api/v1/esim/products/7, got GET /api/v1/esim/products/0"), "{message}");
 }
+
+#[tokio::test]
+async fn debug_output_of_responses_and_errors_holds_no_secret() {
+    use octopus_client::models::{CreateEsimOrderRequest, CreateVoucherOrderRequest, LoginRequest};
+    use rust_decimal::Decimal;
+    let mut accounts = default_accounts();
+    accounts[0].key = "planted-key-9d2f11".into();
+    accounts[0].secret = "planted-secret-77aa30".into();
+    let e = conformance::emulator::Emulator::start(Config { accounts, ..Config::fast() }).await.unwrap();
+    let client = octopus_client::Client::builder(e.base_url.clone())
+        .credentials("planted-key-9d2f11", "planted-secret-77aa30")
+        .build()
+        .unwrap();
+    let mut printed = format!("{client:?}");
+    let mut secrets = vec!["planted-key-9d2f11".to_string(), "planted-secret-77aa30".to_string()];
+    let login = LoginRequest { username: "planted-key-9d2f11".into(), password: Some("planted-secret-77aa30".into()) };
+    printed.push_str(&format!("{login:?}"));
+    let tokens = client.login(&login).await.unwrap();
+    printed.push_str(&format!("{tokens:?}"));
+    secrets.extend([tokens.body.data.access_token.clone(), tokens.body.data.refresh_token.clone()]);
+    let esim = CreateEsimOrderRequest {
+        product_id: 712,
+        amount: Decimal::new(450, 2),
+        quantity: 1,
+        client_reference: None,
+        wallet_id: None,
+    };
+    let order = client.create_esim_order(&esim).await.unwrap();
+    printed.push_str(&format!("{order:?}"));
+    secrets.push(order.body.activation_code.as_ref().expect("a delivered eSIM has a code").reveal().to_string());
+    secrets.push(order.body.iccid.clone().expect("and an ICCID"));
+    let voucher = CreateVoucherOrderRequest {
+        product_id: 123,
+        denomination: Decimal::new(1000, 2),
+        quantity: 2,
+        wallet_id: None,
+        client_reference: None,
+        email: None,
+    };
+    let vouchers = client.create_voucher_order(&voucher).await.unwrap();
+    printed.push_str(&format!("{vouchers:?}"));
+    for v in &vouchers.body.vouchers {
+        secrets.extend(v.card_number.clone());
+        secrets.extend(v.pin_code.clone());
+    }
+    let wrong = octopus_client::Client::builder(e.base_url.clone())
+        .credentials("planted-key-9d2f11", "wrong-secret-5be1")
+        .build()
+        .unwrap();
+    let error = wrong.list_wallets(&Default::default()).await.unwrap_err();
+    printed.push_str(&format!("{error:?} {error}"));
+    secrets.push("wrong-secret-5be1".into());
+    assert!(secrets.len() >= 9);
+    for s in &secrets {
+        // A four-digit PIN could be part of an id; a leaked one would print as a quoted string.
+        let needle = if s.len() < 8 { format!("{s:?}") } else { s.clone() };
+        assert!(!printed.contains(&needle), "a secret ({} characters) is in Debug output", s.len());
+    }
+}
