@@ -208,7 +208,13 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
     };
     // Log in once, so each check's transcript starts from a session.
     tap.begin("setup");
-    ctx.client.list_currencies().await.map_err(|e| format!("cannot reach the host: {}", checks::describe(&e)))?;
+    if let Err(e) = ctx.client.list_currencies().await {
+        let why = tap.upstream_error().unwrap_or_else(|| checks::describe(&e));
+        return Err(format!(
+            "the first request to {} failed (is the host up, are the credentials right?): {why}",
+            opts.host.name()
+        ));
+    }
     if let Some(dir) = &opts.record {
         write_cassette(dir, "setup", &tap.exchanges("setup"))?;
     }

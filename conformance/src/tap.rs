@@ -93,6 +93,8 @@ struct TapState {
     cursor: BTreeMap<String, (usize, u32)>,
     /// Requests a cassette did not expect, by scenario.
     mismatches: BTreeMap<String, Vec<String>>,
+    /// Why the host could not be reached, last first.
+    upstream_error: Option<String>,
 }
 
 /// A running tap. Point the client at `base_url`.
@@ -122,6 +124,7 @@ impl Tap {
             log: BTreeMap::new(),
             cursor: BTreeMap::new(),
             mismatches: BTreeMap::new(),
+            upstream_error: None,
         }));
         let app = Router::new().fallback(handle).with_state(state.clone());
         let (addr, handle) = bind("127.0.0.1:0", app).await?;
@@ -147,6 +150,11 @@ impl Tap {
     /// Requests the cassette of `scenario` did not expect.
     pub fn mismatches(&self, scenario: &str) -> Vec<String> {
         lock(&self.state).mismatches.get(scenario).cloned().unwrap_or_default()
+    }
+
+    /// The last failure to reach the host (connection refused, reset, a truncated body), with its URL.
+    pub fn upstream_error(&self) -> Option<String> {
+        lock(&self.state).upstream_error.clone()
     }
 
     /// Cassette entries a replay has not served yet.
@@ -186,7 +194,12 @@ async fn handle(State(s): State<Shared>, conn: Option<Extension<Connection>>, re
         }
     };
     let answer = match forward {
-        Some((base, http)) => forward_to(&base, &http, &parts.method, &parts.headers, &exchange.path, body).await,
+        Some((base, http)) => {
+            let answer = forward_to(&base, &http, &parts.method, &parts.headers, &exchange.path, body).await;
+            answer.map_err(|e| {
+                lock(&s).upstream_error = Some(format!("{} {base}{}: {e}", exchange.method, exchange.path))
+            })
+        }
         None => Ok(replay(&s, &exchange)),
     };
     let scenario = lock(&s).scenario.clone();
@@ -204,7 +217,7 @@ async fn handle(State(s): State<Shared>, conn: Option<Extension<Connection>>, re
             }
             resp
         }
-        Err(()) => {
+        Err(_) => {
             // The host's connection failed mid-answer: fail the client's the same way.
             lock(&s).log.entry(scenario).or_default().push(exchange);
             if let Some(Extension(c)) = conn {
@@ -225,15 +238,25 @@ async fn forward_to(
     headers: &HeaderMap,
     path: &str,
     body: Bytes,
-) -> Result<Answer, ()> {
-    let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).map_err(|_| ())?;
+) -> Result<Answer, String> {
+    let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).map_err(|e| e.to_string())?;
     let mut req = http.request(method, format!("{base}{path}")).body(body);
     for (n, v) in headers {
         if !matches!(n.as_str(), "host" | "content-length" | "connection") {
             req = req.header(n.as_str(), v.as_bytes());
         }
     }
-    let resp = req.send().await.map_err(|_| ())?;
+    // The source chain says why (connection refused, DNS, TLS), not just that the request failed.
+    let why = |e: reqwest::Error| {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            text.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        text
+    };
+    let resp = req.send().await.map_err(why)?;
     let status = resp.status().as_u16();
     let kept = resp
         .headers()
@@ -241,7 +264,7 @@ async fn forward_to(
         .filter(|(n, _)| kept_header(n.as_str()))
         .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let bytes = resp.bytes().await.map_err(|_| ())?;
+    let bytes = resp.bytes().await.map_err(why)?;
     Ok((status, kept, bytes))
 }
 
