@@ -3,7 +3,7 @@
 
 use super::auth::ClientId;
 use super::catalog::{EsimProduct, EsimVariant};
-use super::http::{PER_PAGE, Query, bad_request, id_of, not_found, ok, page_of, paged};
+use super::http::{PER_PAGE, Query, bad_request, by_id, id_of, not_found, ok, page_of, paged};
 use super::money::{Price, price};
 use super::orders::{amount, get, list, optional_int, place, positive_int, reference, set_email, status_filter};
 use super::state::State;
@@ -90,13 +90,10 @@ pub async fn variant(
     Path(id): Path<String>,
 ) -> Response {
     let st = lock(&s);
-    let id = match id_of(&st, &id, "Invalid ID") {
-        Ok(id) => id,
-        Err(e) => return e,
-    };
-    let found =
-        st.catalog.esim.iter().filter(|p| !st.blacklisted(c, p.id)).flat_map(|p| &p.variants).find(|v| v.id == id);
-    found.map_or_else(|| not_found("Variant not found"), |v| ok(v.json()))
+    by_id(&st, &id, "Invalid ID", "Variant not found", |id| {
+        let mut variants = st.catalog.esim.iter().filter(|p| !st.blacklisted(c, p.id)).flat_map(|p| &p.variants);
+        variants.find(|v| v.id == id).map(|v| v.json())
+    })
 }
 
 /// The variant `(product_id, amount)` selects, its price, and the wallet that pays.

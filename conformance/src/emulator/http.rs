@@ -119,6 +119,15 @@ pub fn id_of(st: &State, raw: &str, message: &str) -> Result<u64, Response> {
     }
 }
 
+/// `GET .../{id}`: the path id (or the documented 400), then what `find` answers for it (or a 404 saying
+/// `missing`).
+pub fn by_id(st: &State, raw: &str, invalid: &str, missing: &str, find: impl FnOnce(u64) -> Option<Value>) -> Response {
+    match id_of(st, raw, invalid) {
+        Ok(id) => find(id).map_or_else(|| not_found(missing), ok),
+        Err(e) => e,
+    }
+}
+
 /// A positive integer query parameter, if present; `400` if malformed.
 pub fn query_id(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, Response> {
     match q.get(name) {

@@ -2,7 +2,7 @@
 //! vouchers feature).
 
 use super::auth::ClientId;
-use super::http::{err, id_of, not_found, ok};
+use super::http::{by_id, err, ok};
 use super::state::State;
 use super::{Shared, lock};
 use axum::Extension;
@@ -16,11 +16,9 @@ pub async fn countries(St(s): St<Shared>) -> Response {
 
 pub async fn country(St(s): St<Shared>, Path(id): Path<String>) -> Response {
     let st = lock(&s);
-    let id = match id_of(&st, &id, "Invalid country ID") {
-        Ok(id) => id,
-        Err(e) => return e,
-    };
-    st.catalog.countries.iter().find(|c| c["id"] == id).cloned().map_or_else(|| not_found("Country not found"), ok)
+    by_id(&st, &id, "Invalid country ID", "Country not found", |id| {
+        st.catalog.countries.iter().find(|c| c["id"] == id).cloned()
+    })
 }
 
 pub async fn currencies(St(s): St<Shared>) -> Response {
@@ -49,10 +47,7 @@ fn item(s: &Shared, c: u64, id: &str, pick: fn(&State) -> &Vec<Value>) -> Respon
     if let Err(e) = feature(&st, c) {
         return e;
     }
-    match id_of(&st, id, "Invalid ID") {
-        Ok(id) => pick(&st).iter().find(|v| v["id"] == id).cloned().map_or_else(|| not_found("Not found"), ok),
-        Err(e) => e,
-    }
+    by_id(&st, id, "Invalid ID", "Not found", |id| pick(&st).iter().find(|v| v["id"] == id).cloned())
 }
 
 pub async fn categories(St(s): St<Shared>, Extension(ClientId(c)): Extension<ClientId>) -> Response {

@@ -4,7 +4,7 @@
 use super::auth::ClientId;
 use super::catalog::{TopupProduct, TopupVariant};
 use super::http::{
-    PER_PAGE, Query, Style, bad_request, created, id_of, not_found, ok, page_of, paged, query_id, validation,
+    PER_PAGE, Query, Style, bad_request, by_id, created, id_of, not_found, ok, page_of, paged, query_id, validation,
 };
 use super::money::{Price, price};
 use super::orders::{amount, get, list, optional_int, place, positive_int, reference, set_email, status_filter};
@@ -76,13 +76,10 @@ pub async fn variant(
     Path(id): Path<String>,
 ) -> Response {
     let st = lock(&s);
-    let id = match id_of(&st, &id, "Invalid ID") {
-        Ok(id) => id,
-        Err(e) => return e,
-    };
-    let found =
-        st.catalog.topups.iter().filter(|p| !st.blacklisted(c, p.id)).flat_map(|p| &p.variants).find(|v| v.id == id);
-    found.map_or_else(|| not_found("Variant not found"), |v| ok(v.json()))
+    by_id(&st, &id, "Invalid ID", "Variant not found", |id| {
+        let mut variants = st.catalog.topups.iter().filter(|p| !st.blacklisted(c, p.id)).flat_map(|p| &p.variants);
+        variants.find(|v| v.id == id).map(|v| v.json())
+    })
 }
 
 /// An E.164 number: `+`, a non-zero digit, then 6 to 14 digits.

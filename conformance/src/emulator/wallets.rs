@@ -1,7 +1,7 @@
 //! Wallets and the ledger: every order debit and every refund is a transaction.
 
 use super::auth::ClientId;
-use super::http::{LIMIT, Query, bad_request, id_of, not_found, ok, paged, query_id};
+use super::http::{LIMIT, Query, bad_request, by_id, paged, query_id};
 use super::{Shared, lock};
 use axum::Extension;
 use axum::extract::{Path, State as St};
@@ -69,10 +69,7 @@ pub async fn transaction(
     Path(id): Path<String>,
 ) -> Response {
     let st = lock(&s);
-    let id = match id_of(&st, &id, "Invalid ID") {
-        Ok(id) => id,
-        Err(e) => return e,
-    };
-    let found = st.transactions.iter().find(|t| t["id"] == id && t["_client"] == c);
-    found.map_or_else(|| not_found("Transaction not found"), |t| ok(public(t)))
+    by_id(&st, &id, "Invalid ID", "Transaction not found", |id| {
+        st.transactions.iter().find(|t| t["id"] == id && t["_client"] == c).map(public)
+    })
 }
