@@ -8,6 +8,14 @@ pub mod generate;
 pub mod sandbox;
 pub mod spec_diff;
 
+/// The multi-threaded async runtime the async commands run on, or the exit code after saying why not.
+pub fn runtime() -> Result<tokio::runtime::Runtime, std::process::ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        std::process::ExitCode::FAILURE
+    })
+}
+
 /// The workspace root: xtask lives one level below it.
 pub fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
