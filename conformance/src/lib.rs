@@ -6,14 +6,18 @@
 //! - [`runner`]: hosts, recording and replay, results;
 //! - [`tap`]: the proxy that sees every exchange; [`redact`]: secrets out, volatile values out of snapshots;
 //! - [`spec`]: the spec as the judge of raw responses; [`report`]: table, JUnit, JSON, Markdown;
-//! - [`load`]: a load driver for the emulator's load test and benchmark.
+//! - [`load`]: a load driver for the emulator's load test and benchmark;
+//! - [`pace`]: the suite's own pace on a shared host, under the documented quotas;
+//! - [`traffic`]: what a run cost the host: requests, orders, money, 429s.
 
 pub mod checks;
 pub mod emulator;
 pub mod load;
+pub mod pace;
 pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod serve;
 pub mod spec;
 pub mod tap;
+pub mod traffic;

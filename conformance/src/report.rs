@@ -37,10 +37,25 @@ pub fn table(report: &Report) -> String {
     }
     let (pass, fail, skip) = counts(report);
     out.push_str(&format!(
-        "\n{pass} passed, {fail} failed, {skip} skipped against {} in {:.1} s\n",
-        report.host, report.seconds
+        "\n{pass} passed, {fail} failed, {skip} skipped against {} in {:.1} s\nLoad on the host: {}\n",
+        report.host,
+        report.seconds,
+        report.traffic.summary()
     ));
     out
+}
+
+/// The figures of the run's load, as name and value pairs (JUnit properties, the Markdown table).
+fn traffic_rows(report: &Report) -> Vec<(String, String)> {
+    let t = &report.traffic;
+    let mut rows = vec![
+        ("requests_sent".to_string(), t.requests.to_string()),
+        ("orders_placed".to_string(), t.orders_placed.to_string()),
+    ];
+    rows.extend(t.spent.iter().map(|(currency, amount)| (format!("spent_{currency}"), amount.clone())));
+    rows.push(("too_many_requests".to_string(), t.too_many_requests.to_string()));
+    rows.push(("paced_seconds".to_string(), format!("{:.1}", t.paced_seconds)));
+    rows
 }
 
 fn counts(report: &Report) -> (usize, usize, usize) {
@@ -59,6 +74,12 @@ pub fn junit(report: &Report) -> String {
         report.results.len(),
         report.seconds
     );
+    out.push_str("  <properties>\n");
+    out.push_str(&format!("    <property name=\"host\" value=\"{}\"/>\n", xml(&report.host)));
+    for (name, value) in traffic_rows(report) {
+        out.push_str(&format!("    <property name=\"{}\" value=\"{}\"/>\n", xml(&name), xml(&value)));
+    }
+    out.push_str("  </properties>\n");
     for r in &report.results {
         out.push_str(&format!(
             "  <testcase classname=\"conformance\" name=\"{}\" time=\"{:.3}\">\n",
@@ -115,7 +136,19 @@ pub fn markdown(report: &Report) -> String {
         }
         out.push_str(&format!("| `{}` | {icon} | {:.2} s | {} |\n", r.id, r.seconds, md(&details)));
     }
+    out.push_str("\n### Load on the host\n\n| figure | value |\n|---|---|\n");
+    for (name, value) in traffic_rows(report) {
+        out.push_str(&format!("| {} | {} |\n", name.replace('_', " "), md(&value)));
+    }
     out
+}
+
+/// Whether `format` is one `render` knows, checked before a run so a typo costs nothing.
+pub fn check_format(format: &str) -> Result<(), String> {
+    match format {
+        "junit" | "json" | "markdown" | "md" => Ok(()),
+        other => Err(format!("unknown report format {other:?}: use junit, json or markdown")),
+    }
 }
 
 /// Renders `format` (`junit`, `json` or `markdown`).
@@ -124,6 +157,6 @@ pub fn render(format: &str, report: &Report) -> Result<String, String> {
         "junit" => Ok(junit(report)),
         "json" => Ok(json(report)),
         "markdown" | "md" => Ok(markdown(report)),
-        other => Err(format!("unknown report format {other:?}: use junit, json or markdown")),
+        other => check_format(other).map(|()| String::new()),
     }
 }

@@ -1,10 +1,13 @@
 //! Runs the selected checks against a host (the embedded emulator, the sandbox, any URL, or a recording),
 //! records cassettes when asked, and collects the results.
 
-use crate::checks::{self, Control, Ctx, Verdict};
+use crate::checks::{self, Control, Ctx, Spends, Verdict};
 use crate::emulator::{Config, Emulator};
+use crate::pace::{self, Pacer};
 use crate::redact;
+use crate::spec::Spec;
 use crate::tap::{self, Exchange, Tap, Upstream};
+use crate::traffic::Traffic;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -52,7 +55,30 @@ pub struct Options {
     pub record: Option<PathBuf>,
     /// Check ids to run; empty runs every check.
     pub checks: Vec<String>,
+    /// Remote hosts: run the checks that place orders.
     pub allow_orders: bool,
+    /// Remote hosts: run the checks that exhaust a quota on purpose.
+    pub allow_load: bool,
+    /// Remote hosts: the share of each documented per-minute quota the suite may use in any rolling minute,
+    /// in percent; `None` sends unpaced.
+    pub pace_percent: Option<f64>,
+    /// API key and secret for a remote host; `None` reads `OCTOPUS_API_KEY` and `OCTOPUS_API_SECRET`.
+    pub credentials: Option<(String, String)>,
+}
+
+impl Options {
+    /// Every check against `host`, nothing that spends allowed, at the default pace.
+    pub fn new(host: Host) -> Options {
+        Options {
+            host,
+            record: None,
+            checks: Vec::new(),
+            allow_orders: false,
+            allow_load: false,
+            pace_percent: Some(pace::DEFAULT_PERCENT),
+            credentials: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +107,8 @@ pub struct Report {
     pub host: String,
     pub results: Vec<CheckResult>,
     pub seconds: f64,
+    /// What the run cost the host.
+    pub traffic: Traffic,
 }
 
 impl Report {
@@ -156,7 +184,10 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
             (up, a.key, a.secret, Control::Emulator(e.clone()), Some(1003), Some(e), 0.01, false)
         }
         Host::Sandbox | Host::Url(_) => {
-            let (key, secret) = (env("OCTOPUS_API_KEY")?, env("OCTOPUS_API_SECRET")?);
+            let (key, secret) = match opts.credentials.clone() {
+                Some(pair) => pair,
+                None => (env("OCTOPUS_API_KEY")?, env("OCTOPUS_API_SECRET")?),
+            };
             let base = match &opts.host {
                 Host::Url(u) => u.clone(),
                 _ => SANDBOX_URL.to_string(),
@@ -181,6 +212,13 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
         }
     };
     let tap = Arc::new(Tap::start(upstream).await.map_err(|e| format!("cannot start the tap: {e}"))?);
+    let pacer = match opts.pace_percent.filter(|_| remote) {
+        Some(percent) => Some(Arc::new(Pacer::new(percent)?)),
+        None => None,
+    };
+    if let Some(p) = &pacer {
+        tap.pace(p.clone());
+    }
     if let Some(dir) = &opts.record {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let meta = Meta {
@@ -231,11 +269,20 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
             seconds: 0.0,
             request_ids: Vec::new(),
         };
-        if check.places_orders && remote && !opts.allow_orders {
+        let allowed = match check.spends {
+            Spends::Nothing => true,
+            Spends::Orders => opts.allow_orders,
+            Spends::Quota => opts.allow_load,
+        };
+        if remote && !allowed {
             result.status = Status::Skip;
-            result.message = Some("places orders (spends wallet funds); pass --allow-orders to run it".into());
+            result.message = check.spends.skip_reason().map(str::to_string);
         } else {
-            tap.begin(check.id);
+            if check.spends == Spends::Quota {
+                tap.begin_unpaced(check.id);
+            } else {
+                tap.begin(check.id);
+            }
             ctx.scenario = check.id.to_string();
             let verdict = tokio::time::timeout(Duration::from_secs(900), (check.run)(&ctx)).await;
             match verdict {
@@ -265,6 +312,9 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
                     tap.unplayed(check.id)
                 ));
             }
+            if check.spends != Spends::Quota {
+                result.warnings.extend(tap.exchanges(check.id).iter().filter_map(unexpected_429));
+            }
             if let Some(dir) = &opts.record {
                 write_cassette(dir, check.id, &tap.exchanges(check.id))?;
             }
@@ -273,8 +323,23 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
         progress(&result);
         results.push(result);
     }
-    let report = Report { host: opts.host.name(), results, seconds: started.elapsed().as_secs_f64() };
+    let exchanges: Vec<Exchange> = tap.all_exchanges().into_iter().map(|(_, e)| e).collect();
+    let paced = pacer.as_ref().map_or(0.0, |p| p.waited().as_secs_f64());
+    let traffic = Traffic::of(Spec::embedded(), tap.sent(), &exchanges, paced);
+    let report = Report { host: opts.host.name(), results, seconds: started.elapsed().as_secs_f64(), traffic };
     Ok(Run { report, tap, emulator })
+}
+
+/// A 429 an ordinary check met: the pace should have kept it away, so it is worth a warning, with the
+/// `Retry-After` the client's retry policy waited out.
+fn unexpected_429(e: &Exchange) -> Option<String> {
+    (e.status == 429).then(|| {
+        let path = e.path.split('?').next().unwrap_or_default();
+        match e.header("retry-after") {
+            Some(after) => format!("HTTP 429 on {} {path}; the client honoured Retry-After: {after} s", e.method),
+            None => format!("HTTP 429 on {} {path} without Retry-After; the client backed off on its own", e.method),
+        }
+    })
 }
 
 /// A short id that keeps this run's `client_reference` values apart from earlier runs on a shared host;

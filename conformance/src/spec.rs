@@ -13,6 +13,10 @@ pub struct Operation {
     pub path: String,
     segments: Vec<String>,
     responses: Value,
+    /// `x-rate-limit.sandbox`: the documented per-minute quota of the operation's class on the sandbox.
+    pub rate_limit: Option<u32>,
+    /// Declares `x-idempotency`: the operation places an order (and so spends money).
+    pub places_order: bool,
 }
 
 #[derive(Debug)]
@@ -49,6 +53,8 @@ impl Spec {
                     path: path.clone(),
                     segments: path.split('/').map(str::to_string).collect(),
                     responses: op["responses"].clone(),
+                    rate_limit: op["x-rate-limit"]["sandbox"].as_u64().and_then(|n| u32::try_from(n).ok()),
+                    places_order: op.get("x-idempotency").is_some(),
                 });
             }
         }
@@ -63,6 +69,16 @@ impl Spec {
             .filter(|o| o.method.eq_ignore_ascii_case(method) && o.segments.len() == parts.len())
             .filter(|o| o.segments.iter().zip(&parts).all(|(s, p)| s.starts_with('{') || s == p))
             .min_by_key(|o| o.segments.iter().filter(|s| s.starts_with('{')).count())
+    }
+
+    /// The operation of a request line's path, query ignored.
+    pub fn operation_of_request(&self, method: &str, path_and_query: &str) -> Option<&Operation> {
+        self.operation(method, path_and_query.split('?').next().unwrap_or_default())
+    }
+
+    /// The strictest documented per-minute quota: the pace of a request no operation matches.
+    pub fn strictest_rate_limit(&self) -> Option<u32> {
+        self.operations.iter().filter_map(|o| o.rate_limit).min()
     }
 
     pub fn by_id(&self, id: &str) -> Option<&Operation> {

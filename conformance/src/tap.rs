@@ -2,8 +2,10 @@
 //! (or answers it from a cassette), keeps each exchange for the checks, the snapshots and the recordings,
 //! and passes transport failures on (a reset upstream is a reset to the client).
 
+use crate::pace::Pacer;
 use crate::redact;
 use crate::serve::{Connection, bind};
+use crate::spec::Spec;
 use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
@@ -95,6 +97,12 @@ struct TapState {
     mismatches: BTreeMap<String, Vec<String>>,
     /// Why the host could not be reached, last first.
     upstream_error: Option<String>,
+    /// The pace of forwarded requests, on a shared host.
+    pacer: Option<Arc<Pacer>>,
+    /// Whether the current scenario is paced (a quota probe is not).
+    paced: bool,
+    /// Requests the client sent through the tap, counted as they arrive (the log is kept separately).
+    sent: usize,
 }
 
 /// A running tap. Point the client at `base_url`.
@@ -125,15 +133,36 @@ impl Tap {
             cursor: BTreeMap::new(),
             mismatches: BTreeMap::new(),
             upstream_error: None,
+            pacer: None,
+            paced: true,
+            sent: 0,
         }));
         let app = Router::new().fallback(handle).with_state(state.clone());
         let (addr, handle) = bind("127.0.0.1:0", app).await?;
         Ok(Tap { base_url: format!("http://{addr}"), state, handle })
     }
 
-    /// Files the exchanges that follow under `scenario`.
+    /// Files the exchanges that follow under `scenario`, paced when the tap has a pace.
     pub fn begin(&self, scenario: &str) {
-        lock(&self.state).scenario = scenario.to_string();
+        let mut st = lock(&self.state);
+        st.scenario = scenario.to_string();
+        st.paced = true;
+    }
+
+    /// Files the exchanges that follow under `scenario`, unpaced: it probes a quota on purpose.
+    pub fn begin_unpaced(&self, scenario: &str) {
+        self.begin(scenario);
+        lock(&self.state).paced = false;
+    }
+
+    /// Paces forwarded requests from now on.
+    pub fn pace(&self, pacer: Arc<Pacer>) {
+        lock(&self.state).pacer = Some(pacer);
+    }
+
+    /// How many requests the client has sent through the tap.
+    pub fn sent(&self) -> usize {
+        lock(&self.state).sent
     }
 
     /// The exchanges of a scenario so far.
@@ -186,13 +215,18 @@ async fn handle(State(s): State<Shared>, conn: Option<Extension<Connection>>, re
         response_body: String::new(),
         repeat: 1,
     };
-    let forward = {
-        let st = lock(&s);
+    let (forward, pacer) = {
+        let mut st = lock(&s);
+        st.sent += 1;
+        let pacer = st.pacer.clone().filter(|_| st.paced);
         match &st.upstream {
-            Upstream::Forward { base, http } => Some((base.clone(), http.clone())),
-            Upstream::Replay { .. } => None,
+            Upstream::Forward { base, http } => (Some((base.clone(), http.clone())), pacer),
+            Upstream::Replay { .. } => (None, None),
         }
     };
+    if let Some(pacer) = pacer {
+        pacer.admit(Pacer::quota_of(Spec::embedded(), &exchange.method, &exchange.path)).await;
+    }
     let answer = match forward {
         Some((base, http)) => {
             let answer = forward_to(&base, &http, &parts.method, &parts.headers, &exchange.path, body).await;

@@ -33,7 +33,7 @@ const TABLE: &[(&str, Break, &str)] = &[
 ];
 
 async fn run_one(check: &str, config: Config) -> runner::CheckResult {
-    let opts = Options { host: Host::Local(config), record: None, checks: vec![check.into()], allow_orders: false };
+    let opts = Options { checks: vec![check.into()], ..Options::new(Host::Local(config)) };
     let run = runner::run(opts, |_| {}).await.expect("the run starts");
     run.report.results.into_iter().next().expect("one result")
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn options(host: Host, record: Option<PathBuf>) -> Options {
-    Options { host, record, checks: Vec::new(), allow_orders: false }
+    Options { record, ..Options::new(host) }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,15 +167,13 @@ async fn the_committed_recording_of_the_emulator_replays() {
 async fn a_replay_names_the_request_that_does_not_match() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("recording-mismatch");
     let _ = std::fs::remove_dir_all(&dir);
-    let one =
-        |host| Options { host, record: Some(dir.clone()), checks: vec!["errors.bad_id".into()], allow_orders: false };
+    let one = |host| Options { record: Some(dir.clone()), checks: vec!["errors.bad_id".into()], ..Options::new(host) };
     runner::run(one(Host::Local(Config::fast())), |_| {}).await.unwrap();
     let cassette = dir.join("errors.bad_id.yaml");
     let text =
         std::fs::read_to_string(&cassette).unwrap().replace("/api/v1/esim/products/0", "/api/v1/esim/products/7");
     std::fs::write(&cassette, text).unwrap();
-    let replay =
-        Options { host: Host::Replay(dir), record: None, checks: vec!["errors.bad_id".into()], allow_orders: false };
+    let replay = Options { checks: vec!["errors.bad_id".into()], ..Options::new(Host::Replay(dir)) };
     let run = runner::run(replay, |_| {}).await.unwrap();
     let r = &run.report.results[0];
     assert_eq!(r.status, Status::Fail);

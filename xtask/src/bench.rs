@@ -398,7 +398,7 @@ async fn walk_at(latency: Duration) -> Result<Vec<Row>, String> {
 }
 
 async fn conformance_suite(_quick: bool) -> Result<Vec<Row>, String> {
-    let opts = Options { host: Host::Local(Config::fast()), record: None, checks: Vec::new(), allow_orders: false };
+    let opts = Options::new(Host::Local(Config::fast()));
     let t = Instant::now();
     let run = runner::run(opts, |_| {}).await?;
     let took = t.elapsed();

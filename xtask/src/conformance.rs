@@ -1,6 +1,7 @@
 //! `cargo xtask conformance [--host local|sandbox|URL] [--record DIR] [--replay DIR] [--check ID]...
-//! [--report FORMAT=PATH]... [--list-checks] [--allow-orders]`: checks a host against the spec with the
-//! generated client. Exit 0 only when every selected check passed; 2 on bad input.
+//! [--report FORMAT=PATH]... [--list-checks] [--allow-orders] [--allow-load] [--pace PERCENT|off]`: checks a
+//! host against the spec with the generated client. Exit 0 only when every selected check passed; 2 on bad
+//! input.
 
 use conformance::checks;
 use conformance::report;
@@ -9,15 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask conformance [--host local|sandbox|URL] [--record DIR] [--replay DIR] \
-[--check ID]... [--report junit|json|markdown=PATH]... [--list-checks] [--allow-orders]";
+[--check ID]... [--report junit|json|markdown=PATH]... [--list-checks] [--allow-orders] [--allow-load] \
+[--pace PERCENT|off]";
 
 pub fn run(args: &[String]) -> ExitCode {
-    let mut opts = Options {
-        host: Host::parse("local").unwrap_or(Host::Sandbox),
-        record: None,
-        checks: Vec::new(),
-        allow_orders: false,
-    };
+    let mut opts = Options::new(Host::parse("local").unwrap_or(Host::Sandbox));
     let mut reports: Vec<(String, PathBuf)> = Vec::new();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -25,8 +22,7 @@ pub fn run(args: &[String]) -> ExitCode {
         let parsed: Result<(), String> = match flag.as_str() {
             "--list-checks" => {
                 for c in checks::all() {
-                    let orders = if c.places_orders { " [places orders]" } else { "" };
-                    println!("{:<28} {}{orders}", c.id, c.summary);
+                    println!("{:<28} {}{}", c.id, c.summary, c.spends.label());
                 }
                 return ExitCode::SUCCESS;
             }
@@ -34,13 +30,28 @@ pub fn run(args: &[String]) -> ExitCode {
                 opts.allow_orders = true;
                 Ok(())
             }
+            "--allow-load" => {
+                opts.allow_load = true;
+                Ok(())
+            }
+            "--pace" => value().and_then(|v| {
+                opts.pace_percent = match v.as_str() {
+                    "off" => None,
+                    n => Some(
+                        n.trim_end_matches('%')
+                            .parse()
+                            .map_err(|_| format!("--pace takes PERCENT or off, not {v:?}"))?,
+                    ),
+                };
+                opts.pace_percent.map_or(Ok(()), |p| conformance::pace::Pacer::new(p).map(drop))
+            }),
             "--host" => value().and_then(|v| Host::parse(&v)).map(|h| opts.host = h),
             "--replay" => value().map(|v| opts.host = Host::Replay(v.into())),
             "--record" => value().map(|v| opts.record = Some(v.into())),
             "--check" => value().map(|v| opts.checks.push(v)),
             "--report" => value().and_then(|v| {
                 let (format, path) = v.split_once('=').ok_or(format!("--report takes FORMAT=PATH, not {v:?}"))?;
-                report::render(format, &runner::Report { host: String::new(), results: Vec::new(), seconds: 0.0 })?;
+                report::check_format(format)?;
                 reports.push((format.to_string(), path.into()));
                 Ok(())
             }),

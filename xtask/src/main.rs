@@ -16,10 +16,13 @@ commands:
       walks, the conformance suite, the emulator under load) against baselines in the same run, in release
       mode. --quick runs fewer rounds and skips compile cost.
   conformance [--host local|sandbox|URL] [--record DIR] [--replay DIR] [--check ID]...
-              [--report junit|json|markdown=PATH]... [--list-checks] [--allow-orders]
+              [--report junit|json|markdown=PATH]... [--list-checks] [--allow-orders] [--allow-load]
+              [--pace PERCENT|off]
       Check a host against the spec with the generated client: the embedded emulator by default, the
-      sandbox (OCTOPUS_API_KEY, OCTOPUS_API_SECRET), any URL, or a recording. Checks that place orders
-      need --allow-orders on any host but the emulator. Exits 1 when a check fails, 2 on bad input.
+      sandbox (OCTOPUS_API_KEY, OCTOPUS_API_SECRET), any URL, or a recording. On any host but the
+      emulator, checks that place orders need --allow-orders, the quota probe needs --allow-load, and
+      requests are paced to PERCENT (default 50) of each documented quota. Every run ends with its load:
+      requests, orders, money, 429s. Exits 1 when a check fails, 2 on bad input.
   decode <operation_id> [--status CODE] [--file PATH]
       Decode a response body (stdin by default) with the generated type for that operation and status:
       prints the normalized JSON, or the JSON path and reason of the failure (exit 1).

@@ -1,7 +1,7 @@
 //! Errors: every non-2xx body is `{"error": {"name", "code", "message"}}` with the documented status and
 //! code for each failure.
 
-use super::{Check, Ctx, Failure, Verdict, expect_error, expect_ok, fail};
+use super::{Check, Ctx, Failure, Spends, Verdict, expect_error, expect_ok, fail};
 use octopus_client::models::{CreateEsimOrderRequest, LoginRequest, RefreshRequest};
 use octopus_client::operations::*;
 use octopus_client::retry::RetryPolicy;
@@ -12,43 +12,43 @@ pub fn checks() -> Vec<Check> {
         Check {
             id: "errors.bad_id",
             summary: "an id that is not a positive integer gets 400 BAD_REQUEST",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(bad_id(ctx)),
         },
         Check {
             id: "errors.no_token",
             summary: "a request without a token gets 401 UNAUTHORIZED",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(no_token(ctx)),
         },
         Check {
             id: "errors.revoked_refresh",
             summary: "a refresh token used twice gets 401 UNAUTHORIZED (rotation)",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(revoked_refresh(ctx)),
         },
         Check {
             id: "errors.not_found",
             summary: "an unknown id and a blacklisted product get 404 NOT_FOUND, and blacklisted products are listed nowhere",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(not_found(ctx)),
         },
         Check {
             id: "errors.duplicate_reference",
             summary: "a reused client_reference gets 400 BAD_REQUEST and no second order",
-            places_orders: true,
+            spends: Spends::Orders,
             run: |ctx| Box::pin(duplicate_reference(ctx)),
         },
         Check {
             id: "errors.page_size",
             summary: "a page size over the documented maximum gets 400 BAD_REQUEST",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(page_size(ctx)),
         },
         Check {
             id: "errors.rate_limit",
             summary: "past the per-minute quota: 429 TOO_MANY_REQUESTS with Retry-After",
-            places_orders: false,
+            spends: Spends::Quota,
             run: |ctx| Box::pin(rate_limit(ctx)),
         },
     ]

@@ -52,23 +52,58 @@ impl fmt::Display for Failure {
 
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<Verdict, Failure>> + Send + 'a>>;
 
+/// What a check spends on a shared host, and so which flag a remote run needs before it runs the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spends {
+    /// Reads and refused requests only, paced under the quotas.
+    Nothing,
+    /// Places orders, which debit a wallet: `--allow-orders`.
+    Orders,
+    /// Exhausts a per-minute quota on purpose, unpaced, which may throttle the account's other work:
+    /// `--allow-load`.
+    Quota,
+}
+
+impl Spends {
+    /// Why a remote run skips a check of this kind, and how to run it; `None` when nothing is spent.
+    pub fn skip_reason(self) -> Option<&'static str> {
+        match self {
+            Spends::Nothing => None,
+            Spends::Orders => Some("places orders (spends wallet funds); pass --allow-orders to run it"),
+            Spends::Quota => Some(
+                "exhausts a per-minute quota on purpose (about 600 unpaced reads, which may throttle the \
+                 account's other work for a minute); pass --allow-load to run it",
+            ),
+        }
+    }
+
+    /// The flag `--list-checks` shows next to the check.
+    pub fn label(self) -> &'static str {
+        match self {
+            Spends::Nothing => "",
+            Spends::Orders => " [places orders: --allow-orders]",
+            Spends::Quota => " [exhausts a quota: --allow-load]",
+        }
+    }
+}
+
 /// One named check.
 pub struct Check {
     pub id: &'static str,
     pub summary: &'static str,
-    /// Places orders (spends wallet funds): needs `--allow-orders` on any host but the emulator.
-    pub places_orders: bool,
+    /// What it spends; anything but `Nothing` needs a flag on any host but the emulator.
+    pub spends: Spends,
     pub run: for<'a> fn(&'a Ctx) -> CheckFuture<'a>,
 }
 
-/// Every check, in the order they run (the rate-limit check last: it spends the read quota).
+/// Every check, in the order they run (quota-exhausting checks last: the rest would meet their 429s).
 pub fn all() -> Vec<Check> {
     let mut checks = Vec::new();
     checks.extend(paging::checks());
     checks.extend(errors::checks());
     checks.extend(orders::checks());
     checks.extend(wire::checks());
-    checks.sort_by_key(|c| c.id == "errors.rate_limit");
+    checks.sort_by_key(|c| c.spends == Spends::Quota);
     checks
 }
 

@@ -1,7 +1,7 @@
 //! Orders: body-status branching in the three verticals (every outcome the host lets us force), the
 //! eSIM activation code's one-time delivery, and money (exact echo of a variant's amount, the charges math).
 
-use super::{Check, Ctx, Failure, Verdict, expect_ok, fail};
+use super::{Check, Ctx, Failure, Spends, Verdict, expect_ok, fail};
 use crate::emulator::{Outcome, Vertical};
 use octopus_client::Waited;
 use octopus_client::models::*;
@@ -14,37 +14,37 @@ pub fn checks() -> Vec<Check> {
         Check {
             id: "branching.esim",
             summary: "eSIM create is HTTP 200; DELIVERED has activation_code and iccid, FAILED has failure fields and a refund, PENDING reaches a terminal status",
-            places_orders: true,
+            spends: Spends::Orders,
             run: |ctx| Box::pin(esim(ctx)),
         },
         Check {
             id: "branching.voucher_mode",
             summary: "voucher quantity 5 is delivered inline; quantity 6 is PENDING with no codes, then delivered",
-            places_orders: true,
+            spends: Spends::Orders,
             run: |ctx| Box::pin(voucher_mode(ctx)),
         },
         Check {
             id: "branching.topup",
             summary: "a PENDING topup reaches a terminal status",
-            places_orders: true,
+            spends: Spends::Orders,
             run: |ctx| Box::pin(topup(ctx)),
         },
         Check {
             id: "branching.activation_code",
             summary: "activation_code never appears in lists, and disappears once the eSIM is installed",
-            places_orders: true,
+            spends: Spends::Orders,
             run: |ctx| Box::pin(activation_code(ctx)),
         },
         Check {
             id: "money.echo_amount",
             summary: "a variant's amount echoed into an order is accepted exactly, and the debit is the quoted total",
-            places_orders: true,
+            spends: Spends::Orders,
             run: |ctx| Box::pin(echo_amount(ctx)),
         },
         Check {
             id: "money.charges_math",
             summary: "charges follow the documented math: total = face - discount, net = total x rate, payable = net + fee",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(charges_math(ctx)),
         },
     ]

@@ -1,7 +1,7 @@
 //! Paging: the six headers on every paged list, their consistency with the body, walks that see every item
 //! once, and pages past the end. Both styles (`page` + `limit`, `page` + `per_page`) are covered.
 
-use super::{Check, Ctx, Failure, Verdict, expect_ok, fail};
+use super::{Check, Ctx, Failure, Spends, Verdict, expect_ok, fail};
 use octopus_client::Paging;
 use octopus_client::operations::*;
 use std::collections::BTreeSet;
@@ -11,25 +11,25 @@ pub fn checks() -> Vec<Check> {
         Check {
             id: "paging.headers",
             summary: "X-Page, X-Per-Page, X-Total-Count, X-Total-Pages, X-Page-Size and X-Has-More are on every paged list and well-formed",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(headers(ctx)),
         },
         Check {
             id: "paging.consistency",
             summary: "X-Page-Size is the item count, X-Has-More is page < pages, X-Total-Pages is ceil(total / per page)",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(consistency(ctx)),
         },
         Check {
             id: "paging.walk",
             summary: "walking every page yields exactly X-Total-Count distinct ids, in both paging styles",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(walk(ctx)),
         },
         Check {
             id: "paging.past_end",
             summary: "a page past the end is an empty array, in both paging styles",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(past_end(ctx)),
         },
     ]

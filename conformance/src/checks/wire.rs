@@ -1,6 +1,6 @@
 //! The wire: every response of every read operation against the spec's schemas, and request ids.
 
-use super::{Check, Ctx, Failure, Verdict, expect_ok, fail};
+use super::{Check, Ctx, Failure, Spends, Verdict, expect_ok, fail};
 use crate::spec::Spec;
 use octopus_client::operations::*;
 
@@ -9,19 +9,19 @@ pub fn checks() -> Vec<Check> {
         Check {
             id: "schema.responses",
             summary: "every response of the run so far matches the spec (status, headers, body); undocumented fields are drift",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(schema(ctx)),
         },
         Check {
             id: "request_id.echo",
             summary: "a request's X-Request-Id is echoed on success and on error",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(echo(ctx)),
         },
         Check {
             id: "request_id.present",
             summary: "every response carries an X-Request-Id, also when none was sent",
-            places_orders: false,
+            spends: Spends::Nothing,
             run: |ctx| Box::pin(present(ctx)),
         },
     ]
@@ -132,8 +132,7 @@ async fn schema(ctx: &Ctx) -> Result<Verdict, Failure> {
         if e.status == 0 || e.status == 599 {
             continue; // a transport failure (no response to judge) or a replay mismatch (reported by its check)
         }
-        let path = e.path.split('?').next().unwrap_or("");
-        let Some(op) = spec.operation(&e.method, path) else { continue };
+        let Some(op) = spec.operation_of_request(&e.method, &e.path) else { continue };
         let found = spec.validate(op, e.status, &e.response_headers, e.response_body.as_bytes());
         if let Some(first) = found.errors.first() {
             let more =

@@ -1,0 +1,87 @@
+//! The suite against a remote host: the standalone sandbox, started as its own process and reached over HTTP
+//! like the partner's. Polite by default (quota probes skipped, requests paced), explicit about load, and the
+//! end-of-run figures agree with the tap's own log.
+
+#[path = "common/sandbox.rs"]
+mod sandbox;
+
+use conformance::runner::{self, Host, Options, Run, Status};
+use conformance::tap::Exchange;
+use sandbox::Sandbox;
+use std::process::Command;
+
+async fn run_against(sandbox: &Sandbox, allow: impl FnOnce(&mut Options)) -> Run {
+    let mut opts = Options::new(Host::Url(sandbox.url()));
+    opts.credentials = Some(sandbox.credentials());
+    allow(&mut opts);
+    runner::run(opts, |_| {}).await.expect("the run starts")
+}
+
+fn status_of(run: &Run, id: &str) -> Status {
+    run.report.results.iter().find(|r| r.id == id).map(|r| r.status).expect("the check is in the report")
+}
+
+/// The figures counted straight from the tap's log, without the spec: requests, 2xx order creates, 429s.
+fn counted(run: &Run) -> (usize, usize, usize) {
+    let log: Vec<Exchange> = run.tap.all_exchanges().into_iter().map(|(_, e)| e).collect();
+    let creates = ["/api/v1/orders", "/api/v1/topups/orders", "/api/v1/esim/orders"];
+    let orders = log
+        .iter()
+        .filter(|e| e.method == "POST" && creates.contains(&e.path.as_str()) && (200..300).contains(&e.status))
+        .count();
+    (log.len(), orders, log.iter().filter(|e| e.status == 429).count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_allow_load_the_quota_probe_is_skipped_and_the_run_stays_light() {
+    let sandbox = Sandbox::start(&["--fast"]);
+    let run = run_against(&sandbox, |_| {}).await;
+    let probe = run.report.results.iter().find(|r| r.id == "errors.rate_limit").unwrap();
+    assert_eq!(probe.status, Status::Skip);
+    let why = probe.message.as_deref().unwrap_or_default();
+    assert!(why.contains("exhausts a per-minute quota") && why.contains("--allow-load"), "{why}");
+    for r in &run.report.results {
+        assert_ne!(r.status, Status::Fail, "{}: {:?}", r.id, r.message);
+        assert!(!r.warnings.iter().any(|w| w.contains("HTTP 429")), "{}: {:?}", r.id, r.warnings);
+    }
+    let t = &run.report.traffic;
+    assert!(t.requests < 200, "a polite run sends fewer than 200 requests, not {}", t.requests);
+    assert_eq!((t.requests, t.orders_placed, t.too_many_requests), counted(&run));
+    assert_eq!((t.orders_placed, t.spent.len()), (0, 0), "no --allow-orders, no orders");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_allow_load_the_probe_runs_and_the_figures_match_the_tap() {
+    let sandbox = Sandbox::start(&["--fast"]);
+    let run = run_against(&sandbox, |o| {
+        o.allow_load = true;
+        o.allow_orders = true;
+    })
+    .await;
+    for r in &run.report.results {
+        assert_eq!(r.status, Status::Pass, "{}: {:?}", r.id, r.message);
+    }
+    assert_eq!(status_of(&run, "errors.rate_limit"), Status::Pass);
+    let t = &run.report.traffic;
+    assert_eq!((t.requests, t.orders_placed, t.too_many_requests), counted(&run));
+    assert!(t.too_many_requests >= 1, "the probe met its 429");
+    assert!(t.orders_placed >= 5 && t.spent.contains_key("USD"), "{t:?}");
+}
+
+#[test]
+fn the_command_line_skips_with_a_reason_and_states_the_load() {
+    let sandbox = Sandbox::start(&["--fast"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["conformance", "--host", &sandbox.url(), "--check", "errors.rate_limit", "--check", "errors.bad_id"])
+        .envs(sandbox.env.iter().cloned())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("skip errors.rate_limit") && stdout.contains("pass --allow-load to run it"), "{stdout}");
+    assert!(stdout.contains("Load on the host: "), "{stdout}");
+    for bad in ["0", "101", "fast"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["conformance", "--pace", bad]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "--pace {bad}");
+    }
+}
