@@ -1,7 +1,7 @@
 //! `cargo xtask generate`: spec → client crate, or a staleness check of one.
 
 use codegen::{CrateOptions, write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 struct Args {
@@ -33,6 +33,13 @@ fn parse(args: &[String]) -> Result<Args, String> {
     Ok(a)
 }
 
+/// How `spec` is generated into `out`: labelled by the spec's file name, and standalone unless `out` is a
+/// member of this workspace (a member must not declare its own workspace).
+pub fn options(spec: &Path, out: &Path, crate_name: &str) -> CrateOptions {
+    let label = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
+    CrateOptions { crate_name: crate_name.to_string(), spec_label: label, standalone: !crate::is_workspace_member(out) }
+}
+
 pub fn run(args: &[String]) -> ExitCode {
     let a = match parse(args) {
         Ok(a) => a,
@@ -43,13 +50,7 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let label = a.spec.file_name().map_or_else(|| a.spec.display().to_string(), |n| n.to_string_lossy().into_owned());
-    // A member of this workspace must not declare its own workspace; any other output is a crate of its own.
-    let opts = CrateOptions {
-        crate_name: a.crate_name.clone(),
-        spec_label: label,
-        standalone: !crate::is_workspace_member(&a.out),
-    };
+    let opts = options(&a.spec, &a.out, &a.crate_name);
     let generated = match codegen::generate_file(&a.spec, &opts) {
         Ok(g) => g,
         Err(diags) => {

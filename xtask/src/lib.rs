@@ -7,6 +7,7 @@ pub mod decode;
 pub mod generate;
 pub mod sandbox;
 pub mod spec_diff;
+pub mod spec_review;
 
 /// The multi-threaded async runtime the async commands run on, or the exit code after saying why not.
 pub fn runtime() -> Result<tokio::runtime::Runtime, std::process::ExitCode> {

@@ -1,6 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
-use xtask::{bench, conformance, decode, generate, sandbox, spec_diff};
+use xtask::{bench, conformance, decode, generate, sandbox, spec_diff, spec_review};
 
 use std::process::ExitCode;
 
@@ -32,6 +32,11 @@ commands:
   spec-diff --base REF|PATH [--head PATH] [--format text|md|json|github] [--allow-breaking]
       What changed between two versions of the spec, what changed in the generated Rust API, and
       whether it breaks callers. Exits 1 on a breaking change (unless --allow-breaking), 2 on bad input.
+  spec-review --base REV [--repo DIR] [--comment PATH] [--annotations PATH] [--approved]
+      The review of a spec-change pull request (what .github/workflows/spec-review.yml runs): spec-diff
+      against REV as a Markdown comment, the generated-code change, generate --check. Exits 1 when
+      generated/ is stale or a breaking change is not approved (--approved, or SPEC_REVIEW_APPROVED=true,
+      which the workflow sets from the label breaking-change-approved), 2 on bad input.
 ";
 
 fn main() -> ExitCode {
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
     match command.as_str() {
         "generate" => generate::run(rest),
         "spec-diff" => spec_diff::run(rest),
+        "spec-review" => spec_review::run(rest),
         "decode" => decode::run(rest),
         "sandbox" => sandbox::run(rest),
         "conformance" => conformance::run(rest),

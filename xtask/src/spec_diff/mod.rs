@@ -58,6 +58,9 @@ fn parse(args: &[String]) -> Result<Args, String> {
     Ok(Args { base, head, format, allow_breaking })
 }
 
+/// The spec's path inside a repository.
+pub const SPEC_PATH: &str = "spec/octopus.yaml";
+
 /// The base spec's text: a file when `spec` names one, otherwise `spec/octopus.yaml` at that git revision.
 fn read_base(spec: &str) -> Result<(String, String), String> {
     let path = Path::new(spec);
@@ -66,18 +69,27 @@ fn read_base(spec: &str) -> Result<(String, String), String> {
             .map(|t| (spec.to_string(), t))
             .map_err(|e| format!("cannot read {spec}: {e}"));
     }
-    let out = Command::new("git")
-        .args(["show", &format!("{spec}:spec/octopus.yaml")])
-        .current_dir(crate::root())
-        .output()
+    match spec_at(&crate::root(), spec) {
+        Ok(Some(text)) => Ok((format!("{spec}:{SPEC_PATH}"), text)),
+        Ok(None) => Err(format!("--base {spec} is neither a file nor a git revision with {SPEC_PATH}")),
+        Err(e) => Err(format!("--base {spec} is neither a file nor a git revision with {SPEC_PATH}: {e}")),
+    }
+}
+
+/// `spec/octopus.yaml` at a git revision of `repo`: `None` when the revision exists but has no spec (the pull
+/// request that adds it), an error when the revision is unknown (in a shallow clone: not fetched).
+pub fn spec_at(repo: &Path, rev: &str) -> Result<Option<String>, String> {
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(repo).output();
+    let known = git(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
         .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
+    if !known.status.success() {
         return Err(format!(
-            "--base {spec} is neither a file nor a git revision with spec/octopus.yaml: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+            "{rev} is not a commit of {}; in a shallow clone, fetch it first (git fetch --depth=1 origin {rev})",
+            repo.display()
         ));
     }
-    Ok((format!("{spec}:spec/octopus.yaml"), String::from_utf8_lossy(&out.stdout).into_owned()))
+    let out = git(&["show", &format!("{rev}:{SPEC_PATH}")]).map_err(|e| format!("cannot run git: {e}"))?;
+    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
 /// The outcome of comparing two spec texts.
