@@ -70,10 +70,13 @@ pub fn generate_str(file: &str, text: String, opts: &CrateOptions) -> Result<Gen
 
 /// Lowers a validated spec; `diags` are the validation findings, reported together with lowering's.
 fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
-    let mut tl = types::TypeLowering::new(spec, naming::Namespace::default());
+    let mut tl =
+        types::TypeLowering::new(spec, naming::Namespace::with_reserved(naming::RESERVED_TYPES.iter().copied()));
     tl.lower_components();
     let mut operations = operations::lower(&mut tl);
+    tl.settle_write_only(&operations);
     tl.box_cycles();
+    check_polls(spec, &mut operations, &tl.types, &mut tl.diags);
     let auth = auth_flow(spec, &operations, &mut tl.diags);
     resolve_lookups(spec, &mut operations, &mut tl.diags);
     diags.append(&mut tl.diags);
@@ -194,21 +197,76 @@ fn auth_flow(spec: &load::Spec, ops: &[model::Operation], diags: &mut Vec<Diagno
     Some(flow)
 }
 
+/// A `wait_for_*` helper reads the status field of the operation's success body: an object whose status
+/// field is a required, non-null string or string enum. Any other shape gets no helper, and a warning.
+fn check_polls(
+    spec: &load::Spec,
+    ops: &mut [model::Operation],
+    types: &std::collections::BTreeMap<String, model::TypeDef>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    use model::{Prim, ResultShape, Ty, TypeKind};
+    for op in ops.iter_mut() {
+        let Some(poll) = &op.poll else { continue };
+        let struct_of = |ty: &Ty| match ty {
+            Ty::Named(n) => match types.get(n).map(|t| &t.kind) {
+                Some(TypeKind::Struct(s)) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let field = match &op.success {
+            ResultShape::Single(body) => {
+                struct_of(body).and_then(|s| s.fields.into_iter().find(|f| f.wire == poll.status_field))
+            }
+            ResultShape::Enum { .. } => None,
+        };
+        let usable = field.is_some_and(|f| {
+            let text = match &f.ty {
+                Ty::Prim(Prim::String) => true,
+                Ty::Named(n) => matches!(types.get(n).map(|t| &t.kind), Some(TypeKind::StringEnum(_))),
+                _ => false,
+            };
+            text && f.required && !f.nullable
+        }) && op.body.is_none();
+        if !usable {
+            let at = format!("/paths/{}/{}/x-poll", diag::escape_segment(&op.path), op.http_method.to_lowercase());
+            diags.push(spec.diag(
+                Severity::Warning,
+                &at,
+                format!(
+                    "no `{}` helper: x-poll needs an operation without a request body, with one success body: an object whose `{}` is a required, non-null string",
+                    poll.method, poll.status_field
+                ),
+            ));
+            op.poll = None;
+        }
+    }
+}
+
 /// Every `x-idempotency` lookup names an operation that exists; the model keeps its method name.
 fn resolve_lookups(spec: &load::Spec, ops: &mut [model::Operation], diags: &mut Vec<Diagnostic>) {
     let names: Vec<(String, String)> = ops.iter().map(|o| (o.id.clone(), o.method_name.clone())).collect();
     for op in ops.iter_mut() {
         let (path, method) = (op.path.clone(), op.http_method.to_lowercase());
         if let Some(i) = &mut op.idempotency {
+            let at = |key: &str| format!("/paths/{}/{method}/x-idempotency/{key}", diag::escape_segment(&path));
             match names.iter().find(|(id, _)| *id == i.lookup) {
                 Some((_, m)) => i.lookup = m.clone(),
-                None => {
-                    let at = format!("/paths/{}/{method}/x-idempotency/lookup", diag::escape_segment(&path));
-                    diags.push(spec.diag(
+                None => diags.push(spec.diag(
+                    Severity::Error,
+                    &at("lookup"),
+                    format!("lookup `{}` is not an operationId of this spec", i.lookup),
+                )),
+            }
+            if let Some((read, _)) = &mut i.read {
+                match names.iter().find(|(id, _)| id == read) {
+                    Some((_, m)) => *read = m.clone(),
+                    None => diags.push(spec.diag(
                         Severity::Error,
-                        &at,
-                        format!("lookup `{}` is not an operationId of this spec", i.lookup),
-                    ));
+                        &at("read"),
+                        format!("read `{read}` is not an operationId of this spec"),
+                    )),
                 }
             }
         }

@@ -87,6 +87,9 @@ pub enum TypeKind {
     Untagged(Vec<SumVariant>),
     /// A named array, map or primitive.
     Alias(Ty),
+    /// A wrapper struct (`struct X(pub T)`, serialized as `T`): an alias that reaches itself, which a type
+    /// synonym cannot express.
+    Newtype(Ty),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -134,6 +137,9 @@ pub struct Field {
     pub once: bool,
     /// A scalar default used when an optional field is absent.
     pub default: Option<serde_json::Value>,
+    /// `writeOnly` and required: required when the type is only ever sent (a request body), optional when
+    /// the type is also received (a response never carries it).
+    pub write_only_required: bool,
 }
 
 impl Field {
@@ -239,6 +245,9 @@ pub struct Idempotency {
     /// The method name of the lookup operation.
     pub lookup: String,
     pub lookup_param: String,
+    /// The by-id read's method name (an operationId until `resolve_lookups`) and the field of a found item
+    /// that fills its path parameter.
+    pub read: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

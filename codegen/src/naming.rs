@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 /// Words that cannot be identifiers as they are.
-const KEYWORDS: &[&str] = &[
+pub const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
     "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
     "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
@@ -64,14 +64,18 @@ pub fn snake(name: &str) -> String {
     sanitize(words(name).join("_"), "value")
 }
 
-/// Makes a string a valid identifier body: ASCII only, not starting with a digit, not empty.
+/// Makes a string a valid identifier body: ASCII only, not starting with a digit, not empty. Other
+/// characters are spelled as their code point, in the case the identifier's kind wants (`U65E5` in a type
+/// name, `u65e5` in a snake-case one, so no case lint fires).
 fn sanitize(s: String, empty: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_ascii_alphanumeric() || c == '_' {
             out.push(c);
-        } else {
+        } else if empty == "Type" {
             out.push_str(&format!("U{:X}", c as u32));
+        } else {
+            out.push_str(&format!("u{:x}", c as u32));
         }
     }
     if out.is_empty() {
@@ -99,25 +103,116 @@ pub fn is_keyword(ident: &str) -> bool {
     KEYWORDS.contains(&ident)
 }
 
-/// A set of names in one scope. `claim` returns the name, or the name with the smallest free numeric suffix.
+/// Type names the emitted code writes without a path: the prelude's types, traits and variants, and what
+/// the runtime's macros expand to inside `models.rs`. A schema may not take one, or its type would shadow
+/// the prelude's there; `generated_code_names_only_reserved_or_its_own_types` (codegen's golden test) parses
+/// the generated crates and fails when emitted code writes another bare name.
+pub const RESERVED_TYPES: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Default",
+    "Debug",
+    "Display",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Hash",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "Into",
+    "TryFrom",
+    "TryInto",
+    "AsRef",
+    "AsMut",
+    "Iterator",
+    "IntoIterator",
+    "Extend",
+    "FromIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "Future",
+    "IntoFuture",
+    "Self",
+];
+
+/// Why a name was not given as wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// The scope reserves it (the prelude, the runtime's methods).
+    Reserved,
+    /// Another name of the scope converts to the same identifier, and came first.
+    Collision,
+}
+
+/// A set of names in one scope. `claim` returns the name, or the name with the smallest free numeric suffix:
+/// first come, first served, in the (sorted) order names are claimed, so renames are deterministic.
 #[derive(Default, Debug)]
 pub struct Namespace {
     taken: BTreeSet<String>,
+    reserved: BTreeSet<String>,
 }
 
 impl Namespace {
-    pub fn claim(&mut self, wanted: &str) -> String {
-        if self.taken.insert(wanted.to_string()) {
-            return wanted.to_string();
+    /// A scope in which `reserved` names are never handed out.
+    pub fn with_reserved<'a>(reserved: impl IntoIterator<Item = &'a str>) -> Namespace {
+        let mut ns = Namespace::default();
+        for r in reserved {
+            ns.reserve(r);
         }
-        (2..)
+        ns
+    }
+
+    pub fn claim(&mut self, wanted: &str) -> String {
+        self.claim_noting(wanted).0
+    }
+
+    /// The name given, and why it is not `wanted` when it is not (for a warning naming the pointer).
+    pub fn claim_noting(&mut self, wanted: &str) -> (String, Option<Taken>) {
+        if self.taken.insert(wanted.to_string()) {
+            return (wanted.to_string(), None);
+        }
+        let why = if self.reserved.contains(wanted) { Taken::Reserved } else { Taken::Collision };
+        let name = (2..)
             .map(|n| format!("{wanted}{n}"))
             .find(|c| self.taken.insert(c.clone()))
-            .expect("an unbounded range always yields a free name")
+            .expect("an unbounded range always yields a free name");
+        (name, Some(why))
     }
 
     pub fn reserve(&mut self, name: &str) {
         self.taken.insert(name.to_string());
+        self.reserved.insert(name.to_string());
+    }
+}
+
+/// The warning for a rename: what was wanted, what was given, and why.
+pub fn rename_note(what: &str, wanted: &str, given: &str, why: Taken) -> String {
+    match why {
+        Taken::Reserved => format!(
+            "{what} `{wanted}` is generated as `{given}`: `{wanted}` is reserved (a name the generated code uses)"
+        ),
+        Taken::Collision => format!(
+            "{what} `{wanted}` is generated as `{given}`: another name of the same scope already converts to `{wanted}`"
+        ),
     }
 }
 
@@ -136,7 +231,9 @@ mod tests {
         assert_eq!(snake("listVoucherProducts"), "list_voucher_products");
         assert_eq!(snake("X-Request-Id"), "x_request_id");
         assert_eq!(snake("ipv4Address"), "ipv4_address");
-        assert_eq!(snake("é"), "UE9");
+        assert_eq!(snake("é"), "ue9");
+        assert_eq!(pascal("日本"), "U65E5U672C");
+        assert_eq!(snake("fooBar"), snake("FOO-BAR"));
     }
 
     #[test]

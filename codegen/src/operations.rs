@@ -11,27 +11,41 @@ use crate::types::TypeLowering;
 use indexmap::IndexMap;
 use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, StatusCode};
 
-/// Names an operation method must not take: the client's own methods.
-const RESERVED_METHODS: &[&str] = &[
-    "new",
-    "builder",
-    "base_url",
-    "http_client",
-    "send",
-    "request",
-    "set_bearer_token",
-    "with_http_client",
-    "bearer_token",
-];
+/// Names an operation method must not take: every method the runtime defines on `Client` (read from the
+/// runtime's own source, so the list cannot drift from it), and the methods of the traits `Client` derives.
+pub fn reserved_methods() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<String> = ["clone", "clone_from", "fmt", "to_owned", "into", "from", "type_id", "borrow"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // The runtime is our own source, compiled into every generated crate: it always parses.
+        if let Ok(file) = syn::parse_file(crate::emit::CLIENT_RUNTIME) {
+            for item in file.items {
+                let syn::Item::Impl(imp) = item else { continue };
+                let syn::Type::Path(p) = &*imp.self_ty else { continue };
+                if imp.trait_.is_some() || p.path.segments.last().is_none_or(|s| s.ident != "Client") {
+                    continue;
+                }
+                for it in imp.items {
+                    if let syn::ImplItem::Fn(f) = it {
+                        names.push(f.sig.ident.to_string());
+                    }
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    })
+}
 
 const PAGE_SIZE_PARAMS: &[&str] = &["limit", "per_page", "page_size"];
 
 pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
     let spec = tl.spec;
-    let mut methods = Namespace::default();
-    for r in RESERVED_METHODS {
-        methods.reserve(r);
-    }
+    let mut methods = Namespace::with_reserved(reserved_methods().iter().map(String::as_str));
     let global_secure = spec.api.security.as_ref().is_some_and(|s| !s.is_empty());
     let mut ops = Vec::new();
     for (path, item) in &spec.api.paths.paths {
@@ -46,7 +60,14 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
         for (method, op) in item.iter() {
             let ptr = child(&path_ptr, method);
             let id = op.operation_id.clone().unwrap_or_else(|| derived_id(method, path));
-            let method_name = methods.claim(&snake(&id));
+            let wanted = snake(&id);
+            let (method_name, taken) = methods.claim_noting(&wanted);
+            if let Some(why) = taken {
+                tl.warn(
+                    &child(&ptr, "operationId"),
+                    crate::naming::rename_note("operation method", &wanted, &method_name, why),
+                );
+            }
             let type_base = pascal(&method_name);
             let doc = join_doc(op.summary.as_deref(), op.description.as_deref());
             let secure = match &op.security {
@@ -97,12 +118,13 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                     field: text("field")?,
                     lookup: text("lookup")?,
                     lookup_param: text("lookup_param")?,
+                    read: text("read").map(|r| (r, text("read_id").unwrap_or_else(|| "id".into()))),
                 })
             });
             if op.extensions.contains_key("x-idempotency") && idempotency.is_none() {
                 tl.error(
                     &child(&ptr, "x-idempotency"),
-                    "x-idempotency needs `field`, `lookup` (an operationId) and `lookup_param`",
+                    "x-idempotency needs `field`, `lookup` (an operationId) and `lookup_param` (and may name `read`, an operationId, with `read_id`)",
                 );
             }
             let retry_safe = matches!(method, "get" | "head" | "put" | "delete" | "options")
@@ -289,8 +311,13 @@ fn lower_param(
         doc = Some(doc.map_or(line.clone(), |d| format!("{d}\n\n{line}")));
     }
     let names = if location == ParamIn::Path { arg_names } else { field_names };
+    let wanted = snake(&data.name);
+    let (rust, taken) = names.claim_noting(&wanted);
+    if let Some(why) = taken {
+        tl.warn(at, crate::naming::rename_note("parameter", &wanted, &rust, why));
+    }
     Some(Param {
-        rust: names.claim(&snake(&data.name)),
+        rust,
         wire: data.name.clone(),
         location,
         doc,

@@ -14,7 +14,7 @@ use openapiv3::{
     AdditionalProperties, AnySchema, ArrayType, IntegerFormat, NumberFormat, ObjectType, ReferenceOr, Schema,
     SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 const COMPONENT_PREFIX: &str = "#/components/schemas/";
 
@@ -31,6 +31,9 @@ pub struct TypeLowering<'a> {
     ref_cache: HashMap<String, (Ty, bool)>,
     /// Responses reached through `$ref`, resolved once (large specs share one error response everywhere).
     pub response_cache: HashMap<String, (openapiv3::Response, String)>,
+    /// Inline schemas being defined, by pointer: one reached again through its own definition (an `allOf`
+    /// that merges the object holding it) refers to the type under way instead of defining another forever.
+    inlining: HashMap<String, String>,
 }
 
 /// A schema reduced to the shapes the generator distinguishes.
@@ -73,6 +76,10 @@ fn shape(s: &Schema) -> (Shape<'_>, Option<ObjectType>) {
         SchemaKind::Type(Type::Boolean(_)) => (Shape::Bool, None),
         SchemaKind::Type(Type::Array(ArrayType { items, .. })) => (Shape::Array(items.as_ref()), None),
         SchemaKind::Type(Type::Object(o)) => (Shape::Object(o), None),
+        // An empty list constrains nothing: the value is kept as JSON.
+        SchemaKind::AllOf { all_of } if all_of.is_empty() => (Shape::Any, None),
+        SchemaKind::OneOf { one_of } if one_of.is_empty() => (Shape::Any, None),
+        SchemaKind::AnyOf { any_of } if any_of.is_empty() => (Shape::Any, None),
         SchemaKind::AllOf { all_of } => (Shape::AllOf(all_of), None),
         SchemaKind::OneOf { one_of } => (Shape::OneOf(one_of), None),
         SchemaKind::AnyOf { any_of } => (Shape::OneOf(any_of), None),
@@ -157,6 +164,7 @@ impl<'a> TypeLowering<'a> {
             component_names: HashMap::new(),
             ref_cache: HashMap::new(),
             response_cache: HashMap::new(),
+            inlining: HashMap::new(),
         }
     }
 
@@ -176,7 +184,14 @@ impl<'a> TypeLowering<'a> {
         let mut keys: Vec<&String> = components.schemas.keys().collect();
         keys.sort();
         for key in &keys {
-            let name = self.names.claim(&pascal(key));
+            let wanted = pascal(key);
+            let (name, taken) = self.names.claim_noting(&wanted);
+            if let Some(why) = taken {
+                self.warn(
+                    &child("/components/schemas", key),
+                    crate::naming::rename_note("schema", &wanted, &name, why),
+                );
+            }
             self.component_names.insert(format!("{COMPONENT_PREFIX}{key}"), name);
         }
         for key in keys {
@@ -271,6 +286,15 @@ impl<'a> TypeLowering<'a> {
         }
     }
 
+    /// Where a schema really is: a reference's target (so a part merged into several types keeps one
+    /// identity, and diagnostics point at its definition), or `at` for an inline one.
+    fn located(&self, s: &ReferenceOr<Schema>, at: String) -> String {
+        match s {
+            ReferenceOr::Reference { reference } => resolve::raw_target(self.spec, reference).map_or(at, |(_, p)| p),
+            ReferenceOr::Item(_) => at,
+        }
+    }
+
     /// Whether a schema needs a named Rust type of its own.
     fn needs_name(s: &Schema) -> bool {
         let (sh, obj) = shape(s);
@@ -288,9 +312,14 @@ impl<'a> TypeLowering<'a> {
     fn inline(&mut self, s: &Schema, pointer: &str, hint: &str) -> (Ty, bool) {
         let nullable = s.schema_data.nullable;
         if Self::needs_name(s) {
-            // A single-part allOf is just that part.
+            if let Some(name) = self.inlining.get(pointer) {
+                // A recursion through an inline schema: `box_cycles` boxes it like any other cycle.
+                return (Ty::Named(name.clone()), nullable);
+            }
             let name = self.names.claim(&pascal(hint));
+            self.inlining.insert(pointer.to_string(), name.clone());
             self.define(name.clone(), s, pointer);
+            self.inlining.remove(pointer);
             let nullable =
                 nullable || matches!(self.types.get(&name).map(|t| &t.kind), Some(TypeKind::Alias(Ty::Option(_))));
             return (Ty::Named(name), nullable);
@@ -467,12 +496,18 @@ impl<'a> TypeLowering<'a> {
             if secret {
                 self.secrets.insert(wire.clone());
             }
+            let wanted = snake(wire);
+            let (rust, taken) = ns.claim_noting(&wanted);
+            if let Some(why) = taken {
+                self.warn(&p, crate::naming::rename_note("property", &wanted, &rust, why));
+            }
             out.push(Field {
-                rust: ns.claim(&snake(wire)),
+                rust,
                 wire: wire.clone(),
                 doc,
                 ty,
                 required: required.contains(wire) && !write_only,
+                write_only_required: required.contains(wire) && write_only,
                 nullable,
                 secret,
                 once,
@@ -497,7 +532,7 @@ impl<'a> TypeLowering<'a> {
         for (i, part) in parts.iter().enumerate() {
             let at = child(&child(pointer, "allOf"), &i.to_string());
             match self.deref(part) {
-                Some(s) => stack.push((s, at, 0)),
+                Some(s) => stack.push((s, self.located(part, at), 0)),
                 None => self.error(&at, "this allOf part cannot be resolved"),
             }
         }
@@ -508,16 +543,28 @@ impl<'a> TypeLowering<'a> {
                 0,
             ));
         }
-        // Flatten nested allOf in order; depth-bounded against cycles.
+        // Flatten nested allOf in order. Each schema is expanded and merged once, by where it really is: a
+        // part listed twice, or one that includes the schema being defined, adds nothing more (without
+        // this, `A: {allOf: [A, A]}` doubles the work at every level).
         let mut flat = Vec::new();
+        let mut expanded: HashSet<String> = HashSet::from([pointer.to_string()]);
+        let mut leaves: HashSet<String> = HashSet::new();
         while let Some((s, at, depth)) = (!stack.is_empty()).then(|| stack.remove(0)) {
             let (sh, obj) = shape(&s);
+            let first_time = match sh {
+                Shape::AllOf(_) => expanded.insert(at.clone()),
+                Shape::Object(_) | Shape::Any => leaves.insert(at.clone()),
+                _ => true,
+            };
+            if !first_time {
+                continue;
+            }
             match sh {
                 Shape::AllOf(inner) if depth < 16 => {
                     let mut nested = Vec::new();
                     for (j, p) in inner.iter().enumerate() {
                         if let Some(ps) = self.deref(p) {
-                            nested.push((ps, child(&child(&at, "allOf"), &j.to_string()), depth + 1));
+                            nested.push((ps, self.located(p, child(&child(&at, "allOf"), &j.to_string())), depth + 1));
                         }
                     }
                     if let Some(o) = obj {
@@ -680,6 +727,7 @@ impl<'a> TypeLowering<'a> {
 
     /// Marks struct fields and variants that close a reference cycle as boxed.
     pub fn box_cycles(&mut self) {
+        self.wrap_recursive_aliases();
         let names: Vec<String> = self.types.keys().cloned().collect();
         let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
         let mut edges: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
@@ -698,6 +746,77 @@ impl<'a> TypeLowering<'a> {
                 box_in(ty, &same);
             }
         }
+    }
+}
+
+impl TypeLowering<'_> {
+    /// A `writeOnly` field the spec requires is required in types that are only ever sent: types no
+    /// response body reaches. Types that are also received keep it optional, since responses never carry it.
+    pub fn settle_write_only(&mut self, ops: &[crate::model::Operation]) {
+        let mut received: BTreeSet<String> = BTreeSet::new();
+        let mut todo: Vec<String> = Vec::new();
+        for op in ops {
+            for r in &op.responses {
+                all_names(&r.body, &mut todo);
+            }
+        }
+        while let Some(n) = todo.pop() {
+            if !received.insert(n.clone()) {
+                continue;
+            }
+            if let Some(def) = self.types.get(&n) {
+                for t in direct_types(&def.kind) {
+                    all_names(t, &mut todo);
+                }
+            }
+        }
+        for (name, def) in self.types.iter_mut() {
+            if received.contains(name) {
+                continue;
+            }
+            if let TypeKind::Struct(s) = &mut def.kind {
+                for f in s.fields.iter_mut().filter(|f| f.write_only_required) {
+                    f.required = true;
+                }
+            }
+        }
+    }
+
+    /// Aliases that reach themselves through other aliases (`type A = Vec<A>`) are infinite type synonyms:
+    /// each becomes a newtype, which breaks the cycle as any struct does.
+    fn wrap_recursive_aliases(&mut self) {
+        let aliases: Vec<String> =
+            self.types.iter().filter(|(_, d)| matches!(d.kind, TypeKind::Alias(_))).map(|(n, _)| n.clone()).collect();
+        let index: HashMap<&str, usize> = aliases.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let edges: Vec<Vec<usize>> = aliases
+            .iter()
+            .map(|n| {
+                let mut out = Vec::new();
+                if let TypeKind::Alias(t) = &self.types[n].kind {
+                    all_names(t, &mut out);
+                }
+                out.iter().filter_map(|t| index.get(t.as_str()).copied()).collect()
+            })
+            .collect();
+        let scc = tarjan(&edges);
+        for (i, n) in aliases.iter().enumerate() {
+            let cyclic = edges[i].contains(&i) || scc.iter().enumerate().any(|(j, c)| j != i && *c == scc[i]);
+            if cyclic
+                && let Some(def) = self.types.get_mut(n)
+                && let TypeKind::Alias(t) = &def.kind
+            {
+                def.kind = TypeKind::Newtype(t.clone());
+            }
+        }
+    }
+}
+
+/// Every named type a type mentions, under any container.
+fn all_names(ty: &Ty, out: &mut Vec<String>) {
+    match ty {
+        Ty::Named(n) => out.push(n.clone()),
+        Ty::Option(t) | Ty::Box(t) | Ty::Vec(t) | Ty::Map(t) => all_names(t, out),
+        Ty::Prim(_) | Ty::Json | Ty::Unit => {}
     }
 }
 
@@ -788,7 +907,7 @@ fn direct_types(kind: &TypeKind) -> Vec<&Ty> {
         TypeKind::Discriminated { variants, .. } | TypeKind::Untagged(variants) => {
             variants.iter().map(|v| &v.ty).collect()
         }
-        TypeKind::Alias(t) => vec![t],
+        TypeKind::Alias(t) | TypeKind::Newtype(t) => vec![t],
         TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => Vec::new(),
     }
 }
@@ -802,6 +921,7 @@ fn direct_types_mut(kind: &mut TypeKind) -> Vec<&mut Ty> {
         TypeKind::Discriminated { variants, .. } | TypeKind::Untagged(variants) => {
             variants.iter_mut().map(|v| &mut v.ty).collect()
         }
+        TypeKind::Newtype(t) => vec![t],
         // An alias is a type synonym: a cycle through one cannot be broken there, so box its users instead.
         TypeKind::Alias(_) | TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => Vec::new(),
     }

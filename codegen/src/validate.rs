@@ -21,6 +21,9 @@ fn check_refs(spec: &Spec, v: &serde_json::Value, pointer: String, out: &mut Vec
             {
                 out.push(spec.diag(Severity::Error, &child(&pointer, "$ref"), msg));
             }
+            if let Some(mapping) = map.get("discriminator").and_then(|d| d.get("mapping")).and_then(|m| m.as_object()) {
+                check_mapping(spec, mapping, &child(&child(&pointer, "discriminator"), "mapping"), out);
+            }
             for (k, v) in map {
                 // Examples are data, not schema: a `$ref` key inside one is just a key.
                 let in_example_object = pointer.rsplit('/').nth(1) == Some("examples");
@@ -36,6 +39,44 @@ fn check_refs(spec: &Spec, v: &serde_json::Value, pointer: String, out: &mut Vec
             }
         }
         _ => {}
+    }
+}
+
+/// A discriminator mapping names schemas: a `#/...` reference or a bare component name. One that names
+/// nothing is an error; one that names a schema that cannot carry the discriminator property (not an
+/// object) is a warning, since such a variant can never match.
+fn check_mapping(
+    spec: &Spec,
+    mapping: &serde_json::Map<String, serde_json::Value>,
+    pointer: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (value, target) in mapping {
+        let at = child(pointer, value);
+        let Some(target) = target.as_str() else {
+            out.push(spec.diag(Severity::Error, &at, "a discriminator mapping value must be a string"));
+            continue;
+        };
+        let reference =
+            if target.starts_with('#') { target.to_string() } else { format!("#/components/schemas/{target}") };
+        match resolve::raw_target(spec, &reference) {
+            Err(msg) => out.push(spec.diag(
+                Severity::Error,
+                &at,
+                format!("discriminator value `{value}` maps to `{target}`, which names no schema: {msg}"),
+            )),
+            Ok((schema, _)) => {
+                let kind = schema.get("type").and_then(|t| t.as_str());
+                let composite = ["allOf", "oneOf", "anyOf", "properties"].iter().any(|k| schema.get(*k).is_some());
+                if !composite && kind.is_some_and(|k| k != "object") {
+                    out.push(spec.diag(
+                        Severity::Warning,
+                        &at,
+                        format!("discriminator value `{value}` maps to `{target}`, a {} schema that cannot carry the discriminator property", kind.unwrap_or("non-object")),
+                    ));
+                }
+            }
+        }
     }
 }
 

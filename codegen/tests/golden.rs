@@ -87,3 +87,145 @@ fn check_names_every_stale_file() {
     assert!(dir.join("src/hand_written.rs").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every bare (single-segment) type or trait name the generated crates write is one of their own items, a
+/// primitive, a generic parameter, or in `naming::RESERVED_TYPES`, which no schema may take. So a schema
+/// can never shadow a name the generated code relies on; a new bare name in an emitter or the runtime fails
+/// here until it is reserved.
+#[test]
+fn generated_code_names_only_reserved_or_its_own_types() {
+    use syn::visit::Visit;
+    struct Names {
+        bare: std::collections::BTreeSet<String>,
+        defined: std::collections::BTreeSet<String>,
+    }
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_type_path(&mut self, t: &'ast syn::TypePath) {
+            if t.qself.is_none() && t.path.leading_colon.is_none() && t.path.segments.len() == 1 {
+                self.bare.insert(t.path.segments[0].ident.to_string());
+            }
+            syn::visit::visit_type_path(self, t);
+        }
+        fn visit_trait_bound(&mut self, b: &'ast syn::TraitBound) {
+            if b.path.leading_colon.is_none() && b.path.segments.len() == 1 {
+                self.bare.insert(b.path.segments[0].ident.to_string());
+            }
+            syn::visit::visit_trait_bound(self, b);
+        }
+        fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+            if let Some((path, _)) = &i.trait_
+                && path.leading_colon.is_none()
+                && path.segments.len() == 1
+            {
+                self.bare.insert(path.segments[0].ident.to_string());
+            }
+            syn::visit::visit_item_impl(self, i);
+        }
+        fn visit_expr_path(&mut self, e: &'ast syn::ExprPath) {
+            // `Some(..)`, `Ok(..)`, `None`: capitalised bare paths in expressions name types or variants.
+            if e.path.leading_colon.is_none()
+                && e.path.segments.len() == 1
+                && e.path.segments[0].ident.to_string().starts_with(char::is_uppercase)
+            {
+                self.bare.insert(e.path.segments[0].ident.to_string());
+            }
+            syn::visit::visit_expr_path(self, e);
+        }
+        fn visit_ident(&mut self, _: &'ast proc_macro2::Ident) {}
+        fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+            // A `macro_rules!` body expands where it is called (inside `models.rs`): its capitalised names
+            // that do not follow a `::` or a `$` are bare there.
+            fn scan(tokens: proc_macro2::TokenStream, names: &mut Names) {
+                let (mut after_path_or_dollar, mut after_definer) = (false, false);
+                for t in tokens {
+                    match &t {
+                        proc_macro2::TokenTree::Group(g) => scan(g.stream(), names),
+                        proc_macro2::TokenTree::Ident(i) => {
+                            let name = i.to_string();
+                            if after_definer {
+                                names.defined.insert(name.clone());
+                            } else if !after_path_or_dollar && name.starts_with(char::is_uppercase) {
+                                names.bare.insert(name.clone());
+                            }
+                        }
+                        _ => {}
+                    }
+                    after_path_or_dollar =
+                        matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ':' || p.as_char() == '$');
+                    after_definer = matches!(&t, proc_macro2::TokenTree::Ident(i)
+                        if ["const", "fn", "struct", "enum", "type", "static"].contains(&i.to_string().as_str()));
+                }
+            }
+            scan(m.mac.tokens.clone(), self);
+        }
+        fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+            self.defined.insert(i.ident.to_string());
+            syn::visit::visit_item_struct(self, i);
+        }
+        fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
+            self.defined.insert(i.ident.to_string());
+            for v in &i.variants {
+                self.defined.insert(v.ident.to_string());
+            }
+            syn::visit::visit_item_enum(self, i);
+        }
+        fn visit_item_type(&mut self, i: &'ast syn::ItemType) {
+            self.defined.insert(i.ident.to_string());
+            syn::visit::visit_item_type(self, i);
+        }
+        fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+            self.defined.insert(i.ident.to_string());
+            syn::visit::visit_item_const(self, i);
+        }
+        fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+            self.defined.insert(i.ident.to_string());
+            syn::visit::visit_item_static(self, i);
+        }
+        fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+            self.defined.insert(i.ident.to_string());
+            syn::visit::visit_item_trait(self, i);
+        }
+        fn visit_generic_param(&mut self, g: &'ast syn::GenericParam) {
+            if let syn::GenericParam::Type(t) = g {
+                self.defined.insert(t.ident.to_string());
+            }
+            syn::visit::visit_generic_param(self, g);
+        }
+        fn visit_use_name(&mut self, u: &'ast syn::UseName) {
+            self.defined.insert(u.ident.to_string());
+        }
+        fn visit_use_rename(&mut self, u: &'ast syn::UseRename) {
+            self.defined.insert(u.rename.to_string());
+        }
+    }
+    let mut names = Names { bare: Default::default(), defined: Default::default() };
+    for dir in ["generated/src", "codegen/tests/fixture-client/src"] {
+        let mut stack = vec![root().join(dir)];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let file = syn::parse_file(&std::fs::read_to_string(&path).unwrap())
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    names.visit_file(&file);
+                }
+            }
+        }
+    }
+    let primitives = [
+        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64",
+    ];
+    let stray: Vec<&String> = names
+        .bare
+        .iter()
+        .filter(|n| {
+            !names.defined.contains(*n)
+                && !primitives.contains(&n.as_str())
+                && !codegen::naming::RESERVED_TYPES.contains(&n.as_str())
+        })
+        .collect();
+    assert!(stray.is_empty(), "bare names neither defined by the crate nor reserved: {stray:?}");
+}

@@ -1,11 +1,13 @@
 //! Every third-party spec in `../shared/specs` generates, and the output compiles without warnings.
 //!
 //! The crates are written into one throwaway workspace under the test's temp dir and checked with a
-//! `cargo check` of their own (a separate target dir: the outer `cargo test` holds this workspace's).
+//! `cargo check` of their own, warnings denied (a separate target dir: the outer `cargo test` holds this
+//! workspace's).
+
+mod common;
 
 use codegen::{CrateOptions, generate_file};
 use std::path::Path;
-use std::process::Command;
 
 #[test]
 fn every_shared_spec_generates_and_compiles() {
@@ -33,20 +35,8 @@ fn every_shared_spec_generates_and_compiles() {
         };
         let g = generate_file(spec, &opts).unwrap_or_else(|d| panic!("{} does not generate:\n{d}", spec.display()));
         codegen::write::write(&ws.join("crates").join(&name), &g.files).unwrap();
-        members.push(format!("\"crates/{name}\""));
+        members.push(name);
     }
-    std::fs::write(
-        ws.join("Cargo.toml"),
-        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")),
-    )
-    .unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["check", "--workspace", "--quiet", "--message-format", "short"])
-        .current_dir(&ws)
-        .env("CARGO_TARGET_DIR", ws.join("target"))
-        .env("RUSTFLAGS", "-D warnings")
-        .output()
-        .expect("cargo runs");
-    assert!(out.status.success(), "generated crates do not compile:\n{}", String::from_utf8_lossy(&out.stderr));
+    let failed = common::check_workspace(&ws, &members);
+    assert!(failed.is_empty(), "generated crates do not compile: {failed:#?}");
 }

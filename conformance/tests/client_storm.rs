@@ -173,11 +173,9 @@ async fn a_thousand_operations_in_a_fault_storm_lose_nothing_and_place_nothing_t
 #[tokio::test]
 async fn retries_wait_out_retry_after() {
     let profile = FaultProfile {
-        seed: 1,
-        rate: 1.0,
         kinds: vec![FaultKind::TooManyRequests],
         routes: vec!["/api/v1/currencies".into()],
-        latency: Duration::ZERO,
+        ..FaultProfile::storm(1, 1.0)
     };
     let e = Emulator::start(Config { faults: Some(profile), ..Config::fast() }).await.unwrap();
     let c = client(&e, RetryPolicy { max_attempts: 3, ..RetryPolicy::default() }, Duration::from_secs(5));

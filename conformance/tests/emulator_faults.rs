@@ -80,7 +80,14 @@ async fn the_ip_allow_list_answers_403() {
 }
 
 fn only(kind: FaultKind, route: &str) -> FaultProfile {
-    FaultProfile { seed: 7, rate: 1.0, kinds: vec![kind], routes: vec![route.into()], latency: Duration::ZERO }
+    FaultProfile {
+        seed: 7,
+        rate: 1.0,
+        kinds: vec![kind],
+        routes: vec![route.into()],
+        latency: Duration::ZERO,
+        limit: None,
+    }
 }
 
 #[tokio::test]

@@ -195,7 +195,7 @@ async fn debug_output_of_responses_and_errors_holds_no_secret() {
         .unwrap();
     let mut printed = format!("{client:?}");
     let mut secrets = vec!["planted-key-9d2f11".to_string(), "planted-secret-77aa30".to_string()];
-    let login = LoginRequest { username: "planted-key-9d2f11".into(), password: Some("planted-secret-77aa30".into()) };
+    let login = LoginRequest { username: "planted-key-9d2f11".into(), password: "planted-secret-77aa30".into() };
     printed.push_str(&format!("{login:?}"));
     let tokens = client.login(&login).await.unwrap();
     printed.push_str(&format!("{tokens:?}"));

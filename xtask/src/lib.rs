@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod conformance;
 pub mod decode;
+pub mod fuzz;
 pub mod generate;
 pub mod sandbox;
 pub mod spec_diff;

@@ -1,6 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
-use xtask::{bench, conformance, decode, generate, sandbox, spec_diff, spec_review};
+use xtask::{bench, conformance, decode, fuzz, generate, sandbox, spec_diff, spec_review};
 
 use std::process::ExitCode;
 
@@ -26,6 +26,10 @@ commands:
   decode <operation_id> [--status CODE] [--file PATH]
       Decode a response body (stdin by default) with the generated type for that operation and status:
       prints the normalized JSON, or the JSON path and reason of the failure (exit 1).
+  fuzz [--seconds N] [--compile N]
+      The generator's structure-aware fuzzer, in release mode, for N seconds (default 600), compiling a
+      sample of N of the crates it produces (default 200). Fails on a panic, a hang or a crate that does
+      not compile.
   sandbox [--port N] [--seed N] [--rate-limits SCALE|off] [--fast]
       Run the embedded emulator until interrupted; first prints OCTOPUS_BASE_URL, OCTOPUS_API_KEY and
       OCTOPUS_API_SECRET lines a shell can source.
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         "spec-diff" => spec_diff::run(rest),
         "spec-review" => spec_review::run(rest),
         "decode" => decode::run(rest),
+        "fuzz" => fuzz::run(rest),
         "sandbox" => sandbox::run(rest),
         "conformance" => conformance::run(rest),
         "bench" => bench::run(rest),

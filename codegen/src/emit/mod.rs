@@ -23,9 +23,12 @@ pub struct CrateOptions {
     pub standalone: bool,
 }
 
+/// The runtime's client: the methods it defines on `Client` are names no operation may take.
+pub(crate) const CLIENT_RUNTIME: &str = include_str!("../../runtime/client.rs");
+
 const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../runtime/auth.rs")),
-    ("client.rs", include_str!("../../runtime/client.rs")),
+    ("client.rs", CLIENT_RUNTIME),
     ("error.rs", include_str!("../../runtime/error.rs")),
     ("retry.rs", include_str!("../../runtime/retry.rs")),
     ("support.rs", include_str!("../../runtime/support.rs")),
@@ -86,8 +89,7 @@ impl Unit<'_> {
                 }
             }
             Unit::OperationModule { module, first, ops, all } => {
-                let logout = api.auth.as_ref().and_then(|a| a.logout.as_deref());
-                let body = operations::module(ops, logout, first.then_some(all.as_slice()));
+                let body = operations::module(ops, api.auth.as_ref(), first.then_some(all.as_slice()));
                 let d = format!(" Operations tagged `{module}`.");
                 if *first {
                     quote! { #![doc = #d] #body }

@@ -28,6 +28,15 @@ fn type_def(def: &TypeDef, api: &Api) -> TokenStream {
             let t = ty(t, Scope::Models);
             quote! { #docs pub type #name = #t; }
         }
+        TypeKind::Newtype(t) => {
+            let t = ty(t, Scope::Models);
+            quote! {
+                #docs
+                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #t);
+            }
+        }
     }
 }
 

@@ -4,12 +4,23 @@
 use super::tokens::{Scope, doc, ident, ty};
 use crate::model::{BodyKind, Operation, Param, ParamIn, Prim, ResultShape, StatusKey, Ty};
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
-/// One chunk of a module's operations. `logout`: the method name of the spec's logout operation, which also
-/// forgets the session's tokens. `head`: for the module's first chunk, all its operations (the chunk then
-/// also carries the module's imports and its decode table).
-pub fn module(ops: &[&Operation], logout: Option<&str>, head: Option<&[&Operation]>) -> TokenStream {
+/// What an operation does to the client's own session (the spec's `x-token-lifecycle`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Session {
+    Untouched,
+    /// Login or refresh: the tokens it returns become the client's session, so a caller who calls it by
+    /// hand does not leave the client on an older (or revoked) session.
+    Adopts,
+    /// Logout: the session is forgotten whatever the server answers, even when the call fails.
+    Ends,
+}
+
+/// One chunk of a module's operations. `auth`: the token lifecycle, whose operations also update the
+/// client's session. `head`: for the module's first chunk, all its operations (the chunk then also carries
+/// the module's imports and its decode table).
+pub fn module(ops: &[&Operation], auth: Option<&crate::model::AuthFlow>, head: Option<&[&Operation]>) -> TokenStream {
     let mut items = TokenStream::new();
     let mut methods = TokenStream::new();
     for op in ops {
@@ -17,7 +28,13 @@ pub fn module(ops: &[&Operation], logout: Option<&str>, head: Option<&[&Operatio
         items.extend(params_struct(op));
         items.extend(result_enum(&op.success, "success", op));
         items.extend(result_enum(&op.error, "error", op));
-        methods.extend(method(op, logout == Some(op.method_name.as_str())));
+        let name = Some(op.method_name.as_str());
+        let session = match auth {
+            Some(a) if a.logout.as_deref() == name => Session::Ends,
+            Some(a) if a.login.as_str() == op.method_name || a.refresh.as_deref() == name => Session::Adopts,
+            _ => Session::Untouched,
+        };
+        methods.extend(method(op, session));
         methods.extend(stream_method(op));
         methods.extend(wait_method(op));
     }
@@ -54,7 +71,16 @@ fn info(op: &Operation) -> TokenStream {
         Some(i) => {
             let (field, param) = (&i.field, &i.lookup_param);
             let lookup = format_ident!("{}", i.lookup.to_uppercase());
-            quote!(Some(crate::client::Idempotency { field: #field, lookup: &crate::operations::#lookup, lookup_param: #param }))
+            let read = match &i.read {
+                Some((read, id_field)) => {
+                    let read = format_ident!("{}", read.to_uppercase());
+                    quote!(Some((&crate::operations::#read, #id_field)))
+                }
+                None => quote!(None),
+            };
+            quote!(Some(crate::client::Idempotency {
+                field: #field, lookup: &crate::operations::#lookup, lookup_param: #param, read: #read,
+            }))
         }
         None => quote!(None),
     };
@@ -138,7 +164,7 @@ fn arg_ty(p: &Param) -> TokenStream {
     }
 }
 
-fn method(op: &Operation, ends_session: bool) -> TokenStream {
+fn method(op: &Operation, session: Session) -> TokenStream {
     let name = ident(&op.method_name);
     let info = info_const(op);
     let mut docs = doc(op.doc.as_deref());
@@ -233,8 +259,19 @@ fn method(op: &Operation, ends_session: bool) -> TokenStream {
     let ok = result_ty(&op.success);
     let err = result_ty(&op.error);
     let arms = arms(op);
-    // Whatever the server answers, a logout ends the session here.
-    let forget = ends_session.then(|| quote!(self.clear_session().await;));
+    let send = match session {
+        // Whatever happens to the call, a logout ends the session here.
+        Session::Ends => quote! {
+            let resp = self.send(&#info, req).await;
+            self.clear_session().await;
+            let resp = resp?;
+        },
+        Session::Adopts => quote! {
+            let resp = self.send(&#info, req).await?;
+            self.adopt_session(&resp).await;
+        },
+        Session::Untouched => quote!(let resp = self.send(&#info, req).await?;),
+    };
     // A lone catch-all arm is just its expression.
     let dispatch = match arms.as_slice() {
         [(pats, e)] if pats.is_empty() => quote!(#e),
@@ -252,8 +289,7 @@ fn method(op: &Operation, ends_session: bool) -> TokenStream {
             #query
             #(#headers)*
             #send_body
-            let resp = self.send(&#info, req).await?;
-            #forget
+            #send
             #dispatch
         }
     }
@@ -401,11 +437,21 @@ fn wait_method(op: &Operation) -> TokenStream {
     let status = ident(&poll.status_field);
     let terminal = &poll.terminal;
     let schedule = poll.schedule.iter().map(|(every, span)| quote!((#every, #span)));
-    let args: Vec<_> = op.path_params.iter().map(|p| ident(&p.rust)).collect();
-    let params = op.path_params.iter().map(|p| {
-        let (i, t) = (ident(&p.rust), arg_ty(p));
-        quote!(#i: #t)
-    });
+    let mut args: Vec<TokenStream> = op.path_params.iter().map(|p| ident(&p.rust).to_token_stream()).collect();
+    let mut params: Vec<TokenStream> = op
+        .path_params
+        .iter()
+        .map(|p| {
+            let (i, t) = (ident(&p.rust), arg_ty(p));
+            quote!(#i: #t)
+        })
+        .collect();
+    // Query and header parameters go along to every poll, as the caller gave them.
+    if let Some(pt) = &op.params_type {
+        let pt = ident(pt);
+        params.push(quote!(params: &#pt));
+        args.push(quote!(params));
+    }
     let doc = format!(
         " Polls [`Client::{}`] at the documented cadence until `{}` is terminal ({}) or `deadline` passes. `Waited::Pending` carries the last answer when the deadline came first.",
         op.method_name,

@@ -84,9 +84,9 @@ async fn revoked_refresh(ctx: &Ctx) -> Result<Verdict, Failure> {
         .retry(RetryPolicy::none())
         .build()
         .map_err(|e| fail("errors.revoked_refresh", "build", None, e.to_string()))?;
-    let login = LoginRequest { username: ctx.key.clone(), password: Some(ctx.secret.clone()) };
+    let login = LoginRequest { username: ctx.key.clone(), password: ctx.secret.clone() };
     let tokens = expect_ok("errors.revoked_refresh", "login", raw.login(&login).await)?.body.data;
-    let once = RefreshRequest { refresh_token: Some(tokens.refresh_token.clone()) };
+    let once = RefreshRequest { refresh_token: tokens.refresh_token.clone() };
     expect_ok("errors.revoked_refresh", "refresh_token", raw.refresh_token(&once).await)?;
     expect_error("errors.revoked_refresh", "refresh_token", raw.refresh_token(&once).await, 401, "UNAUTHORIZED")?;
     Verdict::pass()

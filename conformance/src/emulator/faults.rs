@@ -59,12 +59,31 @@ pub struct FaultProfile {
     /// Path prefixes the faults apply to; empty is every API route.
     pub routes: Vec<String>,
     pub latency: Duration,
+    /// At most this many faults in all (then the host behaves); `None` is no limit.
+    pub limit: Option<u64>,
 }
 
 impl FaultProfile {
     /// Every kind at `rate`, everywhere.
     pub fn storm(seed: u64, rate: f64) -> FaultProfile {
-        FaultProfile { seed, rate, kinds: FaultKind::ALL.to_vec(), routes: Vec::new(), latency: Duration::ZERO }
+        FaultProfile {
+            seed,
+            rate,
+            kinds: FaultKind::ALL.to_vec(),
+            routes: Vec::new(),
+            latency: Duration::ZERO,
+            limit: None,
+        }
+    }
+
+    /// The next `count` requests on routes starting with `route` get `kind`; everything after is served.
+    pub fn next(kind: FaultKind, route: &str, count: u64) -> FaultProfile {
+        FaultProfile {
+            kinds: vec![kind],
+            routes: vec![route.into()],
+            limit: Some(count),
+            ..FaultProfile::storm(1, 1.0)
+        }
     }
 }
 
@@ -79,13 +98,14 @@ fn draw(s: &Shared, path: &str) -> (Option<FaultKind>, Duration) {
     {
         return (None, Duration::ZERO);
     }
+    let spent = profile.limit.is_some_and(|limit| st.fault_counts.values().sum::<u64>() >= limit);
     let rng = st.fault_rng.get_or_insert(super::catalog::Rng(profile.seed));
     let latency = if profile.latency.is_zero() {
         Duration::ZERO
     } else {
         profile.latency.mul_f64((rng.next_u64() % 1_000) as f64 / 1_000.0)
     };
-    let hit = (rng.next_u64() % 1_000_000) as f64 / 1_000_000.0 < profile.rate && !profile.kinds.is_empty();
+    let hit = (rng.next_u64() % 1_000_000) as f64 / 1_000_000.0 < profile.rate && !profile.kinds.is_empty() && !spent;
     let kind = hit.then(|| profile.kinds[(rng.next_u64() % profile.kinds.len() as u64) as usize]);
     if let Some(k) = kind {
         *st.fault_counts.entry(k).or_default() += 1;

@@ -44,6 +44,7 @@ pub(crate) struct Http<'a> {
     pub client: &'a reqwest::Client,
     pub base_url: &'a str,
     pub timeout: Duration,
+    pub retry: crate::retry::RetryPolicy,
 }
 
 fn now() -> i64 {
@@ -96,17 +97,45 @@ impl Auth {
         {
             let mut body = serde_json::Map::new();
             body.insert(self.flow.refresh_field.into(), Value::String(refresh.expose().to_string()));
-            match self.call(http, op, Value::Object(body)).await {
-                Ok(tokens) => return Ok(tokens),
-                // Revoked, reused or expired: log in again.
-                Err(Failure::Status { status: 400 | 401 | 403, .. }) => {}
-                Err(other) => return Err(other),
+            // One attempt: the refresh token is single-use, so a refresh that failed on the way (a network
+            // error, a 5xx) may already have rotated it, and sending it again would be refused. Whatever
+            // the failure, a fresh login is the safe way on.
+            if let Ok(tokens) = self.call(http, op, Value::Object(body)).await {
+                return Ok(tokens);
             }
         }
+        self.login(http).await
+    }
+
+    /// Logs in with the credentials, retrying network errors, `429` and `5xx` as the client's policy allows
+    /// (a login changes nothing on the server, so sending it again is safe).
+    async fn login(&self, http: &Http<'_>) -> Result<Tokens, Failure> {
         let mut body = serde_json::Map::new();
         body.insert(self.flow.key_field.into(), json!(self.credentials.key.expose()));
         body.insert(self.flow.secret_field.into(), json!(self.credentials.secret.expose()));
-        self.call(http, self.flow.login, Value::Object(body)).await
+        let body = Value::Object(body);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.call(http, self.flow.login, body.clone()).await;
+            let retryable = match &result {
+                Err(Failure::Transport(..)) => true,
+                Err(Failure::Status { status, .. }) => *status == 429 || *status >= 500,
+                _ => false,
+            };
+            if !retryable || attempt >= http.retry.max_attempts {
+                return result;
+            }
+            tokio::time::sleep(http.retry.backoff(attempt)).await;
+        }
+    }
+
+    /// Takes the tokens of a login or refresh the caller made by hand, so the client's session is the one
+    /// the server now honours (a refresh revokes the token the client held).
+    pub async fn adopt(&self, op: &'static str, body: &[u8]) -> Result<(), Failure> {
+        let tokens = self.tokens_from(op, body)?;
+        *self.tokens.lock().await = Some(tokens);
+        Ok(())
     }
 
     async fn call(&self, http: &Http<'_>, op: &'static OperationInfo, body: Value) -> Result<Tokens, Failure> {
@@ -126,13 +155,16 @@ impl Auth {
             let excerpt = crate::support::redacted_excerpt(&bytes, 512);
             return Err(Failure::Status { operation: op.id, status, excerpt, request_id });
         }
-        let v: Value = serde_json::from_slice(&bytes).map_err(|e| Failure::Shape {
-            operation: op.id,
-            message: format!("the token response is not JSON: {e}"),
-        })?;
+        self.tokens_from(op.id, &bytes)
+    }
+
+    /// The tokens in a login or refresh response, found at the lifecycle's JSON pointers.
+    fn tokens_from(&self, op: &'static str, bytes: &[u8]) -> Result<Tokens, Failure> {
+        let v: Value = serde_json::from_slice(bytes)
+            .map_err(|e| Failure::Shape { operation: op, message: format!("the token response is not JSON: {e}") })?;
         let text = |pointer: &str| v.pointer(pointer).and_then(Value::as_str).map(str::to_string);
         let access = text(self.flow.access_token).ok_or_else(|| Failure::Shape {
-            operation: op.id,
+            operation: op,
             message: format!("the token response has no string at {}", self.flow.access_token),
         })?;
         let expiry =
@@ -146,8 +178,11 @@ impl Auth {
     }
 }
 
-/// Unix seconds of an RFC 3339 timestamp (`2025-01-15T13:00:00Z`, `...+05:30`, fractions allowed).
+/// Server-sent text: anything that is not ASCII is refused before any byte offset is used.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    if !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;

@@ -42,6 +42,10 @@ pub struct Idempotency {
     pub lookup: &'static OperationInfo,
     /// Its query parameter for the field.
     pub lookup_param: &'static str,
+    /// The by-id read that answers with the whole order (a list item may leave out what a create answers
+    /// with, such as a one-time activation code), and the field of the found item that fills its one path
+    /// parameter.
+    pub read: Option<(&'static OperationInfo, &'static str)>,
 }
 
 /// How the client logs in and rotates its token (the spec's `x-token-lifecycle`).
@@ -332,7 +336,12 @@ impl Client {
     }
 
     fn http(&self) -> Http<'_> {
-        Http { client: &self.inner.http, base_url: &self.inner.base_url, timeout: self.inner.timeout }
+        Http {
+            client: &self.inner.http,
+            base_url: &self.inner.base_url,
+            timeout: self.inner.timeout,
+            retry: self.inner.retry,
+        }
     }
 
     /// Forgets the session's tokens. The generated logout operation calls it after the server answers.
@@ -342,6 +351,18 @@ impl Client {
             auth.clear().await;
         }
         self.set_bearer_token(None);
+    }
+
+    /// Makes the tokens of a successful login or refresh the caller made by hand the session's. The
+    /// generated login and refresh operations call it.
+    #[doc(hidden)]
+    pub async fn adopt_session(&self, resp: &RawResponse) {
+        if let Some(auth) = &self.inner.auth
+            && (200..300).contains(&resp.status)
+        {
+            // A body without tokens leaves the session as it was: the caller sees the decode error.
+            let _ = auth.adopt(resp.operation, &resp.body).await;
+        }
     }
 
     /// Starts a request for a generated operation. Not part of the stable API.
@@ -465,8 +486,9 @@ impl Client {
         }
     }
 
-    /// The create request's result found again by its reference: the first item of the lookup list,
-    /// answered as the create's own success status.
+    /// The create request's result found again by its reference: the order the lookup list finds, read
+    /// back by id when the spec names the read (so it carries everything the create would have answered),
+    /// answered as the create's own success status. Each read backs off between attempts.
     async fn lookup(
         &self,
         op: &'static OperationInfo,
@@ -480,17 +502,52 @@ impl Client {
             .header("x-request-id", new_request_id())
             .build()
             .ok()?;
-        for _ in 0..self.inner.retry.max_attempts.max(1) {
-            let Attempt::Answer(resp) = self.attempt(req.try_clone()?, i.lookup, token).await else { continue };
-            if !(200..300).contains(&resp.status) {
-                continue;
+        let found = self.answer_with_backoff(req, i.lookup, token).await?;
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&found.body).ok()?;
+        let first = items.into_iter().next()?;
+        let mut body = bytes::Bytes::from(serde_json::to_vec(&first).ok()?);
+        let mut resp = found;
+        if let Some((read, id_field)) = i.read
+            && let Some(id) = first.get(id_field).filter(|v| v.is_string() || v.is_number())
+        {
+            let path = fill_path(read.path, &crate::support::path_segment(id));
+            if let Some(req) = self.request(read, &path).header("x-request-id", new_request_id()).build().ok()
+                && let Some(whole) = self.answer_with_backoff(req, read, token).await
+            {
+                body = whole.body.clone();
+                resp = whole;
             }
-            let items: Vec<serde_json::Value> = serde_json::from_slice(&resp.body).ok()?;
-            let first = items.into_iter().next()?;
-            let body = bytes::Bytes::from(serde_json::to_vec(&first).ok()?);
-            return Some(RawResponse { operation: op.id, status: op.success_status, body, recovered: true, ..resp });
+        }
+        Some(RawResponse { operation: op.id, status: op.success_status, body, recovered: true, ..resp })
+    }
+
+    /// A `2xx` answer to a read, retried with backoff on anything else.
+    async fn answer_with_backoff(
+        &self,
+        req: reqwest::Request,
+        op: &'static OperationInfo,
+        token: Option<&Secret>,
+    ) -> Option<RawResponse> {
+        let policy = self.inner.retry;
+        for attempt in 1..=policy.max_attempts.max(1) {
+            if attempt > 1 {
+                tokio::time::sleep(policy.backoff(attempt - 1)).await;
+            }
+            if let Attempt::Answer(resp) = self.attempt(req.try_clone()?, op, token).await
+                && (200..300).contains(&resp.status)
+            {
+                return Some(resp);
+            }
         }
         None
+    }
+}
+
+/// A path template with its one parameter filled in (`/orders/{id}` → `/orders/42`).
+fn fill_path(template: &str, value: &str) -> String {
+    match (template.find('{'), template.find('}')) {
+        (Some(open), Some(close)) if open < close => format!("{}{value}{}", &template[..open], &template[close + 1..]),
+        _ => template.to_string(),
     }
 }
 

@@ -1,0 +1,72 @@
+//! What the fuzz tests share: a seeded generator (SplitMix64, so a failure names the seed that reproduces it)
+//! and a throwaway workspace to compile generated crates in.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// The target directory generated crates are checked in. It is shared by every test that compiles generated
+/// code (third-party specs, hostile documents, fuzzed crates), so dependencies are built once.
+pub fn shared_target() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("third-party/target")
+}
+
+/// `cargo check`s the crates under `ws/crates/<name>` as one throwaway workspace, warnings denied; returns,
+/// per crate, the first lines of its errors (empty when everything compiled). Every compile test passes the
+/// same flags, so the shared target directory is never rebuilt for a change of flags.
+pub fn check_workspace(ws: &Path, names: &[String]) -> Vec<(String, String)> {
+    let members: Vec<String> = names.iter().map(|n| format!("\"crates/{n}\"")).collect();
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")),
+    )
+    .unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["check", "--workspace", "--keep-going", "--quiet", "--message-format", "short"])
+        .current_dir(ws)
+        .env("CARGO_TARGET_DIR", shared_target())
+        .env("RUSTFLAGS", "-D warnings")
+        .output()
+        .expect("cargo runs");
+    if out.status.success() {
+        return Vec::new();
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut failed: Vec<(String, String)> = Vec::new();
+    for name in names {
+        let prefix = format!("crates/{name}/");
+        let errors: Vec<&str> =
+            stderr.lines().filter(|l| l.starts_with(&prefix) && l.contains("error")).take(3).collect();
+        if !errors.is_empty() {
+            failed.push((name.clone(), errors.join("\n")));
+        }
+    }
+    if failed.is_empty() {
+        failed.push(("(workspace)".into(), stderr.lines().take(20).collect::<Vec<_>>().join("\n")));
+    }
+    failed
+}
