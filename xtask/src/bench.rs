@@ -37,22 +37,34 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
-pub fn run(args: &[String]) -> ExitCode {
-    let (mut quick, mut json, mut only) = (false, None::<PathBuf>, None::<String>);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--quick" => quick = true,
-            "--only" => match it.next() {
-                Some(name) => only = Some(name.clone()),
-                None => return usage("--only needs a figure family, such as `catalog walk`"),
-            },
-            "--json" => match it.next() {
-                Some(p) => json = Some(p.into()),
-                None => return usage("--json needs a path"),
-            },
-            other => return usage(&format!("unknown option {other:?}")),
-        }
+/// Measure the pipeline against baselines in the same run, in release mode.
+///
+/// Generation, generated code, compile cost, client overhead, decoding, catalog walks, the conformance
+/// suite and the emulator under load, each as a ratio against its baseline.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Fewer rounds and no compile cost; fails only when the harness breaks
+    #[arg(long)]
+    quick: bool,
+    /// One figure family only (`generation`, `catalog walk`, ...), for profiling
+    #[arg(long, value_name = "FAMILY")]
+    only: Option<String>,
+    /// Also write the rows as JSON
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> ExitCode {
+    let (quick, json, only) = (a.quick, a.json, a.only);
+    let mut args: Vec<String> = Vec::new();
+    if quick {
+        args.push("--quick".into());
+    }
+    if let Some(o) = &only {
+        args.extend(["--only".into(), o.clone()]);
+    }
+    if let Some(j) = &json {
+        args.extend(["--json".into(), j.display().to_string()]);
     }
     if cfg!(debug_assertions) {
         // Timings of a debug build mean nothing: run the release build with the same arguments.
@@ -120,11 +132,6 @@ pub fn run(args: &[String]) -> ExitCode {
 
 /// One family of figures: `quick` in, rows out (or why the harness broke).
 type Step<'a> = Box<dyn Fn(bool) -> Result<Vec<Row>, String> + 'a>;
-
-fn usage(e: &str) -> ExitCode {
-    eprintln!("error: {e}\nusage: cargo xtask bench [--quick] [--only FAMILY] [--json PATH]");
-    ExitCode::from(2)
-}
 
 fn line(r: &Row) -> String {
     let ratio = r.ratio.map_or(String::new(), |x| format!("{x:.2}x"));

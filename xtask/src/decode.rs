@@ -5,11 +5,24 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo xtask decode <operation_id> [--status CODE] [--file PATH]   (body on stdin by default)";
+/// Decode a response body with the generated type for an operation and status.
+///
+/// The body comes from stdin unless --file names it. Prints the normalized JSON, or the JSON path and reason
+/// of the failure (exit 1).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The operationId, such as `get_esim_order`
+    operation: String,
+    /// The response status [default: the operation's first success status]
+    #[arg(long)]
+    status: Option<u16>,
+    /// Read the body from this file instead of stdin
+    #[arg(long, value_name = "PATH")]
+    file: Option<String>,
+}
 
-pub fn run(args: &[String]) -> ExitCode {
-    match decode(args) {
+pub fn run(a: Args) -> ExitCode {
+    match decode(a) {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
@@ -21,23 +34,9 @@ pub fn run(args: &[String]) -> ExitCode {
     }
 }
 
-fn decode(args: &[String]) -> Result<String, (u8, String)> {
-    let usage = |m: String| (2, format!("error: {m}\n{USAGE}"));
-    let mut it = args.iter();
-    let operation =
-        it.next().filter(|a| !a.starts_with("--")).ok_or_else(|| usage("the operation id is missing".into()))?;
-    let (mut status, mut file) = (None, None);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| usage(format!("{flag} needs a value")))?;
-        match flag.as_str() {
-            "--status" => {
-                status =
-                    Some(value.parse::<u16>().map_err(|_| usage(format!("--status {value} is not a status code")))?)
-            }
-            "--file" => file = Some(value.clone()),
-            other => return Err(usage(format!("unknown option `{other}`"))),
-        }
-    }
+fn decode(a: Args) -> Result<String, (u8, String)> {
+    let usage = |m: String| (2, format!("error: {m}"));
+    let (operation, status, file) = (a.operation.as_str(), a.status, a.file);
     let Some(info) = octopus_client::OPERATIONS.iter().find(|o| o.id == operation) else {
         let known: Vec<&str> = octopus_client::OPERATIONS.iter().map(|o| o.id).collect();
         return Err(usage(format!("unknown operation `{operation}`; known: {}", known.join(", "))));

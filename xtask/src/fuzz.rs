@@ -4,23 +4,21 @@
 
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask fuzz [--seconds N] [--compile N]";
+/// Run the generator's structure-aware fuzzer longer than `cargo test` does, in release mode.
+///
+/// Fails on a panic, a hang or a generated crate that does not compile.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Seconds of generation
+    #[arg(long, default_value_t = 600)]
+    seconds: u64,
+    /// How many of the generated crates to compile
+    #[arg(long, default_value_t = 200)]
+    compile: usize,
+}
 
-pub fn run(args: &[String]) -> ExitCode {
-    let (mut seconds, mut compile) = (600u64, 200usize);
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it.next().map(String::as_str).unwrap_or("");
-        let parsed = match flag.as_str() {
-            "--seconds" => value.parse().map(|v| seconds = v).is_ok(),
-            "--compile" => value.parse().map(|v| compile = v).is_ok(),
-            _ => false,
-        };
-        if !parsed {
-            eprintln!("error: bad option `{flag} {value}`\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    }
+pub fn run(a: Args) -> ExitCode {
+    let (seconds, compile) = (a.seconds, a.compile);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args(["test", "--release", "-p", "codegen", "--test", "fuzz_structure", "--", "--nocapture"])

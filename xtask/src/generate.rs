@@ -4,33 +4,29 @@ use codegen::{CrateOptions, write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-struct Args {
+/// Generate a client crate from an OpenAPI 3.0 document (default: spec/octopus.yaml into generated/).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The OpenAPI 3.0 document, YAML or JSON [default: spec/octopus.yaml]
+    #[arg(long, value_name = "PATH")]
+    spec: Option<PathBuf>,
+    /// Where the crate goes (its own Cargo.toml and src/) [default: generated/]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The package name of the generated crate
+    #[arg(long, value_name = "NAME", default_value = "octopus-client")]
+    crate_name: String,
+    /// Write nothing; fail, naming every stale file, when the output on disk differs
+    #[arg(long)]
+    check: bool,
+}
+
+/// The arguments with their defaults filled in.
+struct Resolved {
     spec: PathBuf,
     out: PathBuf,
     crate_name: String,
     check: bool,
-}
-
-fn parse(args: &[String]) -> Result<Args, String> {
-    let root = crate::root();
-    let mut a = Args {
-        spec: root.join("spec/octopus.yaml"),
-        out: root.join("generated"),
-        crate_name: "octopus-client".into(),
-        check: false,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match flag.as_str() {
-            "--spec" => a.spec = PathBuf::from(value("--spec")?),
-            "--out" => a.out = PathBuf::from(value("--out")?),
-            "--crate-name" => a.crate_name = value("--crate-name")?,
-            "--check" => a.check = true,
-            other => return Err(format!("unknown option `{other}`")),
-        }
-    }
-    Ok(a)
 }
 
 /// How `spec` is generated into `out`: labelled by the spec's file name, and standalone unless `out` is a
@@ -40,16 +36,11 @@ pub fn options(spec: &Path, out: &Path, crate_name: &str) -> CrateOptions {
     CrateOptions { crate_name: crate_name.to_string(), spec_label: label, standalone: !crate::is_workspace_member(out) }
 }
 
-pub fn run(args: &[String]) -> ExitCode {
-    let a = match parse(args) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!(
-                "error: {e}\nusage: cargo xtask generate [--spec PATH] [--out DIR] [--crate-name NAME] [--check]"
-            );
-            return ExitCode::from(2);
-        }
-    };
+pub fn run(a: Args) -> ExitCode {
+    let root = crate::root();
+    let spec = a.spec.unwrap_or_else(|| root.join("spec/octopus.yaml"));
+    let out = a.out.unwrap_or_else(|| root.join("generated"));
+    let a = Resolved { spec, out, crate_name: a.crate_name, check: a.check };
     let opts = options(&a.spec, &a.out, &a.crate_name);
     let generated = match codegen::generate_file(&a.spec, &opts) {
         Ok(g) => g,

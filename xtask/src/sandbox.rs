@@ -6,34 +6,51 @@
 use conformance::emulator::{Config, Emulator};
 use std::process::ExitCode;
 
-pub fn run(args: &[String]) -> ExitCode {
-    let usage = "usage: cargo xtask sandbox [--port N] [--seed N] [--rate-limits SCALE|off] [--fast]";
-    let (mut port, mut seed) = (0u16, 1u64);
-    let mut config = Config::default();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        if flag == "--fast" {
-            config = Config { rate_limit_scale: config.rate_limit_scale, ..Config::fast() };
-            continue;
-        }
-        let value = it.next().map(String::as_str).unwrap_or("");
-        let parsed = match flag.as_str() {
-            "--port" => value.parse().map(|p| port = p).is_ok(),
-            "--seed" => value.parse().map(|s| seed = s).is_ok(),
-            "--rate-limits" if value == "off" => {
-                config.rate_limit_scale = None;
-                true
-            }
-            "--rate-limits" => {
-                value.parse::<f64>().ok().filter(|s| *s > 0.0).map(|s| config.rate_limit_scale = Some(s)).is_some()
-            }
-            _ => false,
-        };
-        if !parsed {
-            eprintln!("error: bad option `{flag} {value}`\n{usage}");
-            return ExitCode::from(2);
-        }
+/// Run the embedded emulator until interrupted.
+///
+/// It first prints OCTOPUS_BASE_URL, OCTOPUS_API_KEY and OCTOPUS_API_SECRET lines a shell can source.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The port on 127.0.0.1 (0: any free one)
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The catalog's seed: the same seed gives the same products
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The documented per-minute rate limits times SCALE, or `off`
+    #[arg(long, value_name = "SCALE|off", value_parser = rate_limits)]
+    rate_limits: Option<RateLimits>,
+    /// Millisecond eSIM deadlines and fulfilment instead of the documented seconds
+    #[arg(long)]
+    fast: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RateLimits {
+    Off,
+    Scale(f64),
+}
+
+fn rate_limits(v: &str) -> Result<RateLimits, String> {
+    match v {
+        "off" => Ok(RateLimits::Off),
+        n => n
+            .parse::<f64>()
+            .ok()
+            .filter(|s| *s > 0.0 && s.is_finite())
+            .map(RateLimits::Scale)
+            .ok_or_else(|| format!("`{v}` is neither a positive scale nor `off`")),
     }
+}
+
+pub fn run(a: Args) -> ExitCode {
+    let (port, seed) = (a.port, a.seed);
+    let mut config = if a.fast { Config::fast() } else { Config::default() };
+    config.rate_limit_scale = match a.rate_limits {
+        Some(RateLimits::Off) => None,
+        Some(RateLimits::Scale(s)) => Some(s),
+        None => Config::default().rate_limit_scale,
+    };
     let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,

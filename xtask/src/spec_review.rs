@@ -10,9 +10,6 @@ use crate::spec_diff::{self, SPEC_PATH, report, rules::Severity};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask spec-review --base REV [--repo DIR] [--comment PATH] [--annotations PATH] \
-[--approved]";
-
 /// The hidden first line that lets the workflow find its own comment and update it instead of adding one.
 pub const MARKER: &str = "<!-- octopus-spec-review -->";
 
@@ -22,38 +19,27 @@ pub const APPROVAL_LABEL: &str = "breaking-change-approved";
 /// The environment variable the workflow sets to `true` when the pull request carries the label.
 pub const APPROVAL_ENV: &str = "SPEC_REVIEW_APPROVED";
 
-struct Args {
+/// Review a spec-change pull request, as .github/workflows/spec-review.yml does.
+///
+/// spec-diff against REV as a Markdown comment, the generated-code change, and generate --check. Exits 1
+/// when generated/ is stale or a breaking change is not approved, 2 on bad input.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The pull request's base commit
+    #[arg(long, value_name = "REV")]
     base: String,
-    repo: PathBuf,
+    /// The repository [default: this workspace]
+    #[arg(long, value_name = "DIR")]
+    repo: Option<PathBuf>,
+    /// Write the Markdown comment here instead of printing it
+    #[arg(long, value_name = "PATH")]
     comment: Option<PathBuf>,
+    /// Write the workflow annotations (`::error file=…`) here
+    #[arg(long, value_name = "PATH")]
     annotations: Option<PathBuf>,
+    /// A breaking change is approved (the workflow sets it from the label breaking-change-approved)
+    #[arg(long, env = APPROVAL_ENV, value_parser = clap::builder::FalseyValueParser::new())]
     approved: bool,
-}
-
-fn parse(args: &[String]) -> Result<Args, String> {
-    let mut a = Args {
-        base: String::new(),
-        repo: crate::root(),
-        comment: None,
-        annotations: None,
-        approved: std::env::var(APPROVAL_ENV).is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")),
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match flag.as_str() {
-            "--base" => a.base = value("--base")?,
-            "--repo" => a.repo = value("--repo")?.into(),
-            "--comment" => a.comment = Some(value("--comment")?.into()),
-            "--annotations" => a.annotations = Some(value("--annotations")?.into()),
-            "--approved" => a.approved = true,
-            other => return Err(format!("unknown option `{other}`")),
-        }
-    }
-    if a.base.is_empty() {
-        return Err("--base is required".into());
-    }
-    Ok(a)
 }
 
 /// What a review found.
@@ -234,15 +220,9 @@ fn short(rev: &str) -> &str {
     if rev.len() == 40 && rev.chars().all(|c| c.is_ascii_hexdigit()) { &rev[..12] } else { rev }
 }
 
-pub fn run(args: &[String]) -> ExitCode {
-    let a = match parse(args) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let r = match review(&a.repo, &a.base, a.approved) {
+pub fn run(mut a: Args) -> ExitCode {
+    let repo = a.repo.take().unwrap_or_else(crate::root);
+    let r = match review(&repo, &a.base, a.approved) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

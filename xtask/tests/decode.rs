@@ -58,5 +58,5 @@ fn bad_usage_exits_2() {
     assert_eq!(code, 2);
     let (code, _, err) = decode(&["get_esim_order", "--status", "abc"], "{}");
     assert_eq!(code, 2);
-    assert!(err.contains("not a status code"), "{err}");
+    assert!(err.contains("invalid value 'abc' for '--status"), "{err}");
 }

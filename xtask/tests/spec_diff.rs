@@ -168,7 +168,7 @@ fn exit_codes_and_formats() {
 
     let (code, _, err) = xtask(&["spec-diff", "--head", a]);
     assert_eq!(code, 2, "missing --base is bad usage");
-    assert!(err.contains("--base is required"), "{err}");
+    assert!(err.contains("required arguments were not provided") && err.contains("--base"), "{err}");
     let (code, _, err) = xtask(&["spec-diff", "--base", "no-such-revision-or-file", "--head", a]);
     assert_eq!(code, 2);
     assert!(err.contains("neither a file nor a git revision"), "{err}");

@@ -12,50 +12,32 @@ use codegen::CrateOptions;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str =
-    "usage: cargo xtask spec-diff --base REF|PATH [--head PATH] [--format text|md|json|github] [--allow-breaking]";
-
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug, clap::ValueEnum)]
 enum Format {
     Text,
-    Markdown,
+    #[value(alias = "markdown")]
+    Md,
     Json,
     Github,
 }
 
-struct Args {
+/// Compare two versions of the spec: what changed, in the spec and in the generated Rust API.
+///
+/// Says whether the change breaks callers. Exits 1 on a breaking change (unless --allow-breaking), 2 on bad input.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A git revision (its spec/octopus.yaml is read) or a spec file
+    #[arg(long, value_name = "REF|PATH")]
     base: String,
-    head: PathBuf,
+    /// The changed spec [default: the working tree's spec/octopus.yaml]
+    #[arg(long, value_name = "PATH")]
+    head: Option<PathBuf>,
+    /// text for people, md for a pull-request comment, json for tools, github for workflow annotations
+    #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Exit 0 even when something breaks
+    #[arg(long)]
     allow_breaking: bool,
-}
-
-fn parse(args: &[String]) -> Result<Args, String> {
-    let mut base = None;
-    let mut head = crate::root().join("spec/octopus.yaml");
-    let mut format = Format::Text;
-    let mut allow_breaking = false;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match flag.as_str() {
-            "--base" => base = Some(value("--base")?),
-            "--head" => head = PathBuf::from(value("--head")?),
-            "--format" => {
-                format = match value("--format")?.as_str() {
-                    "text" => Format::Text,
-                    "md" | "markdown" => Format::Markdown,
-                    "json" => Format::Json,
-                    "github" => Format::Github,
-                    other => return Err(format!("unknown format `{other}` (text, md, json, github)")),
-                }
-            }
-            "--allow-breaking" => allow_breaking = true,
-            other => return Err(format!("unknown option `{other}`")),
-        }
-    }
-    let base = base.ok_or("--base is required")?;
-    Ok(Args { base, head, format, allow_breaking })
 }
 
 /// The spec's path inside a repository.
@@ -124,14 +106,8 @@ pub fn compare(base_label: &str, base_text: String, head_label: &str, head_text:
     Ok(Outcome { changes, api, lines })
 }
 
-pub fn run(args: &[String]) -> ExitCode {
-    let a = match parse(args) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+pub fn run(mut a: Args) -> ExitCode {
+    let head = a.head.take().unwrap_or_else(|| crate::root().join(SPEC_PATH));
     let (base_label, base_text) = match read_base(&a.base) {
         Ok(x) => x,
         Err(e) => {
@@ -139,14 +115,14 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let head_text = match std::fs::read_to_string(&a.head) {
+    let head_text = match std::fs::read_to_string(&head) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read --head {}: {e}", a.head.display());
+            eprintln!("error: cannot read --head {}: {e}", head.display());
             return ExitCode::from(2);
         }
     };
-    let head_label = a.head.display().to_string();
+    let head_label = head.display().to_string();
     let outcome = match compare(&base_label, base_text, &head_label, head_text) {
         Ok(o) => o,
         Err(e) => {
@@ -154,7 +130,7 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let head_file = a.head.strip_prefix(crate::root()).unwrap_or(&a.head).display().to_string();
+    let head_file = head.strip_prefix(crate::root()).unwrap_or(&head).display().to_string();
     let report = report::Report {
         base_label: &base_label,
         head_label: &head_file,
@@ -165,7 +141,7 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     let text = match a.format {
         Format::Text => report.text(),
-        Format::Markdown => report.markdown(),
+        Format::Md => report.markdown(),
         Format::Json => report.json(),
         Format::Github => report.github(),
     };
