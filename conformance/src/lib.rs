@@ -2,7 +2,8 @@
 //! or a recording) and reports where the API and `spec/octopus.yaml` disagree.
 //!
 //! - [`emulator`]: the embedded, stateful stand-in for the sandbox;
-//! - [`checks`]: the named checks, one rule each;
+//! - [`checks`]: the named checks, one rule each; [`control`]: how they force outcomes, in process or over
+//!   HTTP;
 //! - [`runner`]: hosts, recording and replay, results;
 //! - [`tap`]: the proxy that sees every exchange; [`redact`]: secrets out, volatile values out of snapshots;
 //! - [`spec`]: the spec as the judge of raw responses; [`report`]: table, JUnit, JSON, Markdown;
@@ -11,6 +12,7 @@
 //! - [`traffic`]: what a run cost the host: requests, orders, money, 429s.
 
 pub mod checks;
+pub mod control;
 pub mod emulator;
 pub mod load;
 pub mod pace;

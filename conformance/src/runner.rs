@@ -1,7 +1,8 @@
 //! Runs the selected checks against a host (the embedded emulator, the sandbox, any URL, or a recording),
 //! records cassettes when asked, and collects the results.
 
-use crate::checks::{self, Control, Ctx, Spends, Verdict};
+use crate::checks::{self, Ctx, Spends, Verdict};
+use crate::control::{Control, HttpControl};
 use crate::emulator::{Config, Emulator};
 use crate::pace::{self, Pacer};
 use crate::redact;
@@ -66,6 +67,9 @@ pub struct Options {
     pub pace_percent: Option<f64>,
     /// API key and secret for a remote host; `None` reads `OCTOPUS_API_KEY` and `OCTOPUS_API_SECRET`.
     pub credentials: Option<(String, String)>,
+    /// A URL host that is a standalone emulator: its admin token, so checks force outcomes over HTTP and
+    /// run in full.
+    pub admin_token: Option<String>,
 }
 
 impl Options {
@@ -79,6 +83,7 @@ impl Options {
             allow_load: false,
             pace_percent: Some(pace::DEFAULT_PERCENT),
             credentials: None,
+            admin_token: None,
         }
     }
 }
@@ -183,7 +188,9 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
                 Arc::new(Emulator::start(config.clone()).await.map_err(|e| format!("cannot start the emulator: {e}"))?);
             let a = e.accounts[0].clone();
             let up = Upstream::Forward { base: e.base_url.clone(), http: reqwest::Client::new() };
-            (up, a.key, a.secret, Control::Emulator(e.clone()), Some(1003), Some(e), 0.01, false)
+            let blacklisted =
+                blacklisted_esim_product(&HttpControl::new(&e.base_url, &e.admin_token()), &a.key).await?;
+            (up, a.key, a.secret, Control::Emulator(e.clone()), blacklisted, Some(e), 0.01, false)
         }
         Host::Sandbox | Host::Url(_) => {
             let (key, secret) = match opts.credentials.clone() {
@@ -194,8 +201,17 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
                 Host::Url(u) => u.clone(),
                 _ => SANDBOX_URL.to_string(),
             };
+            // A host with a control surface is an emulator: its poll cadence may be as quick as ours.
+            let (control, blacklisted, poll_scale) = match &opts.admin_token {
+                Some(token) => {
+                    let h = HttpControl::new(&base, token);
+                    let blacklisted = blacklisted_esim_product(&h, &key).await?;
+                    (Control::Http(h), blacklisted, 0.01)
+                }
+                None => (Control::None, None, 1.0),
+            };
             let up = Upstream::Forward { base, http: reqwest::Client::new() };
-            (up, key, secret, Control::None, None, None, 1.0, true)
+            (up, key, secret, control, blacklisted, None, poll_scale, true)
         }
         Host::Replay(dir) => {
             let (meta, cassettes) = read_cassettes(dir)?;
@@ -342,6 +358,13 @@ fn unexpected_429(e: &Exchange) -> Option<String> {
             None => format!("HTTP 429 on {} {path} without Retry-After; the client backed off on its own", e.method),
         }
     })
+}
+
+/// The eSIM product the account behind `key` has blacklisted, from the emulator's control surface; a token
+/// the host refuses is an error here, before any check runs.
+async fn blacklisted_esim_product(control: &HttpControl, key: &str) -> Result<Option<i64>, String> {
+    let setup = control.probe(key).await.map_err(|e| format!("the emulator's control surface refused: {e}"))?;
+    Ok(setup["blacklisted_esim_products"].as_array().and_then(|ids| ids.first()).and_then(serde_json::Value::as_i64))
 }
 
 /// A short id that keeps this run's `client_reference` values apart from earlier runs on a shared host;

@@ -50,6 +50,10 @@ pub struct Args {
     /// The API secret for a remote host
     #[arg(long, env = "OCTOPUS_API_SECRET", hide_env_values = true)]
     api_secret: Option<String>,
+    /// A URL host that is a standalone emulator (`cargo xtask sandbox`): its admin token, so checks force
+    /// outcomes over its control routes and run in full
+    #[arg(long, env = "OCTOPUS_EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +93,7 @@ pub fn run(a: Args) -> ExitCode {
         allow_load: a.allow_load,
         pace_percent: a.pace.0,
         credentials,
+        admin_token: a.admin_token,
         ..Options::new(host)
     };
     let reports = a.reports;

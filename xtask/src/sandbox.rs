@@ -1,6 +1,6 @@
 //! `cargo xtask sandbox [--port N] [--seed N] [--rate-limits SCALE|off] [--fast]`: runs the emulator until
-//! interrupted. Before it serves it prints three lines a shell can source (`OCTOPUS_BASE_URL`,
-//! `OCTOPUS_API_KEY`, `OCTOPUS_API_SECRET`). `--fast` shortens the eSIM inline deadline and fulfilment to
+//! interrupted. Before it serves it prints four lines a shell can source (`OCTOPUS_BASE_URL`,
+//! `OCTOPUS_API_KEY`, `OCTOPUS_API_SECRET`, `OCTOPUS_EMULATOR_ADMIN_TOKEN`). `--fast` shortens the eSIM inline deadline and fulfilment to
 //! milliseconds; `--rate-limits off` is for fuzzers that send thousands of requests a minute.
 
 use conformance::emulator::{Config, Emulator};
@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 /// Run the embedded emulator until interrupted.
 ///
-/// It first prints OCTOPUS_BASE_URL, OCTOPUS_API_KEY and OCTOPUS_API_SECRET lines a shell can source.
+/// It first prints OCTOPUS_BASE_URL, OCTOPUS_API_KEY, OCTOPUS_API_SECRET and OCTOPUS_EMULATOR_ADMIN_TOKEN
+/// lines a shell can source; with the last, `conformance --host URL` forces outcomes and runs every check
+/// in full.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The port on 127.0.0.1 (0: any free one)
@@ -67,8 +69,9 @@ pub fn run(a: Args) -> ExitCode {
         println!("OCTOPUS_BASE_URL={}", emulator.base_url);
         println!("OCTOPUS_API_KEY={}", a.key);
         println!("OCTOPUS_API_SECRET={}", a.secret);
+        println!("OCTOPUS_EMULATOR_ADMIN_TOKEN={}", emulator.admin_token());
         eprintln!("# emulator serving (seed {seed}); control routes under /_emulator/ take the header");
-        eprintln!("# X-Emulator-Admin: {}  (see ARCHITECTURE.md); Ctrl-C stops it", emulator.admin_token());
+        eprintln!("# X-Emulator-Admin: $OCTOPUS_EMULATOR_ADMIN_TOKEN (see ARCHITECTURE.md); Ctrl-C stops it");
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS
     })

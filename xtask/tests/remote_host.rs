@@ -5,6 +5,7 @@
 #[path = "common/sandbox.rs"]
 mod sandbox;
 
+use conformance::checks::NO_CONTROL;
 use conformance::runner::{self, Host, Options, Run, Status};
 use conformance::tap::Exchange;
 use sandbox::Sandbox;
@@ -84,4 +85,63 @@ fn the_command_line_skips_with_a_reason_and_states_the_load() {
         let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(["conformance", "--pace", bad]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "--pace {bad}");
     }
+}
+
+/// The checks that say they ran weaker for lack of a control surface.
+fn weaker(run: &Run) -> Vec<String> {
+    run.report
+        .results
+        .iter()
+        .filter(|r| r.warnings.iter().any(|w| w.starts_with(NO_CONTROL)))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_admin_token_every_check_runs_in_full_over_http() {
+    let sandbox = Sandbox::start(&["--fast"]);
+    let run = run_against(&sandbox, |o| {
+        o.allow_orders = true;
+        o.allow_load = true;
+        o.admin_token = Some(sandbox.var("OCTOPUS_EMULATOR_ADMIN_TOKEN"));
+    })
+    .await;
+    for r in &run.report.results {
+        assert_eq!(r.status, Status::Pass, "{}: {:?}", r.id, r.message);
+    }
+    assert_eq!(weaker(&run), Vec::<String>::new(), "no check ran weaker");
+    assert_eq!(run.report.results.len(), conformance::checks::all().len(), "no check was skipped or left out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_admin_token_the_weaker_checks_say_which_and_why() {
+    let sandbox = Sandbox::start(&["--fast"]);
+    let run = run_against(&sandbox, |o| {
+        o.allow_orders = true;
+        o.allow_load = true;
+    })
+    .await;
+    for r in &run.report.results {
+        assert_eq!(r.status, Status::Pass, "{}: {:?}", r.id, r.message);
+    }
+    let weaker = weaker(&run);
+    for id in ["branching.esim", "branching.activation_code", "errors.not_found"] {
+        assert!(weaker.iter().any(|w| w == id), "{id} says it ran weaker: {weaker:?}");
+    }
+    // The topup check is weaker only when the host happened to answer at once.
+    assert!(weaker.len() <= 4, "{weaker:?}");
+}
+
+#[test]
+fn a_wrong_admin_token_is_refused_up_front() {
+    let sandbox = Sandbox::start(&["--fast"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["conformance", "--host", &sandbox.url(), "--check", "errors.bad_id"])
+        .envs(sandbox.env.iter().cloned())
+        .env("OCTOPUS_EMULATOR_ADMIN_TOKEN", "not-the-token")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("control surface refused") && err.contains("HTTP 403"), "{err}");
 }

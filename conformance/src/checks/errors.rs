@@ -1,7 +1,7 @@
 //! Errors: every non-2xx body is `{"error": {"name", "code", "message"}}` with the documented status and
 //! code for each failure.
 
-use super::{Check, Ctx, Failure, Spends, Verdict, expect_error, expect_ok, fail};
+use super::{Check, Ctx, Failure, NO_CONTROL, Spends, Verdict, expect_error, expect_ok, fail};
 use octopus_client::models::{CreateEsimOrderRequest, LoginRequest, RefreshRequest};
 use octopus_client::operations::*;
 use octopus_client::retry::RetryPolicy;
@@ -98,7 +98,9 @@ async fn not_found(ctx: &Ctx) -> Result<Verdict, Failure> {
     expect_error("errors.not_found", "get_voucher_order", c.get_voucher_order(2_000_000_000).await, 404, "NOT_FOUND")?;
     let Some(hidden) = ctx.blacklisted_esim_product else {
         return Ok(Verdict {
-            warnings: vec!["no blacklisted product is known for this host; only unknown ids were tried".into()],
+            warnings: vec![format!(
+                "{NO_CONTROL}: no blacklisted product is known for this host; only unknown ids were tried"
+            )],
         });
     };
     expect_error("errors.not_found", "get_esim_product", c.get_esim_product(hidden).await, 404, "NOT_FOUND")?;

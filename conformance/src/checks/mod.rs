@@ -10,7 +10,8 @@ mod orders;
 mod paging;
 mod wire;
 
-use crate::emulator::{Emulator, Outcome, Vertical};
+pub use crate::control::Control;
+use crate::emulator::{Outcome, Vertical};
 use crate::tap::{Exchange, Tap};
 use octopus_client::{ApiResponse, Client, Error};
 use std::fmt;
@@ -49,6 +50,11 @@ impl fmt::Display for Failure {
         write!(f, ": {}", self.message)
     }
 }
+
+/// How a check that ran weaker for lack of a control surface begins its warning, so a run says exactly
+/// which checks were weaker, and how to make them whole.
+pub const NO_CONTROL: &str =
+    "no control surface (against a standalone emulator, set OCTOPUS_EMULATOR_ADMIN_TOKEN to force outcomes)";
 
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<Verdict, Failure>> + Send + 'a>>;
 
@@ -107,14 +113,6 @@ pub fn all() -> Vec<Check> {
     checks
 }
 
-/// How a check reaches outside the API: the emulator's control surface, when the host has one.
-pub enum Control {
-    Emulator(Arc<Emulator>),
-    /// A replay of a host that had one: calls are no-ops, the cassette already holds their effect.
-    Recorded,
-    None,
-}
-
 /// What a check works with.
 pub struct Ctx {
     /// The generated client, logged in, through the tap.
@@ -133,21 +131,30 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn has_control(&self) -> bool {
-        !matches!(self.control, Control::None)
+        self.control.available()
     }
 
-    /// Forces how the order with this reference ends (no-op without a control surface).
-    pub fn force(&self, vertical: Vertical, outcome: Outcome, reference: &str) {
-        if let Control::Emulator(e) = &self.control {
-            e.force(vertical, outcome, Some(reference));
-        }
+    /// Forces how the order with this reference ends (nothing without a control surface); a control call
+    /// that fails fails the check under `rule`.
+    pub async fn force(
+        &self,
+        rule: &'static str,
+        vertical: Vertical,
+        outcome: Outcome,
+        reference: &str,
+    ) -> Result<(), Failure> {
+        self.control
+            .force(vertical, outcome, reference)
+            .await
+            .map_err(|e| fail(rule, "control", None, format!("cannot force the outcome: {e}")))
     }
 
     /// Installs a delivered eSIM on the emulated device.
-    pub fn install(&self, order_id: i64) {
-        if let Control::Emulator(e) = &self.control {
-            e.install(order_id as u64);
-        }
+    pub async fn install(&self, rule: &'static str, order_id: i64) -> Result<(), Failure> {
+        self.control
+            .install(order_id)
+            .await
+            .map_err(|e| fail(rule, "control", None, format!("cannot install the eSIM: {e}")))
     }
 
     /// A reference unique to this run and scenario.

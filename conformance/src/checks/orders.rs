@@ -1,7 +1,7 @@
 //! Orders: body-status branching in the three verticals (every outcome the host lets us force), the
 //! eSIM activation code's one-time delivery, and money (exact echo of a variant's amount, the charges math).
 
-use super::{Check, Ctx, Failure, Spends, Verdict, expect_ok, fail};
+use super::{Check, Control, Ctx, Failure, NO_CONTROL, Spends, Verdict, expect_ok, fail};
 use crate::emulator::{Outcome, Vertical};
 use octopus_client::Waited;
 use octopus_client::models::*;
@@ -50,10 +50,15 @@ pub fn checks() -> Vec<Check> {
     ]
 }
 
-/// How long a pending order may take before the check gives up: short against the emulator, the
-/// documented eleven minutes elsewhere.
+/// How long a pending order may take before the check gives up: short against the embedded emulator (and
+/// its replays), long enough for a standalone one's default five-second fulfilment, the documented eleven
+/// minutes elsewhere.
 fn patience(ctx: &Ctx) -> Duration {
-    if ctx.has_control() { Duration::from_secs(3) } else { Duration::from_secs(660) }
+    match ctx.control {
+        Control::Emulator(_) | Control::Recorded => Duration::from_secs(3),
+        Control::Http(_) => Duration::from_secs(30),
+        Control::None => Duration::from_secs(660),
+    }
 }
 
 /// The newest two ledger entries, which an order that failed at once leaves as a debit and its refund.
@@ -125,7 +130,7 @@ async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
     };
     for (outcome, suffix) in outcomes {
         let body = esim_order(ctx, suffix, Decimal::new(450, 2));
-        ctx.force(Vertical::Esim, *outcome, body.client_reference.as_deref().unwrap_or(""));
+        ctx.force("branching.esim", Vertical::Esim, *outcome, body.client_reference.as_deref().unwrap_or("")).await?;
         let resp = expect_ok("branching.esim", "create_esim_order", ctx.client.create_esim_order(&body).await)?;
         if resp.status != 200 {
             return Err(fail(
@@ -166,6 +171,13 @@ async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
             }
         }
         esim_branch(ctx, &order, request_id.as_deref()).await?;
+    }
+    if !ctx.has_control() {
+        return Ok(Verdict {
+            warnings: vec![format!(
+                "{NO_CONTROL}: only the outcome the host chose was exercised, not the four forced ones"
+            )],
+        });
     }
     Verdict::pass()
 }
@@ -236,12 +248,20 @@ async fn topup(ctx: &Ctx) -> Result<Verdict, Failure> {
         category: None,
         wallet_id: None,
     };
-    ctx.force(Vertical::Topups, Outcome::PendingThenDelivered, body.client_reference.as_deref().unwrap_or(""));
+    ctx.force(
+        "branching.topup",
+        Vertical::Topups,
+        Outcome::PendingThenDelivered,
+        body.client_reference.as_deref().unwrap_or(""),
+    )
+    .await?;
     let created = expect_ok(rule, "create_topup_order", ctx.client.create_topup_order(&body).await)?;
     let order = created.body;
     if order.status.as_str() != "PENDING" {
+        let why =
+            if ctx.has_control() { String::new() } else { format!(" ({NO_CONTROL}: PENDING could not be forced)") };
         return Ok(Verdict {
-            warnings: vec![format!("the topup answered {} at once; no PENDING to follow", order.status.as_str())],
+            warnings: vec![format!("the topup answered {} at once; no PENDING to follow{why}", order.status.as_str())],
         });
     }
     let r = expect_ok(
@@ -271,7 +291,13 @@ async fn topup(ctx: &Ctx) -> Result<Verdict, Failure> {
 async fn activation_code(ctx: &Ctx) -> Result<Verdict, Failure> {
     let rule = "branching.activation_code";
     let body = esim_order(ctx, "code", Decimal::new(450, 2));
-    ctx.force(Vertical::Esim, Outcome::Delivered, body.client_reference.as_deref().unwrap_or(""));
+    ctx.force(
+        "branching.activation_code",
+        Vertical::Esim,
+        Outcome::Delivered,
+        body.client_reference.as_deref().unwrap_or(""),
+    )
+    .await?;
     let order = expect_ok(rule, "create_esim_order", ctx.client.create_esim_order(&body).await)?.body;
     let list = expect_ok(
         rule,
@@ -287,9 +313,9 @@ async fn activation_code(ctx: &Ctx) -> Result<Verdict, Failure> {
         ));
     }
     if !ctx.has_control() {
-        return Ok(Verdict { warnings: vec!["no control surface: the install step was not exercised".into()] });
+        return Ok(Verdict { warnings: vec![format!("{NO_CONTROL}: the install step was not exercised")] });
     }
-    ctx.install(order.id);
+    ctx.install("branching.activation_code", order.id).await?;
     let after = expect_ok(rule, "get_esim_order", ctx.client.get_esim_order(order.id).await)?;
     if after.body.is_installed != Some(true) {
         return Err(fail(
@@ -330,7 +356,8 @@ async fn echo_amount(ctx: &Ctx) -> Result<Verdict, Failure> {
     let charges = expect_ok(rule, "calculate_esim_charges", ctx.client.calculate_esim_charges(&quote).await)?;
     let (_, before) = balance(ctx, rule, &charges.body.charges_details.destination_currency).await?;
     let body = esim_order(ctx, "echo", variant.amount);
-    ctx.force(Vertical::Esim, Outcome::Delivered, body.client_reference.as_deref().unwrap_or(""));
+    ctx.force("money.echo_amount", Vertical::Esim, Outcome::Delivered, body.client_reference.as_deref().unwrap_or(""))
+        .await?;
     let order = expect_ok(rule, "create_esim_order", ctx.client.create_esim_order(&body).await)?;
     let id = order.request_id.as_deref();
     if order.body.amount != charges.body.total_payable {

@@ -90,6 +90,21 @@ pub async fn settle(St(s): St<Shared>) -> Response {
     ok(json!({"settled": due.len()}))
 }
 
+/// `GET /_emulator/setup?key=API_KEY`: what a conformance run needs to know about the account behind a key,
+/// such as the eSIM products it has blacklisted. No secrets.
+pub async fn setup(
+    St(s): St<Shared>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let st = lock(&s);
+    let Some(account) = st.accounts.iter().find(|a| Some(&a.key) == q.get("key")) else {
+        return not_found("No account has that key");
+    };
+    let esim: Vec<u64> =
+        account.blacklist.iter().copied().filter(|id| st.catalog.esim.iter().any(|p| p.id == *id)).collect();
+    ok(json!({"client_id": account.client_id, "blacklisted_esim_products": esim}))
+}
+
 /// `GET /_emulator/ledger`: every wallet, order and transaction, for audits.
 pub async fn ledger(St(s): St<Shared>) -> Response {
     ok(ledger_json(&lock(&s)))

@@ -260,6 +260,7 @@ fn router(state: Shared) -> Router {
         .route("/_emulator/esim/orders/{id}/{action}", post(control::lifecycle))
         .route("/_emulator/settle", post(control::settle))
         .route("/_emulator/ledger", get(control::ledger))
+        .route("/_emulator/setup", get(control::setup))
         .layer(middleware::from_fn_with_state(state.clone(), control::admin_only));
     Router::new()
         .merge(control)

@@ -27,7 +27,7 @@ impl Sandbox {
             if let Some((name, value)) = line.split_once('=') {
                 env.push((name.to_string(), value.to_string()));
             }
-            if line.starts_with("OCTOPUS_API_SECRET=") {
+            if line.starts_with("OCTOPUS_EMULATOR_ADMIN_TOKEN=") {
                 break;
             }
         }
