@@ -63,8 +63,24 @@ fn counts(report: &Report) -> (usize, usize, usize) {
     (n(Status::Pass), n(Status::Fail), n(Status::Skip))
 }
 
+/// Text for an XML attribute or element: the five special characters escaped, and the characters XML 1.0
+/// cannot carry at all (C0 controls but tab and newlines, lone surrogates cannot occur in `str`, U+FFFE and
+/// U+FFFF) replaced by U+FFFD, so a message quoting a hostile body still gives a well-formed report.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn junit(report: &Report) -> String {
@@ -158,5 +174,38 @@ pub fn render(format: &str, report: &Report) -> Result<String, String> {
         "json" => Ok(json(report)),
         "markdown" | "md" => Ok(markdown(report)),
         other => check_format(other).map(|()| String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{CheckResult, Report};
+
+    #[test]
+    fn junit_escapes_markup_and_drops_what_xml_cannot_carry() {
+        let hostile = "<b>\"A&B\"</b> it's \u{0}\u{1}\u{1b}[31mred\u{7}\u{FFFE} tab\there\nline";
+        let report = Report {
+            host: hostile.into(),
+            results: vec![CheckResult {
+                id: "x".into(),
+                summary: String::new(),
+                status: Status::Fail,
+                message: Some(hostile.into()),
+                warnings: vec![hostile.into()],
+                seconds: 0.0,
+                request_ids: Vec::new(),
+            }],
+            seconds: 0.0,
+            traffic: Default::default(),
+        };
+        let out = junit(&report);
+        assert!(!out.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')), "{out:?}");
+        assert!(!out.contains('\u{FFFE}'));
+        assert!(
+            out.contains("&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt; it&apos;s \u{FFFD}\u{FFFD}\u{FFFD}[31mred"),
+            "{out}"
+        );
+        assert!(!out.contains("<b>"), "no markup gets through");
     }
 }

@@ -1,56 +1,21 @@
-//! Runs the selected checks against a host (the embedded emulator, the sandbox, any URL, or a recording),
-//! records cassettes when asked, and collects the results.
+//! The run loop: the selected checks, one after another, against a host set up by [`crate::host`], with a
+//! cassette per check when recording ([`crate::cassette`]), and the results.
 
+use crate::cassette::{self, Meta};
 use crate::checks::{self, Ctx, Spends, Verdict};
-use crate::control::{Control, HttpControl};
-use crate::emulator::{Config, Emulator};
+use crate::emulator::Emulator;
+use crate::host::{self, Setup};
 use crate::pace::{self, Pacer};
-use crate::redact;
 use crate::spec::Spec;
-use crate::tap::{self, Exchange, Tap, Upstream};
+use crate::tap::{Exchange, Tap};
 use crate::traffic::Traffic;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub const SANDBOX_URL: &str = "https://sandbox-api.octopuscards.io";
-
-// A host is chosen once per run: the emulator's configuration inline costs nothing worth a box.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum Host {
-    /// The embedded emulator, started in-process (the default).
-    Local(Config),
-    Sandbox,
-    Url(String),
-    /// Cassettes recorded earlier, served without network.
-    Replay(PathBuf),
-}
-
-impl Host {
-    pub fn parse(s: &str) -> Result<Host, String> {
-        match s {
-            "local" => Ok(Host::Local(Config::fast())),
-            "sandbox" => Ok(Host::Sandbox),
-            u if u.starts_with("http://") || u.starts_with("https://") => {
-                Ok(Host::Url(u.trim_end_matches('/').to_string()))
-            }
-            other => Err(format!("--host must be local, sandbox or an http(s) URL, not {other:?}")),
-        }
-    }
-
-    fn name(&self) -> String {
-        match self {
-            Host::Local(_) => "local (embedded emulator)".into(),
-            Host::Sandbox => format!("sandbox ({SANDBOX_URL})"),
-            Host::Url(u) => u.clone(),
-            Host::Replay(dir) => format!("replay of {}", dir.display()),
-        }
-    }
-}
+pub use crate::host::{Host, SANDBOX_URL};
+pub use crate::transcript::transcript;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -124,55 +89,12 @@ impl Report {
     }
 }
 
-/// What a recording says about its host, so a replay takes the same paths.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Meta {
-    host: String,
-    control: bool,
-    blacklisted_esim_product: Option<i64>,
-}
-
 /// A finished run, with the tap kept for transcripts.
 pub struct Run {
     pub report: Report,
     pub tap: Arc<Tap>,
     /// The emulator of a local run, for audits after the fact.
     pub emulator: Option<Arc<Emulator>>,
-}
-
-fn env(name: &str) -> Result<String, String> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| format!("{name} is not set; it is needed for this host"))
-}
-
-fn read_cassettes(dir: &Path) -> Result<(Meta, BTreeMap<String, Vec<Exchange>>), String> {
-    let meta_path = dir.join("meta.yaml");
-    let text = std::fs::read_to_string(&meta_path).map_err(|e| format!("{}: {e}", meta_path.display()))?;
-    let meta: Meta = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", meta_path.display()))?;
-    let mut cassettes = BTreeMap::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Some(name) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else { continue };
-        if path.extension().is_none_or(|e| e != "yaml") || name == "meta" {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let exchanges: Vec<Exchange> = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        cassettes.insert(name, exchanges);
-    }
-    Ok((meta, cassettes))
-}
-
-/// Writes one scenario's cassette: secrets redacted before anything touches disk, repeats folded.
-fn write_cassette(dir: &Path, scenario: &str, exchanges: &[Exchange]) -> Result<(), String> {
-    let redacted: Vec<Exchange> = exchanges.iter().map(Exchange::redacted).collect();
-    let text = serde_yaml::to_string(&tap::fold(&redacted)).map_err(|e| e.to_string())?;
-    let path = dir.join(format!("{scenario}.yaml"));
-    std::fs::write(&path, format!("# Cassette of `{scenario}`, secrets redacted. Replay with --replay.\n{text}"))
-        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Result<Run, String> {
@@ -182,53 +104,8 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
             return Err(format!("unknown check {id:?}; --list-checks prints them"));
         }
     }
-    let (upstream, key, secret, control, blacklisted, emulator, poll_scale, remote) = match &opts.host {
-        Host::Local(config) => {
-            let e =
-                Arc::new(Emulator::start(config.clone()).await.map_err(|e| format!("cannot start the emulator: {e}"))?);
-            let a = e.accounts[0].clone();
-            let up = Upstream::Forward { base: e.base_url.clone(), http: reqwest::Client::new() };
-            let blacklisted =
-                blacklisted_esim_product(&HttpControl::new(&e.base_url, &e.admin_token()), &a.key).await?;
-            (up, a.key, a.secret, Control::Emulator(e.clone()), blacklisted, Some(e), 0.01, false)
-        }
-        Host::Sandbox | Host::Url(_) => {
-            let (key, secret) = match opts.credentials.clone() {
-                Some(pair) => pair,
-                None => (env("OCTOPUS_API_KEY")?, env("OCTOPUS_API_SECRET")?),
-            };
-            let base = match &opts.host {
-                Host::Url(u) => u.clone(),
-                _ => SANDBOX_URL.to_string(),
-            };
-            // A host with a control surface is an emulator: its poll cadence may be as quick as ours.
-            let (control, blacklisted, poll_scale) = match &opts.admin_token {
-                Some(token) => {
-                    let h = HttpControl::new(&base, token);
-                    let blacklisted = blacklisted_esim_product(&h, &key).await?;
-                    (Control::Http(h), blacklisted, 0.01)
-                }
-                None => (Control::None, None, 1.0),
-            };
-            let up = Upstream::Forward { base, http: reqwest::Client::new() };
-            (up, key, secret, control, blacklisted, None, poll_scale, true)
-        }
-        Host::Replay(dir) => {
-            let (meta, cassettes) = read_cassettes(dir)?;
-            let control = if meta.control { Control::Recorded } else { Control::None };
-            let up = Upstream::Replay { cassettes };
-            (
-                up,
-                redact::REDACTED.to_string(),
-                redact::REDACTED.to_string(),
-                control,
-                meta.blacklisted_esim_product,
-                None,
-                0.001,
-                false,
-            )
-        }
-    };
+    let Setup { upstream, key, secret, control, blacklisted_esim_product: blacklisted, emulator, poll_scale, remote } =
+        host::setup(&opts.host, opts.credentials.clone(), opts.admin_token.as_deref()).await?;
     let tap = Arc::new(Tap::start(upstream).await.map_err(|e| format!("cannot start the tap: {e}"))?);
     let pacer = match opts.pace_percent.filter(|_| remote) {
         Some(percent) => Some(Arc::new(Pacer::new(percent)?)),
@@ -238,14 +115,8 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
         tap.pace(p.clone());
     }
     if let Some(dir) = &opts.record {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let meta = Meta {
-            host: opts.host.name(),
-            control: !matches!(control, Control::None),
-            blacklisted_esim_product: blacklisted,
-        };
-        let text = serde_yaml::to_string(&meta).map_err(|e| e.to_string())?;
-        std::fs::write(dir.join("meta.yaml"), text).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let meta = Meta { host: opts.host.name(), control: control.available(), blacklisted_esim_product: blacklisted };
+        cassette::write_meta(dir, &meta)?;
     }
     let client = octopus_client::Client::builder(tap.base_url.clone())
         .credentials(key.clone(), secret.clone())
@@ -272,7 +143,7 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
         ));
     }
     if let Some(dir) = &opts.record {
-        write_cassette(dir, "setup", &tap.exchanges("setup"))?;
+        cassette::write(dir, "setup", &tap.exchanges("setup"))?;
     }
     let started = Instant::now();
     let mut results = Vec::new();
@@ -334,7 +205,7 @@ pub async fn run(opts: Options, mut progress: impl FnMut(&CheckResult)) -> Resul
                 result.warnings.extend(tap.exchanges(check.id).iter().filter_map(unexpected_429));
             }
             if let Some(dir) = &opts.record {
-                write_cassette(dir, check.id, &tap.exchanges(check.id))?;
+                cassette::write(dir, check.id, &tap.exchanges(check.id))?;
             }
         }
         result.seconds = t.elapsed().as_secs_f64();
@@ -360,13 +231,6 @@ fn unexpected_429(e: &Exchange) -> Option<String> {
     })
 }
 
-/// The eSIM product the account behind `key` has blacklisted, from the emulator's control surface; a token
-/// the host refuses is an error here, before any check runs.
-async fn blacklisted_esim_product(control: &HttpControl, key: &str) -> Result<Option<i64>, String> {
-    let setup = control.probe(key).await.map_err(|e| format!("the emulator's control surface refused: {e}"))?;
-    Ok(setup["blacklisted_esim_products"].as_array().and_then(|ids| ids.first()).and_then(serde_json::Value::as_i64))
-}
-
 /// A short id that keeps this run's `client_reference` values apart from earlier runs on a shared host;
 /// fixed for the emulator and replays so their transcripts repeat.
 fn run_id(host: &Host) -> String {
@@ -376,56 +240,5 @@ fn run_id(host: &Host) -> String {
             "{:x}",
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
         ),
-    }
-}
-
-/// A scenario's exchanges as a snapshot transcript: redacted, shapes instead of volatile values, and runs
-/// of identical exchanges (polls, the rate-limit burst) folded, so it is the same for every run and seed.
-pub fn transcript(exchanges: &[Exchange]) -> Value {
-    let mut out: Vec<Value> = Vec::new();
-    for e in exchanges.iter().map(Exchange::redacted) {
-        let mut headers: Vec<String> = e
-            .response_headers
-            .iter()
-            .map(|(n, _)| n.to_ascii_lowercase())
-            .filter(|n| {
-                n.starts_with("x-page")
-                    || n.starts_with("x-total")
-                    || matches!(n.as_str(), "x-has-more" | "retry-after" | "content-type" | "x-request-id")
-            })
-            .collect();
-        headers.sort();
-        // A page's length is stable; a product's variant count is seeded content.
-        let paged = e.header("x-total-count").is_some();
-        let body = |raw: &str| {
-            serde_json::from_str::<Value>(raw)
-                .map_or_else(|_| Value::String(raw.chars().take(80).collect()), |v| redact::shape(&v, paged))
-        };
-        let entry = json!({
-            "request": format!("{} {}", e.method, redact::path_shape(&e.path)),
-            "request_body": e.request_body.as_deref().map(body),
-            "status": e.status,
-            "headers": headers,
-            "body": body(&e.response_body),
-        });
-        let entry = sorted(entry);
-        if out.last() != Some(&entry) {
-            out.push(entry);
-        }
-    }
-    Value::Array(out)
-}
-
-/// Object keys in sorted order at every depth, whether or not `serde_json/preserve_order` is on (another
-/// crate in a build may turn it on), so a snapshot never depends on the feature set.
-fn sorted(v: Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
     }
 }

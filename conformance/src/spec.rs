@@ -23,6 +23,7 @@ pub struct Operation {
 pub struct Spec {
     doc: Value,
     pub operations: Vec<Operation>,
+    secrets: std::sync::OnceLock<Vec<String>>,
 }
 
 /// What validating one response found.
@@ -58,7 +59,7 @@ impl Spec {
                 });
             }
         }
-        Ok(Spec { doc, operations })
+        Ok(Spec { doc, operations, secrets: std::sync::OnceLock::new() })
     }
 
     /// The operation a method and a concrete path belong to (literal segments beat templated ones).
@@ -79,6 +80,30 @@ impl Spec {
     /// The strictest documented per-minute quota: the pace of a request no operation matches.
     pub fn strictest_rate_limit(&self) -> Option<u32> {
         self.operations.iter().filter_map(|o| o.rate_limit).min()
+    }
+
+    /// Every property the spec marks `x-secret: true` (or `format: password`), by name: what redaction
+    /// replaces wherever it appears.
+    pub fn secret_fields(&self) -> &[String] {
+        self.secrets.get_or_init(|| {
+            fn walk(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+                match v {
+                    Value::Object(m) => {
+                        for (name, prop) in m.get("properties").and_then(Value::as_object).into_iter().flatten() {
+                            if prop["x-secret"] == true || prop["format"] == "password" {
+                                out.insert(name.clone());
+                            }
+                        }
+                        m.values().for_each(|c| walk(c, out));
+                    }
+                    Value::Array(items) => items.iter().for_each(|c| walk(c, out)),
+                    _ => {}
+                }
+            }
+            let mut out = std::collections::BTreeSet::new();
+            walk(&self.doc, &mut out);
+            out.into_iter().collect()
+        })
     }
 
     pub fn by_id(&self, id: &str) -> Option<&Operation> {
@@ -283,6 +308,20 @@ mod tests {
         );
         assert_eq!(spec.operation("post", "/api/v1/topups/lookup").unwrap().id, "lookup_mobile_operator");
         assert!(spec.operation("GET", "/nowhere").is_none());
+        let secrets = spec.secret_fields();
+        for f in [
+            "access_token",
+            "refresh_token",
+            "password",
+            "username",
+            "activation_code",
+            "iccid",
+            "card_number",
+            "pin_code",
+            "claim_url",
+        ] {
+            assert!(secrets.iter().any(|s| s == f), "{f} is secret: {secrets:?}");
+        }
     }
 
     #[test]

@@ -367,25 +367,3 @@ fn replay(s: &Shared, request: &Exchange) -> Answer {
     }
     (e.status, headers, Bytes::from(body))
 }
-
-/// Folds runs of identical consecutive exchanges into one entry with `repeat`.
-pub fn fold(exchanges: &[Exchange]) -> Vec<Exchange> {
-    let mut out: Vec<Exchange> = Vec::new();
-    for e in exchanges {
-        let same = out.last().is_some_and(|last| {
-            let strip = |x: &Exchange| {
-                let mut x = x.clone();
-                x.repeat = 1;
-                x.request_headers.retain(|(n, _)| n != "x-request-id");
-                x.response_headers.retain(|(n, _)| n != "x-request-id");
-                x
-            };
-            strip(last) == strip(e)
-        });
-        match out.last_mut() {
-            Some(last) if same => last.repeat += 1,
-            _ => out.push(e.clone()),
-        }
-    }
-    out
-}

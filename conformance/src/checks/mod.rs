@@ -195,7 +195,8 @@ pub fn expect_ok<T, E: fmt::Debug>(
     })
 }
 
-/// A short description of a client error that never includes a body (bodies may hold secrets).
+/// A short description of a client error: the status and at most 160 characters of the redacted body
+/// excerpt (secret fields replaced), never the raw body.
 pub fn describe<E: fmt::Debug>(e: &Error<E>) -> String {
     match e {
         Error::Api(a) => format!("HTTP {} ({})", a.status, a.excerpt.chars().take(160).collect::<String>()),

@@ -61,7 +61,8 @@ fn patience(ctx: &Ctx) -> Duration {
     }
 }
 
-/// The newest two ledger entries, which an order that failed at once leaves as a debit and its refund.
+/// A refund (a `CREDIT`) of `amount` among the 20 newest ledger entries, where an order that failed leaves its
+/// debit and its refund.
 async fn refund_of(ctx: &Ctx, rule: &'static str, amount: Decimal) -> Result<(), Failure> {
     let params = ListTransactionsParams { limit: Some(20), ..Default::default() };
     let txns = expect_ok(rule, "list_transactions", ctx.client.list_transactions(&params).await)?;

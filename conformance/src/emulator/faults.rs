@@ -113,6 +113,14 @@ fn draw(s: &Shared, path: &str) -> (Option<FaultKind>, Duration) {
     (kind, latency)
 }
 
+/// 500, 502 or 503, drawn from the profile's seeded generator (so a storm sees all three, reproducibly).
+fn server_error_status(s: &Shared) -> u16 {
+    let mut st = lock(s);
+    let seed = st.config.faults.as_ref().map_or(1, |p| p.seed);
+    let rng = st.fault_rng.get_or_insert(super::catalog::Rng(seed));
+    [500, 502, 503][(rng.next_u64() % 3) as usize]
+}
+
 pub async fn inject(St(s): St<Shared>, conn: Option<Extension<Connection>>, req: Request, next: Next) -> Response {
     let (kind, mut latency) = draw(&s, req.uri().path());
     if req.uri().path().starts_with("/api/") {
@@ -124,7 +132,7 @@ pub async fn inject(St(s): St<Shared>, conn: Option<Extension<Connection>>, req:
     let envelope_broken = lock(&s).breaks(Break::ErrorEnvelopeMalformed);
     let resp = match kind {
         Some(FaultKind::ServerError) => {
-            let status = [500, 502, 503][(latency.subsec_nanos() % 3) as usize];
+            let status = server_error_status(&s);
             return err(status, "InternalServerError", "INTERNAL_SERVER_ERROR", "Injected fault");
         }
         Some(FaultKind::TooManyRequests) => return super::auth::too_many(1, true),

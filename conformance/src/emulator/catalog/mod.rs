@@ -112,8 +112,8 @@ pub fn forex_rate(from: &str, to: &str) -> Option<Decimal> {
     Some((per_usd(to)? / per_usd(from)?).round_dp(6).normalize())
 }
 
-/// SplitMix64: small, fast, and the same sequence for the same seed everywhere (the catalog, fault
-/// injection and the fuzz tests share it).
+/// SplitMix64: small, fast, and the same sequence for the same seed everywhere. The catalog and fault
+/// injection use it; the generator's fuzz tests keep their own copy (codegen cannot depend on this crate).
 #[derive(Debug)]
 pub struct Rng(pub u64);
 
