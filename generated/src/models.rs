@@ -69,6 +69,7 @@ pub struct Availability {
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AvailabilityRequest {
+    #[serde(with = "crate::decimal::number")]
     pub denomination: PositiveMoney,
     pub quantity: i32,
 }
@@ -84,19 +85,36 @@ pub struct Category {
 /// `total_payable = net_amount + handling_fee_amount`, which is what leaves the wallet.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Charges {
+    #[serde(with = "crate::decimal::number")]
     pub non_discounted_total: Money,
+    #[serde(with = "crate::decimal::number")]
     pub discount_amount: Money,
+    #[serde(with = "crate::decimal::number")]
     pub total_amount: Money,
     /// Discount percentage, for example `3.5`.
+    #[serde(with = "crate::decimal::number")]
     pub discount: rust_decimal::Decimal,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub gst_amount: Option<Money>,
+    #[serde(with = "crate::decimal::number")]
     pub total_payable: Money,
     /// `total_amount * forex_rate`, in the wallet's currency.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "crate::support::Tristate::is_absent"
+    )]
     pub net_amount: crate::support::Tristate<rust_decimal::Decimal>,
     /// A fixed conversion fee; currently 0.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "crate::support::Tristate::is_absent"
+    )]
     pub handling_fee_amount: crate::support::Tristate<rust_decimal::Decimal>,
     pub charges_details: ChargesDetails,
 }
@@ -106,7 +124,9 @@ pub struct Charges {
 pub struct ChargesDetails {
     pub source_currency: CurrencyCode,
     pub destination_currency: CurrencyCode,
+    #[serde(with = "crate::decimal::number")]
     pub forex_rate: Option<rust_decimal::Decimal>,
+    #[serde(with = "crate::decimal::number")]
     pub conversion_fee: Option<rust_decimal::Decimal>,
 }
 
@@ -132,6 +152,7 @@ pub type CountryAlpha3 = String;
 pub struct CreateEsimOrderRequest {
     pub product_id: i64,
     /// A variant's `amount`, echoed exactly: `(product_id, amount)` selects the variant.
+    #[serde(with = "crate::decimal::number")]
     pub amount: PositiveMoney,
     /// Always treated as 1; any other value is silently clamped.
     ///
@@ -151,6 +172,7 @@ fn default_create_esim_order_request_quantity() -> i32 {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTopupOrderRequest {
     pub product_id: i64,
+    #[serde(with = "crate::decimal::number")]
     pub amount: PositiveMoney,
     /// The recipient: the keys named by the product's `input_fields` (`player_id` and optionally `server` for
     /// games, `phone_number` in E.164 for mobile). Missing keys fail validation; extra keys are rejected.
@@ -167,6 +189,7 @@ pub struct CreateTopupOrderRequest {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVoucherOrderRequest {
     pub product_id: i64,
+    #[serde(with = "crate::decimal::number")]
     pub denomination: PositiveMoney,
     /// 1 to 5 deliver inline; 6 to 5,000 deliver asynchronously. At most the client's bulk limit.
     pub quantity: i32,
@@ -226,8 +249,11 @@ crate::support::impl_open_string_enum!(
 /// `[min_value, max_value]`. `discount` is a percentage off the face value (`3.5` is 3.5%).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Denomination {
+    #[serde(with = "crate::decimal::number")]
     pub min_value: Option<rust_decimal::Decimal>,
+    #[serde(with = "crate::decimal::number")]
     pub max_value: Option<rust_decimal::Decimal>,
+    #[serde(with = "crate::decimal::number")]
     pub discount: Option<rust_decimal::Decimal>,
 }
 
@@ -302,6 +328,7 @@ crate::support::impl_open_string_enum!(
 pub struct EsimChargesRequest {
     pub product_id: i64,
     /// A variant's `amount`, echoed exactly.
+    #[serde(with = "crate::decimal::number")]
     pub amount: PositiveMoney,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wallet_id: Option<i64>,
@@ -321,11 +348,16 @@ pub struct EsimOrder {
     pub product_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<CountryAlpha3>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data_amount_gb: Option<rust_decimal::Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_days: Option<i32>,
     /// The discounted wallet debit, for example 4.275.
+    #[serde(with = "crate::decimal::number")]
     pub amount: Money,
     pub currency: CurrencyCode,
     /// The LPA string (`LPA:1$...`). A single-use credential: the API burns it on install.
@@ -445,13 +477,19 @@ pub struct EsimVariant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub currency_code: CurrencyCode,
+    #[serde(with = "crate::decimal::number")]
     pub amount: Money,
     /// May be 0 for unlimited or per-minute plans.
+    #[serde(with = "crate::decimal::number")]
     pub data_amount_gb: rust_decimal::Decimal,
     /// Days of validity once activated.
     pub validity_days: i32,
     /// The client's discount percentage on the wallet debit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_discount: Option<rust_decimal::Decimal>,
 }
 
@@ -555,12 +593,20 @@ pub struct OrderEventData {
     pub status: VoucherOrderStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub denomination: Option<Money>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i32>,
     /// Total face value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount: Option<Money>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_quantity: Option<i32>,
@@ -630,6 +676,7 @@ crate::support::impl_open_string_enum!(
 pub struct TopupChargesRequest {
     pub product_id: i64,
     /// In the product's currency; one of the variant's `fixed_amounts`, or within its range.
+    #[serde(with = "crate::decimal::number")]
     pub amount: PositiveMoney,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wallet_id: Option<i64>,
@@ -651,6 +698,7 @@ pub struct TopupOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<CountryAlpha3>,
     /// The wallet debit, for example 4.7405.
+    #[serde(with = "crate::decimal::number")]
     pub amount: Money,
     pub currency: CurrencyCode,
     pub status: TopupOrderStatus,
@@ -774,9 +822,17 @@ pub struct TopupVariant {
     pub currency_code: CurrencyCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_fixed_amount: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub min_amount: Option<Money>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_amount: Option<Money>,
     /// The accepted amounts, as decimal strings (`"0.99"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -794,12 +850,15 @@ pub struct Transaction {
     pub id: i64,
     pub wallet_id: i64,
     pub currency_id: i64,
+    #[serde(with = "crate::decimal::number")]
     pub amount: Money,
     pub transaction_type: TransactionType,
     pub status: TransactionStatus,
     pub source_currency: Option<String>,
     pub destination_currency: Option<String>,
+    #[serde(with = "crate::decimal::number")]
     pub forex_rate: Option<rust_decimal::Decimal>,
+    #[serde(with = "crate::decimal::number")]
     pub conversion_charges: Option<rust_decimal::Decimal>,
     pub remarks: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -861,19 +920,36 @@ impl std::fmt::Debug for Voucher {
 /// Voucher charges carry the largest quantity the client may order at once.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoucherCharges {
+    #[serde(with = "crate::decimal::number")]
     pub non_discounted_total: Money,
+    #[serde(with = "crate::decimal::number")]
     pub discount_amount: Money,
+    #[serde(with = "crate::decimal::number")]
     pub total_amount: Money,
     /// Discount percentage, for example `3.5`.
+    #[serde(with = "crate::decimal::number")]
     pub discount: rust_decimal::Decimal,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub gst_amount: Option<Money>,
+    #[serde(with = "crate::decimal::number")]
     pub total_payable: Money,
     /// `total_amount * forex_rate`, in the wallet's currency.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "crate::support::Tristate::is_absent"
+    )]
     pub net_amount: crate::support::Tristate<rust_decimal::Decimal>,
     /// A fixed conversion fee; currently 0.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "crate::support::Tristate::is_absent"
+    )]
     pub handling_fee_amount: crate::support::Tristate<rust_decimal::Decimal>,
     pub charges_details: ChargesDetails,
     /// The client's bulk limit for this product.
@@ -883,6 +959,7 @@ pub struct VoucherCharges {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoucherChargesRequest {
     /// Face value; it must lie in one of the product's denominations.
+    #[serde(with = "crate::decimal::number")]
     pub denomination: rust_decimal::Decimal,
     /// Units; at most the client's bulk limit (`max_quantity`).
     pub quantity: i32,
@@ -898,12 +975,18 @@ pub struct VoucherOrder {
     pub product_id: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
+    #[serde(with = "crate::decimal::number")]
     pub denomination: Money,
     pub quantity: i32,
     /// Total face value (5 x 50.00 = 250.00).
+    #[serde(with = "crate::decimal::number")]
     pub amount: Money,
     /// Absolute discount, for example 8.75.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::decimal::number",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub discount: Option<Money>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_reference: Option<ClientReference>,
@@ -1002,6 +1085,7 @@ pub struct Wallet {
     pub id: i64,
     pub currency_id: i64,
     /// The settled balance.
+    #[serde(with = "crate::decimal::number")]
     pub amount: Money,
     pub r#type: WalletType,
 }

@@ -348,7 +348,9 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
     ];
     if api.uses.decimal {
         deps.push(
-            r#"rust_decimal = { version = "1", default-features = false, features = ["std", "serde-float"] }"#.into(),
+            // `serde` alone keeps rust_decimal's default encoding for the caller's own decimals; ours are
+            // written as numbers field by field (`decimal::number`).
+            r#"rust_decimal = { version = "1", default-features = false, features = ["std", "serde"] }"#.into(),
         );
     }
     if api.uses.chrono {

@@ -23,18 +23,18 @@ fn type_def(def: &TypeDef, api: &Api) -> TokenStream {
         TypeKind::IntEnum(values) => int_enum(&name, docs, values),
         TypeKind::Tagged { tag, variants } => tagged(&def.name, docs, tag, variants, api),
         TypeKind::Discriminated { property, variants } => discriminated(&name, docs, property, variants),
-        TypeKind::Untagged(variants) => untagged(&name, docs, variants),
+        TypeKind::Untagged(variants) => untagged(&name, docs, variants, api),
         TypeKind::Alias(t) => {
             let t = ty(t, Scope::Models);
             quote! { #docs pub type #name = #t; }
         }
-        TypeKind::Newtype(t) => {
-            let t = ty(t, Scope::Models);
+        TypeKind::Newtype(inner) => {
+            let (t, with) = (ty(inner, Scope::Models), numeric_attr(inner, api));
             quote! {
                 #docs
                 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
                 #[serde(transparent)]
-                pub struct #name(pub #t);
+                pub struct #name(#with pub #t);
             }
         }
     }
@@ -86,6 +86,23 @@ fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> Token
     out
 }
 
+/// Whether a type is decimals carried as JSON numbers all the way down (through `Option`, `Vec`, maps,
+/// `Box` and aliases): its field then reads and writes them with `crate::decimal::number`, not with a
+/// rust_decimal feature that would change every `Decimal` of the caller's build.
+fn numeric(t: &Ty, api: &Api) -> bool {
+    match t {
+        Ty::Prim(Prim::Decimal) => true,
+        Ty::Option(i) | Ty::Vec(i) | Ty::Map(i) | Ty::Box(i) => numeric(i, api),
+        Ty::Named(n) => matches!(api.types.get(n).map(|d| &d.kind), Some(TypeKind::Alias(a)) if numeric(a, api)),
+        _ => false,
+    }
+}
+
+/// `#[serde(with = ...)]` for a tuple field of this type, when it is numeric.
+fn numeric_attr(t: &Ty, api: &Api) -> TokenStream {
+    if numeric(t, api) { quote!(#[serde(with = "crate::decimal::number")]) } else { TokenStream::new() }
+}
+
 /// The field's Rust type after required/nullable: `T`, `Option<T>` or `Tristate<T>`.
 fn field_ty(f: &Field, scope: Scope, has_default: bool) -> TokenStream {
     let base = if f.once { quote!(crate::support::OneTimeSecret) } else { ty(&f.ty, scope) };
@@ -108,6 +125,9 @@ fn field(owner: &str, f: &Field, api: &Api, defaults: &mut TokenStream) -> Token
         attrs.push(quote!(rename = #wire));
     }
     let mut docs_text = f.doc.clone();
+    if numeric(&f.ty, api) {
+        attrs.push(quote!(with = "crate::decimal::number"));
+    }
     if f.is_tristate() {
         attrs.push(quote!(default, skip_serializing_if = "crate::support::Tristate::is_absent"));
     } else if !f.required && !f.nullable {
@@ -312,12 +332,13 @@ fn discriminated(name: &proc_macro2::Ident, docs: TokenStream, property: &str, v
     }
 }
 
-fn untagged(name: &proc_macro2::Ident, docs: TokenStream, variants: &[SumVariant]) -> TokenStream {
+fn untagged(name: &proc_macro2::Ident, docs: TokenStream, variants: &[SumVariant], api: &Api) -> TokenStream {
     let vs = variants.iter().map(|v| {
         let i = ident(&v.ident);
         let t = ty(&v.ty, Scope::Models);
         let d = doc(v.doc.as_deref());
-        quote!(#d #i(#t))
+        let with = numeric_attr(&v.ty, api);
+        quote!(#d #i(#with #t))
     });
     quote! {
         #docs

@@ -141,6 +141,7 @@ pub struct NewThing {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(with = "crate::decimal::number")]
     pub price: rust_decimal::Decimal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shape: Option<Shape>,
@@ -221,6 +222,7 @@ pub struct Thing {
     /// Optional and nullable; absent and null differ.
     #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
     pub parent_id: crate::support::Tristate<i64>,
+    #[serde(with = "crate::decimal::number")]
     pub price: rust_decimal::Decimal,
     /// A decimal carried as a string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
