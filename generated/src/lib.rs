@@ -111,6 +111,11 @@ pub use operations::OPERATIONS;
 #[rustfmt::skip]
 pub use support::Tristate;
 
+/// The reqwest this crate is built on, so a client the caller supplies ([`ClientBuilder::http_client`]) is
+/// built with the same version.
+#[rustfmt::skip]
+pub use reqwest;
+
 /// The servers the spec lists: URL and description.
 #[rustfmt::skip]
 pub const SERVERS: &[(&str, &str)] = &[

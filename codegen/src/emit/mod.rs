@@ -293,6 +293,9 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #skip pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
         #skip pub use operations::OPERATIONS;
         #skip pub use support::Tristate;
+        #[doc = " The reqwest this crate is built on, so a client the caller supplies ([`ClientBuilder::http_client`]) is"]
+        #[doc = " built with the same version."]
+        #skip pub use reqwest;
 
         #[doc = " The servers the spec lists: URL and description."]
         #skip pub const SERVERS: &[(&str, &str)] = &[#(#servers),*];
@@ -339,8 +342,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
     let header = header.replacen("//", "#", 1);
     let mut deps = vec![
         r#"bytes = "1""#.to_string(),
-        r#"reqwest = { version = "0.13", default-features = false, features = ["rustls", "json", "query", "form"] }"#
-            .into(),
+        r#"reqwest = { version = "0.13", default-features = false, features = ["json", "query", "form"] }"#.into(),
         r#"serde = { version = "1", features = ["derive"] }"#.into(),
         r#"serde_json = "1""#.into(),
         r#"serde_path_to_error = "0.1""#.into(),
@@ -368,9 +370,11 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
     deps.sort();
     let description = format!("A typed async client for {} {}.", api.title, api.version).replace('"', "'");
     let workspace = if opts.standalone { "\n[workspace]\n" } else { "" };
-    let features = "\n[features]\n# `operations::decode_response`, for tools that decode recorded bodies (cargo xtask decode).\ndecode = []\n";
+    // TLS is chosen like reqwest's own: rustls by default, native-tls instead, or rustls without a bundled
+    // crypto provider (for targets where aws-lc needs cmake, such as musl: install a provider yourself).
+    let features = "\n[features]\ndefault = [\"rustls\"]\n# TLS, as in reqwest.\nrustls = [\"reqwest/rustls\"]\nrustls-no-provider = [\"reqwest/rustls-no-provider\"]\nnative-tls = [\"reqwest/native-tls\"]\nnative-tls-vendored = [\"reqwest/native-tls-vendored\"]\n# `operations::decode_response`, for tools that decode recorded bodies (cargo xtask decode).\ndecode = []\n";
     format!(
-        "{header}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"{description}\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{}\n{features}{workspace}",
+        "{header}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"{description}\"\nedition = \"2024\"\n# Edition 2024 and let-chains in the runtime.\nrust-version = \"1.88\"\npublish = false\n\n[dependencies]\n{}\n{features}{workspace}",
         opts.crate_name,
         deps.join("\n")
     )
