@@ -2,7 +2,7 @@
 //! request ids, timeouts, safe retries, and turning a response into a typed result.
 
 use crate::auth::{Auth, Credentials, Failure, Http};
-use crate::error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
+use crate::error::{ServiceError, DecodeError, Error, TimeoutError, TransportError};
 use crate::retry::{RetryPolicy, retry_after};
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, RwLock};
@@ -569,7 +569,7 @@ fn auth_error<E>(f: Failure) -> Error<E> {
         Failure::Transport(op, e) => {
             Error::Transport(Box::new(TransportError { operation: op, request_id: None, source: e }))
         }
-        Failure::Status { operation, status, excerpt, request_id } => Error::Api(Box::new(ApiError {
+        Failure::Status { operation, status, excerpt, request_id } => Error::Api(Box::new(ServiceError {
             operation,
             status,
             body: None,
@@ -753,7 +753,7 @@ impl RawResponse {
     }
 
     fn api_error<E>(self, body: Option<E>) -> Error<E> {
-        Error::Api(Box::new(ApiError {
+        Error::Api(Box::new(ServiceError {
             operation: self.operation,
             status: self.status,
             body,

@@ -1,4 +1,5 @@
-//! The four kinds of failure a call can end in. Match on the variant; never parse a message.
+//! The kinds of failure a call can end in. Match on the variant, or ask the helpers (`status`, `code`,
+//! `request_id`, `retry_after`, `is_retryable`); never parse a message.
 
 use std::fmt;
 
@@ -7,7 +8,7 @@ use std::fmt;
 #[non_exhaustive]
 pub enum Error<E = serde_json::Value> {
     /// The server answered with a status the operation treats as an error.
-    Api(Box<ApiError<E>>),
+    Api(Box<ServiceError<E>>),
     /// The request never got a complete answer: connection refused or reset, TLS, DNS, a truncated body.
     Transport(Box<TransportError>),
     /// The request or the whole call took longer than its timeout.
@@ -18,9 +19,10 @@ pub enum Error<E = serde_json::Value> {
     InvalidRequest(String),
 }
 
-/// An error response, with its typed body when the body matched the declared schema.
+/// An error response, with its typed body when the body matched the declared schema. (Named apart from any
+/// schema of the spec: the spec's own error object is `models::…`.)
 #[derive(Debug)]
-pub struct ApiError<E> {
+pub struct ServiceError<E> {
     pub operation: &'static str,
     pub status: u16,
     /// The declared error body; `None` when the body did not decode (see `excerpt`).
@@ -75,6 +77,51 @@ impl<E> Error<E> {
             Error::Decode(e) => Some(e.status),
             _ => None,
         }
+    }
+
+    /// The wait the server asked for before trying again (`Retry-After`, or the figure in the documented
+    /// `429` body), when it answered with one.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::Api(e) => {
+                let body = e.excerpt.as_bytes();
+                crate::retry::retry_after(&e.headers, body)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is transient: a network error, a timeout, `429` or `5xx`. Whether sending the
+    /// request again is safe also depends on the operation: a create without its idempotency field (such as
+    /// `client_reference`) must never be sent twice blindly.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(_) | Error::Timeout(_) => true,
+            Error::Api(e) => e.status == 429 || e.status >= 500,
+            _ => false,
+        }
+    }
+
+    /// The typed error body, when the server answered with one that matched the spec.
+    pub fn body(&self) -> Option<&E> {
+        match self {
+            Error::Api(e) => e.body.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// An error body that carries a machine-readable code (the spec's `x-error-code` names where).
+pub trait HasErrorCode {
+    /// The code's type: an open enum, so codes the API adds later are kept, not errors.
+    type Code;
+    fn code(&self) -> Option<&Self::Code>;
+}
+
+impl<E: HasErrorCode> Error<E> {
+    /// The error code of the body, when the server answered with one: switch on it, never on messages.
+    pub fn code(&self) -> Option<&E::Code> {
+        self.body().and_then(HasErrorCode::code)
     }
 }
 

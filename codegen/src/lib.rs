@@ -70,13 +70,17 @@ pub fn generate_str(file: &str, text: String, opts: &CrateOptions) -> Result<Gen
 
 /// Lowers a validated spec; `diags` are the validation findings, reported together with lowering's.
 fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
-    let mut tl =
-        types::TypeLowering::new(spec, naming::Namespace::with_reserved(naming::RESERVED_TYPES.iter().copied()));
+    // Neither the prelude's names nor the runtime's public types may be a schema's: no two public types of a
+    // generated crate share a name.
+    let reserved =
+        naming::RESERVED_TYPES.iter().copied().chain(operations::reserved_types().iter().map(String::as_str));
+    let mut tl = types::TypeLowering::new(spec, naming::Namespace::with_reserved(reserved));
     tl.lower_components();
     let mut operations = operations::lower(&mut tl);
     tl.settle_write_only(&operations);
     tl.box_cycles();
     check_polls(spec, &mut operations, &tl.types, &mut tl.diags);
+    error_codes(spec, &tl.component_names_by_key(), &mut tl.types, &mut tl.diags);
     let auth = auth_flow(spec, &operations, &mut tl.diags);
     resolve_lookups(spec, &mut operations, &mut tl.diags);
     diags.append(&mut tl.diags);
@@ -240,6 +244,80 @@ fn check_polls(
                 ),
             ));
             op.poll = None;
+        }
+    }
+}
+
+/// `x-error-code` on a component schema: a JSON pointer into the body (`/error/code`) to its code, a
+/// string or an open string enum. The error type then implements `ErrorCode`, and `Error::code()` answers.
+fn error_codes(
+    spec: &load::Spec,
+    names: &std::collections::BTreeMap<String, String>,
+    types: &mut std::collections::BTreeMap<String, model::TypeDef>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    use model::{Access, ErrorCodePath, Prim, Ty, TypeKind};
+    let Some(schemas) = spec.raw.pointer("/components/schemas").and_then(|v| v.as_object()) else { return };
+    for (key, schema) in schemas {
+        let Some(pointer) = schema.get("x-error-code") else { continue };
+        let at = diag::child(&diag::child("/components/schemas", key), "x-error-code");
+        let Some(pointer) = pointer.as_str().filter(|p| p.starts_with('/')) else {
+            diags.push(spec.diag(
+                Severity::Error,
+                &at,
+                "x-error-code is a JSON pointer into the body, such as `/error/code`",
+            ));
+            continue;
+        };
+        let Some(owner) = names.get(key) else { continue };
+        let mut current = Ty::Named(owner.clone());
+        let mut steps = Vec::new();
+        let mut failed = None;
+        for seg in pointer.split('/').skip(1) {
+            let fields = match &current {
+                Ty::Named(n) => match types.get(n).map(|t| &t.kind) {
+                    Some(TypeKind::Struct(s)) => &s.fields,
+                    _ => {
+                        failed = Some(format!("`{n}` is not an object, so it has no `{seg}`"));
+                        break;
+                    }
+                },
+                other => {
+                    failed = Some(format!("{other:?} has no field `{seg}`"));
+                    break;
+                }
+            };
+            let Some(f) = fields.iter().find(|f| f.wire == seg) else {
+                failed = Some(format!("no field `{seg}` on the way to the code"));
+                break;
+            };
+            let access = if f.is_tristate() {
+                Access::Tristate
+            } else if f.nullable || !f.required {
+                Access::Option
+            } else {
+                Access::Plain
+            };
+            steps.push((f.rust.clone(), access));
+            current = f.ty.clone();
+        }
+        let text = match &current {
+            Ty::Prim(Prim::String) => true,
+            Ty::Named(n) => matches!(types.get(n).map(|t| &t.kind), Some(TypeKind::StringEnum(_))),
+            _ => false,
+        };
+        match failed {
+            Some(why) => diags.push(spec.diag(Severity::Error, &at, format!("x-error-code `{pointer}`: {why}"))),
+            None if !text || steps.is_empty() => diags.push(spec.diag(
+                Severity::Error,
+                &at,
+                format!("x-error-code `{pointer}` must end at a string or string enum field"),
+            )),
+            None => {
+                if let Some(def) = types.get_mut(owner) {
+                    def.error_code = Some(ErrorCodePath { steps, code: current });
+                }
+            }
         }
     }
 }

@@ -64,6 +64,23 @@ pub struct TypeDef {
     pub name: String,
     pub doc: Option<String>,
     pub kind: TypeKind,
+    /// `x-error-code`: the path to the body's machine-readable code, and the code's type.
+    pub error_code: Option<ErrorCodePath>,
+}
+
+/// Where an error body keeps its code: the fields to follow from the body's type, and the code's type.
+#[derive(Debug, Clone)]
+pub struct ErrorCodePath {
+    pub steps: Vec<(String, Access)>,
+    pub code: Ty,
+}
+
+/// How one field on the way is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Plain,
+    Option,
+    Tristate,
 }
 
 #[derive(Debug, Clone)]

@@ -11,6 +11,34 @@ use crate::types::TypeLowering;
 use indexmap::IndexMap;
 use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, StatusCode};
 
+/// Type names a schema must not take: every public type and trait the runtime defines (`Client`, `Error`,
+/// `ServiceError`, ...), read from the runtime's source, so no two public types of a generated crate share a
+/// name.
+pub fn reserved_types() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names = Vec::new();
+        for source in crate::emit::RUNTIME_SOURCES {
+            let Ok(file) = syn::parse_file(source) else { continue };
+            for item in file.items {
+                let (vis, ident) = match &item {
+                    syn::Item::Struct(i) => (&i.vis, &i.ident),
+                    syn::Item::Enum(i) => (&i.vis, &i.ident),
+                    syn::Item::Trait(i) => (&i.vis, &i.ident),
+                    syn::Item::Type(i) => (&i.vis, &i.ident),
+                    _ => continue,
+                };
+                if matches!(vis, syn::Visibility::Public(_)) {
+                    names.push(ident.to_string());
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    })
+}
+
 /// Names an operation method must not take: every method the runtime defines on `Client` (read from the
 /// runtime's own source, so the list cannot drift from it), and the methods of the traits `Client` derives.
 pub fn reserved_methods() -> &'static [String] {

@@ -168,6 +168,14 @@ impl<'a> TypeLowering<'a> {
         }
     }
 
+    /// Component schema key → Rust type name.
+    pub fn component_names_by_key(&self) -> BTreeMap<String, String> {
+        self.component_names
+            .iter()
+            .filter_map(|(r, n)| r.strip_prefix(COMPONENT_PREFIX).map(|k| (k.to_string(), n.clone())))
+            .collect()
+    }
+
     pub(crate) fn warn(&mut self, pointer: &str, message: impl Into<String>) {
         let d = self.spec.diag(Severity::Warning, pointer, message);
         self.diags.push(d);
@@ -208,7 +216,7 @@ impl<'a> TypeLowering<'a> {
     }
 
     fn insert(&mut self, name: String, doc: Option<String>, kind: TypeKind) {
-        self.types.insert(name.clone(), TypeDef { name, doc, kind });
+        self.types.insert(name.clone(), TypeDef { name, doc, kind, error_code: None });
     }
 
     /// The type of a schema that may be a reference, and whether it admits `null`.

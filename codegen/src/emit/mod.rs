@@ -37,6 +37,10 @@ const DECIMAL: &str = include_str!("../../runtime/decimal.rs");
 const PAGING: &str = include_str!("../../runtime/paging.rs");
 const WEBHOOK: &str = include_str!("../../runtime/webhook.rs");
 
+/// Every runtime file, for the names it defines.
+pub(crate) const RUNTIME_SOURCES: [&str; 8] =
+    [RUNTIME[0].1, RUNTIME[1].1, RUNTIME[2].1, RUNTIME[3].1, RUNTIME[4].1, DECIMAL, PAGING, WEBHOOK];
+
 /// A formatted unit: its index, its text, and the time spent building and formatting its tokens.
 type Rendered = (usize, String, Duration, Duration);
 
@@ -290,7 +294,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #skip pub use auth::Credentials;
         #skip pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
         #skip pub use retry::RetryPolicy;
-        #skip pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
+        #skip pub use error::{DecodeError, Error, HasErrorCode, ServiceError, TimeoutError, TransportError};
         #skip pub use operations::OPERATIONS;
         #skip pub use support::Tristate;
         #[doc = " The reqwest this crate is built on, so a client the caller supplies ([`ClientBuilder::http_client`]) is"]

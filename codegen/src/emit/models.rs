@@ -15,6 +15,37 @@ pub fn models(types: &[&TypeDef], api: &Api) -> TokenStream {
 }
 
 fn type_def(def: &TypeDef, api: &Api) -> TokenStream {
+    let mut out = type_items(def, api);
+    out.extend(error_code_impl(def));
+    out
+}
+
+/// `impl ErrorCode`: the way from an error body to its code (`x-error-code`).
+fn error_code_impl(def: &TypeDef) -> TokenStream {
+    let Some(path) = &def.error_code else { return TokenStream::new() };
+    let name = ident(&def.name);
+    let code = ty(&path.code, Scope::Models);
+    let steps = path.steps.iter().map(|(field, access)| {
+        let f = ident(field);
+        match access {
+            crate::model::Access::Plain => quote!(let v = &v.#f;),
+            crate::model::Access::Option => quote!(let v = v.#f.as_ref()?;),
+            crate::model::Access::Tristate => quote!(let v = v.#f.value()?;),
+        }
+    });
+    quote! {
+        impl crate::error::HasErrorCode for #name {
+            type Code = #code;
+            fn code(&self) -> Option<&#code> {
+                let v = self;
+                #(#steps)*
+                Some(v)
+            }
+        }
+    }
+}
+
+fn type_items(def: &TypeDef, api: &Api) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc(def.doc.as_deref());
     match &def.kind {

@@ -45,7 +45,9 @@ pub use client::{
 pub use retry::RetryPolicy;
 
 #[rustfmt::skip]
-pub use error::{ApiError, DecodeError, Error, TimeoutError, TransportError};
+pub use error::{
+    DecodeError, Error, HasErrorCode, ServiceError, TimeoutError, TransportError,
+};
 
 #[rustfmt::skip]
 pub use operations::OPERATIONS;

@@ -22,7 +22,7 @@ pub struct Circle {
 
 /// Collides with the runtime's type name; lives in `models`, so no clash.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Client {
+pub struct Client2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
