@@ -97,8 +97,14 @@ impl Auth {
             // One attempt: the refresh token is single-use, so a refresh that failed on the way (a network
             // error, a 5xx) may already have rotated it, and sending it again would be refused. Whatever
             // the failure, a fresh login is the safe way on.
-            if let Ok(tokens) = self.call(http, op, Value::Object(body)).await {
-                return Ok(tokens);
+            match self.call(http, op, Value::Object(body)).await {
+                Ok(tokens) => {
+                    crate::support::trace_event!(INFO, operation = op.id, "refreshed the token");
+                    return Ok(tokens);
+                }
+                Err(_failed) => {
+                    crate::support::trace_event!(WARN, operation = op.id, "the refresh failed; logging in afresh");
+                }
             }
         }
         self.login(http).await
@@ -121,9 +127,20 @@ impl Auth {
                 _ => false,
             };
             if !retryable || attempt >= http.retry.max_attempts {
+                if result.is_ok() {
+                    crate::support::trace_event!(INFO, operation = self.flow.login.id, attempt, "logged in");
+                }
                 return result;
             }
-            tokio::time::sleep(http.retry.backoff(attempt)).await;
+            let wait = http.retry.backoff(attempt);
+            crate::support::trace_event!(
+                WARN,
+                operation = self.flow.login.id,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "the login failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
         }
     }
 

@@ -415,7 +415,8 @@ impl Client {
     }
 
     /// Sends a request and reads the whole body, with the token, retries and recovery the spec allows.
-    /// Not part of the stable API.
+    /// With the `tracing` feature the call is a span (`octopus.call`) with the operation id, method, path
+    /// template, request id, attempts, status and elapsed time. Not part of the stable API.
     #[doc(hidden)]
     pub async fn send<E>(
         &self,
@@ -433,6 +434,40 @@ impl Client {
                 id
             }
         };
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument;
+            let span = tracing::info_span!(
+                "octopus.call",
+                operation = op.id,
+                method = op.method,
+                path = op.path,
+                request_id = %request_id,
+                attempts = tracing::field::Empty,
+                status = tracing::field::Empty,
+                elapsed_ms = tracing::field::Empty,
+                recovered = tracing::field::Empty,
+            );
+            let started = std::time::Instant::now();
+            let result = self.send_traced(op, req, request_id).instrument(span.clone()).await;
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            if let Ok(resp) = &result {
+                span.record("status", resp.status);
+                span.record("recovered", resp.recovered);
+            }
+            result
+        }
+        #[cfg(not(feature = "tracing"))]
+        self.send_traced(op, req, request_id).await
+    }
+
+    /// The body of `send`, inside its span when tracing is on.
+    async fn send_traced<E>(
+        &self,
+        op: &'static OperationInfo,
+        req: reqwest::Request,
+        request_id: String,
+    ) -> Result<RawResponse, Error<E>> {
         // A create carrying its reference may be retried; without one it never is.
         let reference = op.idempotency.and_then(|i| body_field(&req, i.field));
         let retryable = op.retry_safe || reference.is_some();
@@ -441,6 +476,7 @@ impl Client {
         let (mut attempt, mut reauthenticated, mut ambiguous) = (0u32, false, false);
         loop {
             attempt += 1;
+            crate::support::trace_record!("attempts", attempt);
             let last = attempt >= policy.max_attempts || !retryable;
             let Some(this) = req.try_clone() else {
                 return Err(Error::InvalidRequest(format!("{}: a streaming body cannot be sent again", op.id)));
@@ -451,7 +487,15 @@ impl Client {
                     if last {
                         return Err(transport(op, error, Some(request_id)));
                     }
-                    tokio::time::sleep(policy.backoff(attempt)).await;
+                    let wait = policy.backoff(attempt);
+                    crate::support::trace_event!(
+                        WARN,
+                        reason = "network error",
+                        maybe_delivered,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(wait).await;
                 }
                 Attempt::Answer(resp) if resp.status == 401 && op.secure && !reauthenticated => {
                     // Once per call: renew the token (or log in again) and repeat the same request.
@@ -459,6 +503,7 @@ impl Client {
                     let Some(used) = token.clone() else { return Ok(resp) };
                     reauthenticated = true;
                     attempt -= 1;
+                    crate::support::trace_event!(INFO, reason = "401", "renewing the token and sending again");
                     token = Some(auth.rejected(&self.http(), &used).await.map_err(auth_error)?);
                 }
                 Attempt::Answer(resp) if resp.status == 429 || resp.status >= 500 => {
@@ -471,12 +516,26 @@ impl Client {
                     if last || wait > policy.max_retry_after {
                         return Ok(resp);
                     }
+                    crate::support::trace_event!(
+                        WARN,
+                        reason = if resp.status == 429 { "429" } else { "5xx" },
+                        status = resp.status,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    );
                     tokio::time::sleep(wait).await;
                 }
                 Attempt::Answer(resp) if resp.status == 400 && ambiguous => {
                     // An earlier attempt may have created it: a duplicate reference is refused. Find the one.
                     let (Some(i), Some(value)) = (op.idempotency, reference.as_deref()) else { return Ok(resp) };
-                    return Ok(self.lookup(op, i, value, token.as_ref()).await.unwrap_or(resp));
+                    let found = self.lookup(op, i, value, token.as_ref()).await;
+                    crate::support::trace_event!(
+                        INFO,
+                        lookup = i.lookup.id,
+                        found = found.is_some(),
+                        "an ambiguous create was refused as a duplicate; recovered it by its reference"
+                    );
+                    return Ok(found.unwrap_or(resp));
                 }
                 Attempt::Answer(resp) => return Ok(resp),
             }

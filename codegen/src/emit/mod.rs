@@ -359,6 +359,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
             r#"rust_decimal = { version = "1", default-features = false, features = ["std", "serde"] }"#.into(),
         );
     }
+    deps.push(r#"tracing = { version = "0.1", optional = true, default-features = false, features = ["std"] }"#.into());
     if api.uses.chrono {
         deps.push(r#"chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }"#.into());
     }
@@ -376,7 +377,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
     let workspace = if opts.standalone { "\n[workspace]\n" } else { "" };
     // TLS is chosen like reqwest's own: rustls by default, native-tls instead, or rustls without a bundled
     // crypto provider (for targets where aws-lc needs cmake, such as musl: install a provider yourself).
-    let features = "\n[features]\ndefault = [\"rustls\"]\n# TLS, as in reqwest.\nrustls = [\"reqwest/rustls\"]\nrustls-no-provider = [\"reqwest/rustls-no-provider\"]\nnative-tls = [\"reqwest/native-tls\"]\nnative-tls-vendored = [\"reqwest/native-tls-vendored\"]\n# `operations::decode_response`, for tools that decode recorded bodies (cargo xtask decode).\ndecode = []\n";
+    let features = "\n[features]\ndefault = [\"rustls\"]\n# TLS, as in reqwest.\nrustls = [\"reqwest/rustls\"]\nrustls-no-provider = [\"reqwest/rustls-no-provider\"]\nnative-tls = [\"reqwest/native-tls\"]\nnative-tls-vendored = [\"reqwest/native-tls-vendored\"]\n# A span per call and events for retries, logins, refreshes and recovered creates (no secrets).\ntracing = [\"dep:tracing\"]\n# `operations::decode_response`, for tools that decode recorded bodies (cargo xtask decode).\ndecode = []\n";
     format!(
         "{header}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"{description}\"\nedition = \"2024\"\n# Edition 2024 and let-chains in the runtime.\nrust-version = \"1.88\"\npublish = false\n\n[dependencies]\n{}\n{features}{workspace}",
         opts.crate_name,

@@ -431,3 +431,24 @@ impl RedactedDebug for OneTimeSecret {
         fmt::Debug::fmt(self, f)
     }
 }
+
+/// An event under the `tracing` feature, nothing without it (so no tracing dependency). Events carry
+/// operation ids, statuses, reasons and waits: never headers, bodies, tokens or credentials.
+#[allow(unused_macros)]
+macro_rules! trace_event {
+    ($level:ident, $($rest:tt)*) => {
+        #[cfg(feature = "tracing")]
+        tracing::event!(tracing::Level::$level, $($rest)*);
+    };
+}
+pub(crate) use trace_event;
+
+/// Records a field of the current span under the `tracing` feature.
+#[allow(unused_macros)]
+macro_rules! trace_record {
+    ($field:literal, $value:expr) => {
+        #[cfg(feature = "tracing")]
+        tracing::Span::current().record($field, $value);
+    };
+}
+pub(crate) use trace_record;
