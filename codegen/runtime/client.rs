@@ -261,6 +261,7 @@ impl ClientBuilder {
             _ => None,
         };
         Ok(Client {
+            call: None,
             inner: Arc::new(Inner {
                 base_url,
                 http,
@@ -280,6 +281,77 @@ impl ClientBuilder {
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Overrides for the calls made through this handle ([`Client::with_options`]).
+    call: Option<Arc<CallOptions>>,
+}
+
+/// Settings for the calls made through one handle, over the client's defaults: a timeout, a retry policy,
+/// extra headers, a request id, and for creates the idempotency reference. Any operation takes them, so
+/// there is no second method per operation:
+///
+/// ```ignore
+/// let once = client.with_options(CallOptions::new().retry(RetryPolicy::none()).total_timeout(Duration::from_secs(5)));
+/// once.get_esim_order(42).await?;
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CallOptions {
+    timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    request_id: Option<String>,
+    reference: Option<String>,
+    /// A header that is not valid HTTP, reported when a call is made.
+    invalid: Option<String>,
+}
+
+impl CallOptions {
+    pub fn new() -> Self {
+        CallOptions::default()
+    }
+
+    /// Each attempt's timeout, instead of the client's (and of the spec's `x-timeout-seconds`).
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = Some(t);
+        self
+    }
+
+    /// A bound on the whole call, token renewal, retries and waits included: past it the call ends in
+    /// `Error::Timeout`.
+    pub fn total_timeout(mut self, t: Duration) -> Self {
+        self.total_timeout = Some(t);
+        self
+    }
+
+    /// The retry policy for these calls (`RetryPolicy::none()` sends once).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// An extra header on every request of these calls. A name or value that is not valid HTTP is refused
+    /// when the call is made, as `Error::InvalidRequest`.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match (reqwest::header::HeaderName::try_from(name), reqwest::header::HeaderValue::try_from(value)) {
+            (Ok(n), Ok(v)) => self.headers.push((n, v)),
+            _ => self.invalid = Some(format!("the header {name:?} is not a valid HTTP header")),
+        }
+        self
+    }
+
+    /// The `X-Request-Id` to send, instead of a generated one.
+    pub fn request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
+    }
+
+    /// For a create: the idempotency reference (`client_reference`) to send when the body carries none, so
+    /// the call may be retried and recovered safely.
+    pub fn reference(mut self, reference: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self
+    }
 }
 
 #[derive(Debug)]
@@ -320,6 +392,12 @@ impl Client {
             poll_scale: 1.0,
             request_ids: None,
         }
+    }
+
+    /// A handle whose calls use `options` over the client's defaults. It shares the connection pool and the
+    /// session with `self`; the options apply to every call made through it.
+    pub fn with_options(&self, options: CallOptions) -> Client {
+        Client { inner: self.inner.clone(), call: Some(Arc::new(options)) }
     }
 
     pub fn base_url(&self) -> &str {
@@ -367,6 +445,9 @@ impl Client {
     pub fn request(&self, op: &'static OperationInfo, path: &str) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let timeout = match (op.timeout_secs, self.inner.slow_timeout) {
+            _ if self.call.as_ref().is_some_and(|c| c.timeout.is_some()) => {
+                self.call.as_ref().and_then(|c| c.timeout).unwrap_or(self.inner.timeout)
+            }
             (Some(_), Some(slow)) => slow,
             (Some(secs), None) => self.inner.timeout.max(Duration::from_secs(secs)),
             (None, _) => self.inner.timeout,
@@ -424,6 +505,24 @@ impl Client {
         req: reqwest::RequestBuilder,
     ) -> Result<RawResponse, Error<E>> {
         let mut req = req.build().map_err(|e| Error::InvalidRequest(format!("{}: {e}", op.id)))?;
+        if let Some(call) = &self.call {
+            if let Some(bad) = &call.invalid {
+                return Err(Error::InvalidRequest(format!("{}: {bad}", op.id)));
+            }
+            if let (Some(i), Some(reference)) = (op.idempotency, &call.reference) {
+                with_body_field(&mut req, i.field, reference);
+            }
+            // Replacing, not adding: the call's own headers win over the operation's, and its request id
+            // over both.
+            for (name, value) in &call.headers {
+                req.headers_mut().insert(name.clone(), value.clone());
+            }
+            if let Some(id) = &call.request_id {
+                let value = reqwest::header::HeaderValue::try_from(id.as_str())
+                    .map_err(|_| Error::InvalidRequest(format!("{}: request id {id:?} is not a header value", op.id)))?;
+                req.headers_mut().insert("x-request-id", value);
+            }
+        }
         let request_id = match req.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
             Some(id) => id.to_string(),
             None => {
@@ -461,8 +560,26 @@ impl Client {
         self.send_traced(op, req, request_id).await
     }
 
-    /// The body of `send`, inside its span when tracing is on.
+    /// The call's own attempts under the per-call total timeout, when one is set.
     async fn send_traced<E>(
+        &self,
+        op: &'static OperationInfo,
+        req: reqwest::Request,
+        request_id: String,
+    ) -> Result<RawResponse, Error<E>> {
+        match self.call.as_ref().and_then(|c| c.total_timeout) {
+            None => self.attempts(op, req, request_id).await,
+            Some(limit) => {
+                let id = request_id.clone();
+                tokio::time::timeout(limit, self.attempts(op, req, request_id))
+                    .await
+                    .unwrap_or_else(|_| Err(Error::Timeout(TimeoutError { operation: op.id, request_id: Some(id) })))
+            }
+        }
+    }
+
+    /// The body of `send`: token, attempts, retries and recovery, inside its span when tracing is on.
+    async fn attempts<E>(
         &self,
         op: &'static OperationInfo,
         req: reqwest::Request,
@@ -471,7 +588,7 @@ impl Client {
         // A create carrying its reference may be retried; without one it never is.
         let reference = op.idempotency.and_then(|i| body_field(&req, i.field));
         let retryable = op.retry_safe || reference.is_some();
-        let policy = self.inner.retry;
+        let policy = self.call.as_ref().and_then(|c| c.retry).unwrap_or(self.inner.retry);
         let mut token = self.token(op).await?;
         let (mut attempt, mut reauthenticated, mut ambiguous) = (0u32, false, false);
         loop {
@@ -604,6 +721,19 @@ fn fill_path(template: &str, value: &str) -> String {
     match (template.find('{'), template.find('}')) {
         (Some(open), Some(close)) if open < close => format!("{}{value}{}", &template[..open], &template[close + 1..]),
         _ => template.to_string(),
+    }
+}
+
+/// Sets a string field of the request's JSON object body when it is absent or empty.
+fn with_body_field(req: &mut reqwest::Request, field: &str, value: &str) {
+    let Some(bytes) = req.body().and_then(|b| b.as_bytes()) else { return };
+    let Ok(serde_json::Value::Object(mut map)) = serde_json::from_slice::<serde_json::Value>(bytes) else { return };
+    if map.get(field).and_then(|v| v.as_str()).is_some_and(|s| !s.is_empty()) {
+        return;
+    }
+    map.insert(field.to_string(), serde_json::Value::String(value.to_string()));
+    if let Ok(body) = serde_json::to_vec(&map) {
+        *req.body_mut() = Some(body.into());
     }
 }
 

@@ -292,7 +292,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #webhook
 
         #skip pub use auth::Credentials;
-        #skip pub use client::{ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
+        #skip pub use client::{ApiResponse, CallOptions, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
         #skip pub use retry::RetryPolicy;
         #skip pub use error::{DecodeError, Error, HasErrorCode, ServiceError, TimeoutError, TransportError};
         #skip pub use operations::OPERATIONS;

@@ -38,7 +38,8 @@ pub use auth::Credentials;
 
 #[rustfmt::skip]
 pub use client::{
-    ApiResponse, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited,
+    ApiResponse, CallOptions, Client, ClientBuilder, OperationInfo, Paging, Secret,
+    Waited,
 };
 
 #[rustfmt::skip]
