@@ -242,3 +242,31 @@ fn run_id(host: &Host) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(status: u16, headers: &[(&str, &str)]) -> Exchange {
+        Exchange {
+            method: "GET".into(),
+            path: "/api/v1/currencies?page=2".into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status,
+            response_headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            response_body: String::new(),
+            repeat: 1,
+        }
+    }
+
+    #[test]
+    fn a_429_an_ordinary_check_meets_is_a_warning_with_the_wait_it_honoured() {
+        assert_eq!(unexpected_429(&exchange(200, &[])), None);
+        assert_eq!(
+            unexpected_429(&exchange(429, &[("Retry-After", "7")])).as_deref(),
+            Some("HTTP 429 on GET /api/v1/currencies; the client honoured Retry-After: 7 s")
+        );
+        assert!(unexpected_429(&exchange(429, &[])).is_some_and(|w| w.contains("without Retry-After")));
+    }
+}
