@@ -79,7 +79,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
     let mut operations = operations::lower(&mut tl);
     tl.settle_write_only(&operations);
     tl.box_cycles();
-    check_polls(spec, &mut operations, &tl.types, &mut tl.diags);
+    check_polls(spec, &mut operations, &mut tl.types, &mut tl.diags);
     error_codes(spec, &tl.component_names_by_key(), &mut tl.types, &mut tl.diags);
     let auth = auth_flow(spec, &operations, &mut tl.diags);
     resolve_lookups(spec, &mut operations, &mut tl.diags);
@@ -206,7 +206,7 @@ fn auth_flow(spec: &load::Spec, ops: &[model::Operation], diags: &mut Vec<Diagno
 fn check_polls(
     spec: &load::Spec,
     ops: &mut [model::Operation],
-    types: &std::collections::BTreeMap<String, model::TypeDef>,
+    types: &mut std::collections::BTreeMap<String, model::TypeDef>,
     diags: &mut Vec<Diagnostic>,
 ) {
     use model::{Prim, ResultShape, Ty, TypeKind};
@@ -225,7 +225,7 @@ fn check_polls(
             }
             ResultShape::Enum { .. } => None,
         };
-        let usable = field.is_some_and(|f| {
+        let usable = field.as_ref().is_some_and(|f| {
             let text = match &f.ty {
                 Ty::Prim(Prim::String) => true,
                 Ty::Named(n) => matches!(types.get(n).map(|t| &t.kind), Some(TypeKind::StringEnum(_))),
@@ -233,6 +233,19 @@ fn check_polls(
             };
             text && f.required && !f.nullable
         }) && op.body.is_none();
+        if usable
+            && let Some(Ty::Named(status)) = field.as_ref().map(|f| &f.ty)
+            && let Some(def) = types.get_mut(status)
+        {
+            // The status enum learns which of its values end a wait, for `is_terminal()`.
+            let (values, by) = def.terminal.get_or_insert_with(Default::default);
+            for t in &poll.terminal {
+                if !values.contains(t) {
+                    values.push(t.clone());
+                }
+            }
+            by.push(op.id.clone());
+        }
         if !usable {
             let at = format!("/paths/{}/{}/x-poll", diag::escape_segment(&op.path), op.http_method.to_lowercase());
             diags.push(spec.diag(

@@ -66,6 +66,8 @@ pub struct TypeDef {
     pub kind: TypeKind,
     /// `x-error-code`: the path to the body's machine-readable code, and the code's type.
     pub error_code: Option<ErrorCodePath>,
+    /// For a status enum that an `x-poll` reads: its terminal values, and the operations that declare them.
+    pub terminal: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// Where an error body keeps its code: the fields to follow from the body's type, and the code's type.

@@ -216,7 +216,7 @@ impl<'a> TypeLowering<'a> {
     }
 
     fn insert(&mut self, name: String, doc: Option<String>, kind: TypeKind) {
-        self.types.insert(name.clone(), TypeDef { name, doc, kind, error_code: None });
+        self.types.insert(name.clone(), TypeDef { name, doc, kind, error_code: None, terminal: None });
     }
 
     /// The type of a schema that may be a reference, and whether it admits `null`.

@@ -47,3 +47,13 @@ async fn an_unreachable_host_is_retryable_and_has_no_status() {
     assert_eq!((err.status(), err.code(), err.retry_after()), (None, None, None));
     assert!(err.is_retryable());
 }
+
+#[test]
+fn status_enums_know_which_values_end_a_wait() {
+    use octopus_client::models::{EsimOrderStatus, VoucherOrderStatus};
+    assert!(EsimOrderStatus::Delivered.is_terminal() && EsimOrderStatus::Failed.is_terminal());
+    assert!(!EsimOrderStatus::Pending.is_terminal());
+    assert!(VoucherOrderStatus::PartiallyDelivered.is_terminal());
+    // A status the API adds later is kept, and not taken for the end of a wait.
+    assert!(!EsimOrderStatus::Unknown("REFUNDED".into()).is_terminal());
+}

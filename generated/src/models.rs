@@ -454,6 +454,13 @@ crate::support::impl_open_string_enum!(
     Cancelled = "CANCELLED", }
 );
 
+impl EsimOrderStatus {
+    /// Whether this status ends a wait (the `x-poll` of `get_esim_order`: `DELIVERED`, `FAILED`, `CANCELLED`). A value this client does not know yet is not terminal.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.as_str(), "DELIVERED" | "FAILED" | "CANCELLED")
+    }
+}
+
 /// A country or region (`GLO` for global) with one or more data plans.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EsimProduct {
@@ -754,6 +761,13 @@ crate::support::impl_open_string_enum!(
     Cancelled = "CANCELLED", }
 );
 
+impl TopupOrderStatus {
+    /// Whether this status ends a wait (the `x-poll` of `get_topup_order`: `DELIVERED`, `FAILED`, `CANCELLED`). A value this client does not know yet is not terminal.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.as_str(), "DELIVERED" | "FAILED" | "CANCELLED")
+    }
+}
+
 /// The order statuses, plus `RECHARGED`, which the list filter also accepts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TopupOrderStatusFilter {
@@ -1035,6 +1049,15 @@ crate::support::impl_open_string_enum!(
     VoucherOrderStatus { Pending = "PENDING", Delivered = "DELIVERED", PartiallyDelivered
     = "PARTIALLY_DELIVERED", Failed = "FAILED", Cancelled = "CANCELLED", }
 );
+
+impl VoucherOrderStatus {
+    /// Whether this status ends a wait (the `x-poll` of `get_voucher_order`: `DELIVERED`, `PARTIALLY_DELIVERED`, `FAILED`, `CANCELLED`). A value this client does not know yet is not terminal.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self.as_str(), "DELIVERED" | "PARTIALLY_DELIVERED" | "FAILED" | "CANCELLED"
+        )
+    }
+}
 
 /// A gift card of one brand in one country and currency, with its denominations.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -50,7 +50,11 @@ fn type_items(def: &TypeDef, api: &Api) -> TokenStream {
     let docs = doc(def.doc.as_deref());
     match &def.kind {
         TypeKind::Struct(s) => structure(&def.name, docs, s, api),
-        TypeKind::StringEnum(values) => string_enum(&name, docs, values),
+        TypeKind::StringEnum(values) => {
+            let mut out = string_enum(&name, docs, values);
+            out.extend(terminal_impl(&name, def));
+            out
+        }
         TypeKind::IntEnum(values) => int_enum(&name, docs, values),
         TypeKind::Tagged { tag, variants } => tagged(&def.name, docs, tag, variants, api),
         TypeKind::Discriminated { property, variants } => discriminated(&name, docs, property, variants),
@@ -259,6 +263,24 @@ fn string_enum(name: &proc_macro2::Ident, docs: TokenStream, values: &[EnumValue
             Unknown(String),
         }
         crate::support::impl_open_string_enum!(#name { #(#pairs,)* });
+    }
+}
+
+/// `is_terminal()` for a status enum an `x-poll` reads: whether waiting on an order can stop.
+fn terminal_impl(name: &proc_macro2::Ident, def: &TypeDef) -> TokenStream {
+    let Some((values, by)) = &def.terminal else { return TokenStream::new() };
+    let doc = format!(
+        " Whether this status ends a wait (the `x-poll` of {}: {}). A value this client does not know yet is not terminal.",
+        by.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "),
+        values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+    );
+    quote! {
+        impl #name {
+            #[doc = #doc]
+            pub fn is_terminal(&self) -> bool {
+                matches!(self.as_str(), #(#values)|*)
+            }
+        }
     }
 }
 

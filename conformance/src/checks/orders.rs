@@ -157,7 +157,7 @@ async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
                 "get_esim_order",
                 ctx.client.wait_for_esim_order(order.id, patience(ctx)).await.map(Waited::into_response),
             )? {
-                r if ["DELIVERED", "FAILED", "CANCELLED"].contains(&r.body.status.as_str()) => {
+                r if r.body.status.is_terminal() => {
                     request_id = r.request_id;
                     order = r.body;
                 }
@@ -270,7 +270,7 @@ async fn topup(ctx: &Ctx) -> Result<Verdict, Failure> {
         "get_topup_order",
         ctx.client.wait_for_topup_order(order.id, patience(ctx)).await.map(Waited::into_response),
     )?;
-    if !["DELIVERED", "FAILED", "CANCELLED"].contains(&r.body.status.as_str()) {
+    if !r.body.status.is_terminal() {
         return Err(fail(
             rule,
             "get_topup_order",
