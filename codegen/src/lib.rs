@@ -72,8 +72,7 @@ pub fn generate_str(file: &str, text: String, opts: &CrateOptions) -> Result<Gen
 fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::Api, Vec<Diagnostic>), Diagnostics> {
     // Neither the prelude's names nor the runtime's public types may be a schema's: no two public types of a
     // generated crate share a name.
-    let reserved =
-        naming::RESERVED_TYPES.iter().copied().chain(operations::reserved_types().iter().map(String::as_str));
+    let reserved = naming::RESERVED_TYPES.iter().copied().chain(naming::reserved_types().iter().map(String::as_str));
     let mut tl = types::TypeLowering::new(spec, naming::Namespace::with_reserved(reserved));
     tl.lower_components();
     let mut operations = operations::lower(&mut tl);

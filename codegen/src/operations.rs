@@ -11,69 +11,11 @@ use crate::types::TypeLowering;
 use indexmap::IndexMap;
 use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, StatusCode};
 
-/// Type names a schema must not take: every public type and trait the runtime defines (`Client`, `Error`,
-/// `ServiceError`, ...), read from the runtime's source, so no two public types of a generated crate share a
-/// name.
-pub fn reserved_types() -> &'static [String] {
-    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut names = Vec::new();
-        for source in crate::emit::RUNTIME_SOURCES {
-            let Ok(file) = syn::parse_file(source) else { continue };
-            for item in file.items {
-                let (vis, ident) = match &item {
-                    syn::Item::Struct(i) => (&i.vis, &i.ident),
-                    syn::Item::Enum(i) => (&i.vis, &i.ident),
-                    syn::Item::Trait(i) => (&i.vis, &i.ident),
-                    syn::Item::Type(i) => (&i.vis, &i.ident),
-                    _ => continue,
-                };
-                if matches!(vis, syn::Visibility::Public(_)) {
-                    names.push(ident.to_string());
-                }
-            }
-        }
-        names.sort();
-        names.dedup();
-        names
-    })
-}
-
-/// Names an operation method must not take: every method the runtime defines on `Client` (read from the
-/// runtime's own source, so the list cannot drift from it), and the methods of the traits `Client` derives.
-pub fn reserved_methods() -> &'static [String] {
-    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut names: Vec<String> = ["clone", "clone_from", "fmt", "to_owned", "into", "from", "type_id", "borrow"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        // The runtime is our own source, compiled into every generated crate: it always parses.
-        if let Ok(file) = syn::parse_file(crate::emit::CLIENT_RUNTIME) {
-            for item in file.items {
-                let syn::Item::Impl(imp) = item else { continue };
-                let syn::Type::Path(p) = &*imp.self_ty else { continue };
-                if imp.trait_.is_some() || p.path.segments.last().is_none_or(|s| s.ident != "Client") {
-                    continue;
-                }
-                for it in imp.items {
-                    if let syn::ImplItem::Fn(f) = it {
-                        names.push(f.sig.ident.to_string());
-                    }
-                }
-            }
-        }
-        names.sort();
-        names.dedup();
-        names
-    })
-}
-
 const PAGE_SIZE_PARAMS: &[&str] = &["limit", "per_page", "page_size"];
 
 pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
     let spec = tl.spec;
-    let mut methods = Namespace::with_reserved(reserved_methods().iter().map(String::as_str));
+    let mut methods = Namespace::with_reserved(crate::naming::reserved_methods().iter().map(String::as_str));
     let global_secure = spec.api.security.as_ref().is_some_and(|s| !s.is_empty());
     let mut ops = Vec::new();
     for (path, item) in &spec.api.paths.paths {

@@ -73,6 +73,16 @@ impl Control {
         !matches!(self, Control::None)
     }
 
+    /// What the host's control surface knows of the account behind `key` (`GET /_emulator/setup`): nothing
+    /// without a control surface, an error when the host refuses the token.
+    pub async fn setup(&self, key: &str) -> Result<Value, String> {
+        match self {
+            Control::Emulator(e) => e.setup(key).ok_or_else(|| "no account has that key".to_string()),
+            Control::Http(h) => h.probe(key).await,
+            Control::Recorded | Control::None => Ok(Value::Null),
+        }
+    }
+
     /// Forces how the order with this reference ends.
     pub async fn force(&self, vertical: Vertical, outcome: Outcome, reference: &str) -> Result<(), String> {
         match self {

@@ -75,13 +75,13 @@ pub async fn setup(
                 Arc::new(Emulator::start(config.clone()).await.map_err(|e| format!("cannot start the emulator: {e}"))?);
             let a = e.accounts[0].clone();
             let up = Upstream::Forward { base: e.base_url.clone(), http: reqwest::Client::new() };
-            let blacklisted =
-                blacklisted_esim_product(&HttpControl::new(&e.base_url, &e.admin_token()), &a.key).await?;
+            let control = Control::Emulator(e.clone());
+            let blacklisted = blacklisted_esim_product(&control, &a.key).await?;
             Setup {
                 upstream: up,
                 key: a.key,
                 secret: a.secret,
-                control: Control::Emulator(e.clone()),
+                control,
                 blacklisted_esim_product: blacklisted,
                 emulator: Some(e),
                 poll_scale: 0.01,
@@ -100,9 +100,9 @@ pub async fn setup(
             // A host with a control surface is an emulator: its poll cadence may be as quick as ours.
             let (control, blacklisted, poll_scale) = match admin_token {
                 Some(token) => {
-                    let h = HttpControl::new(&base, token);
-                    let blacklisted = blacklisted_esim_product(&h, &key).await?;
-                    (Control::Http(h), blacklisted, 0.01)
+                    let control = Control::Http(HttpControl::new(&base, token));
+                    let blacklisted = blacklisted_esim_product(&control, &key).await?;
+                    (control, blacklisted, 0.01)
                 }
                 None => (Control::None, None, 1.0),
             };
@@ -145,7 +145,7 @@ fn env(name: &str) -> Result<String, String> {
 
 /// The eSIM product the account behind `key` has blacklisted, from the emulator's control surface; a token
 /// the host refuses is an error here, before any check runs.
-async fn blacklisted_esim_product(control: &HttpControl, key: &str) -> Result<Option<i64>, String> {
-    let setup = control.probe(key).await.map_err(|e| format!("the emulator's control surface refused: {e}"))?;
+async fn blacklisted_esim_product(control: &Control, key: &str) -> Result<Option<i64>, String> {
+    let setup = control.setup(key).await.map_err(|e| format!("the emulator's control surface refused: {e}"))?;
     Ok(setup["blacklisted_esim_products"].as_array().and_then(|ids| ids.first()).and_then(serde_json::Value::as_i64))
 }

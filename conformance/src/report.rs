@@ -159,21 +159,31 @@ pub fn markdown(report: &Report) -> String {
     out
 }
 
-/// Whether `format` is one `render` knows, checked before a run so a typo costs nothing.
-pub fn check_format(format: &str) -> Result<(), String> {
-    match format {
-        "junit" | "json" | "markdown" | "md" => Ok(()),
-        other => Err(format!("unknown report format {other:?}: use junit, json or markdown")),
+/// A report format, parsed before a run so a typo costs nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Junit,
+    Json,
+    Markdown,
+}
+
+impl Format {
+    pub fn parse(name: &str) -> Result<Format, String> {
+        match name {
+            "junit" => Ok(Format::Junit),
+            "json" => Ok(Format::Json),
+            "markdown" | "md" => Ok(Format::Markdown),
+            other => Err(format!("unknown report format {other:?}: use junit, json or markdown")),
+        }
     }
 }
 
-/// Renders `format` (`junit`, `json` or `markdown`).
-pub fn render(format: &str, report: &Report) -> Result<String, String> {
+/// The report in `format`.
+pub fn render(format: Format, report: &Report) -> String {
     match format {
-        "junit" => Ok(junit(report)),
-        "json" => Ok(json(report)),
-        "markdown" | "md" => Ok(markdown(report)),
-        other => check_format(other).map(|()| String::new()),
+        Format::Junit => junit(report),
+        Format::Json => json(report),
+        Format::Markdown => markdown(report),
     }
 }
 

@@ -120,7 +120,7 @@ async fn a_recording_leaks_no_planted_secret_and_replays_offline() {
     let run = runner::run(options(host, Some(dir.clone())), |r| log.push_str(&report::progress_line(r))).await.unwrap();
     assert!(run.report.passed());
     for (format, name) in [("junit", "report.xml"), ("json", "report.json"), ("markdown", "report.md")] {
-        std::fs::write(dir.join(name), report::render(format, &run.report).unwrap()).unwrap();
+        std::fs::write(dir.join(name), report::render(report::Format::parse(format).unwrap(), &run.report)).unwrap();
     }
     let mut planted = secrets_seen(&run);
     assert!(planted.iter().any(|s| s.starts_with("LPA:1$")), "the run saw activation codes");

@@ -31,7 +31,7 @@ pub struct Args {
     checks: Vec<String>,
     /// Also write a report: junit, json or markdown (repeatable)
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = report_target)]
-    reports: Vec<(String, PathBuf)>,
+    reports: Vec<(report::Format, PathBuf)>,
     /// Print the checks and exit
     #[arg(long)]
     list_checks: bool,
@@ -68,10 +68,9 @@ fn pace(v: &str) -> Result<Pace, String> {
     conformance::pace::Pacer::new(percent).map(|_| Pace(Some(percent)))
 }
 
-fn report_target(v: &str) -> Result<(String, PathBuf), String> {
+fn report_target(v: &str) -> Result<(report::Format, PathBuf), String> {
     let (format, path) = v.split_once('=').ok_or(format!("--report takes FORMAT=PATH, not {v:?}"))?;
-    report::check_format(format)?;
-    Ok((format.to_string(), path.into()))
+    Ok((report::Format::parse(format)?, path.into()))
 }
 
 pub fn run(a: Args) -> ExitCode {
@@ -111,10 +110,8 @@ pub fn run(a: Args) -> ExitCode {
     };
     println!("\n{}", report::table(&run.report));
     for (format, path) in reports {
-        let written = report::render(&format, &run.report)
-            .and_then(|text| std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display())));
-        if let Err(e) = written {
-            eprintln!("error: {e}");
+        if let Err(e) = std::fs::write(&path, report::render(format, &run.report)) {
+            eprintln!("error: {}: {e}", path.display());
             return ExitCode::FAILURE;
         }
     }

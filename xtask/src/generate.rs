@@ -21,14 +21,6 @@ pub struct Args {
     check: bool,
 }
 
-/// The arguments with their defaults filled in.
-struct Resolved {
-    spec: PathBuf,
-    out: PathBuf,
-    crate_name: String,
-    check: bool,
-}
-
 /// How `spec` is generated into `out`: labelled by the spec's file name, and standalone unless `out` is a
 /// member of this workspace (a member must not declare its own workspace).
 pub fn options(spec: &Path, out: &Path, crate_name: &str) -> CrateOptions {
@@ -40,13 +32,12 @@ pub fn run(a: Args) -> ExitCode {
     let root = crate::root();
     let spec = a.spec.unwrap_or_else(|| root.join("spec/octopus.yaml"));
     let out = a.out.unwrap_or_else(|| root.join("generated"));
-    let a = Resolved { spec, out, crate_name: a.crate_name, check: a.check };
-    let opts = options(&a.spec, &a.out, &a.crate_name);
-    let generated = match codegen::generate_file(&a.spec, &opts) {
+    let opts = options(&spec, &out, &a.crate_name);
+    let generated = match codegen::generate_file(&spec, &opts) {
         Ok(g) => g,
         Err(diags) => {
             eprintln!("{diags}");
-            eprintln!("error: {} problem(s) in {}; nothing was written", diags.errors().count(), a.spec.display());
+            eprintln!("error: {} problem(s) in {}; nothing was written", diags.errors().count(), spec.display());
             return ExitCode::FAILURE;
         }
     };
@@ -65,15 +56,15 @@ pub fn run(a: Args) -> ExitCode {
         ms(t.emit),
         ms(t.format)
     );
-    let result = if a.check { write::diff(&a.out, &generated.files) } else { write::write(&a.out, &generated.files) };
+    let result = if a.check { write::diff(&out, &generated.files) } else { write::write(&out, &generated.files) };
     let changes = match result {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: cannot access {}: {e}", a.out.display());
+            eprintln!("error: cannot access {}: {e}", out.display());
             return ExitCode::FAILURE;
         }
     };
-    let out = a.out.display();
+    let out = out.display();
     if a.check {
         if changes.is_empty() {
             println!("{out} is up to date: {summary}");

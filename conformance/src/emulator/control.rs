@@ -96,13 +96,18 @@ pub async fn setup(
     St(s): St<Shared>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let st = lock(&s);
-    let Some(account) = st.accounts.iter().find(|a| Some(&a.key) == q.get("key")) else {
-        return not_found("No account has that key");
-    };
+    match setup_json(&lock(&s), q.get("key").map_or("", String::as_str)) {
+        Some(v) => ok(v),
+        None => not_found("No account has that key"),
+    }
+}
+
+/// What `GET /_emulator/setup` answers for an API key, in process or over HTTP.
+pub fn setup_json(st: &State, key: &str) -> Option<Value> {
+    let account = st.accounts.iter().find(|a| a.key == key)?;
     let esim: Vec<u64> =
         account.blacklist.iter().copied().filter(|id| st.catalog.esim.iter().any(|p| p.id == *id)).collect();
-    ok(json!({"client_id": account.client_id, "blacklisted_esim_products": esim}))
+    Some(json!({"client_id": account.client_id, "blacklisted_esim_products": esim}))
 }
 
 /// `GET /_emulator/ledger`: every wallet, order and transaction, for audits.

@@ -318,6 +318,11 @@ impl Emulator {
         control::step(&mut lock(&self.state), order_id, "install").is_ok()
     }
 
+    /// The account behind an API key, as a conformance run needs it (what `GET /_emulator/setup` answers).
+    pub fn setup(&self, key: &str) -> Option<Value> {
+        control::setup_json(&lock(&self.state), key)
+    }
+
     /// Every wallet, order and transaction (what `GET /_emulator/ledger` answers).
     pub fn ledger(&self) -> Value {
         control::ledger_json(&lock(&self.state))

@@ -447,13 +447,12 @@ impl Client {
     #[doc(hidden)]
     pub fn request(&self, op: &'static OperationInfo, path: &str) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let timeout = match (op.timeout_secs, self.inner.slow_timeout) {
-            _ if self.call.as_ref().is_some_and(|c| c.timeout.is_some()) => {
-                self.call.as_ref().and_then(|c| c.timeout).unwrap_or(self.inner.timeout)
-            }
-            (Some(_), Some(slow)) => slow,
-            (Some(secs), None) => self.inner.timeout.max(Duration::from_secs(secs)),
-            (None, _) => self.inner.timeout,
+        let per_call = self.call.as_ref().and_then(|c| c.timeout);
+        let timeout = match (per_call, op.timeout_secs, self.inner.slow_timeout) {
+            (Some(t), _, _) => t,
+            (None, Some(_), Some(slow)) => slow,
+            (None, Some(secs), None) => self.inner.timeout.max(Duration::from_secs(secs)),
+            (None, None, _) => self.inner.timeout,
         };
         self.inner.http.request(method, format!("{}{path}", self.inner.base_url)).timeout(timeout)
     }
