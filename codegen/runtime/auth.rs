@@ -181,13 +181,19 @@ impl Auth {
             operation: op,
             message: format!("the token response has no string at {}", self.flow.access_token),
         })?;
-        let expiry =
-            |pointer: &str, fallback: i64| text(pointer).and_then(|t| parse_rfc3339(&t)).unwrap_or(now() + fallback);
+        // The answer's own expiry, else the declared lifetime, else never (renewed when the server refuses it).
+        let expiry = |pointer: &str, lifetime: u64| {
+            let declared = || match i64::try_from(lifetime) {
+                Ok(0) | Err(_) => i64::MAX,
+                Ok(secs) => now().saturating_add(secs),
+            };
+            text(pointer).and_then(|t| parse_rfc3339(&t)).unwrap_or_else(declared)
+        };
         Ok(Tokens {
             access: Secret::new(access),
-            access_expires: expiry(self.flow.access_expires_at, 3600),
+            access_expires: expiry(self.flow.access_expires_at, self.flow.access_lifetime_secs),
             refresh: text(self.flow.refresh_token).map(Secret::new),
-            refresh_expires: expiry(self.flow.refresh_expires_at, 7 * 86400),
+            refresh_expires: expiry(self.flow.refresh_expires_at, self.flow.refresh_lifetime_secs),
         })
     }
 }

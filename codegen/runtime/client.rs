@@ -17,8 +17,8 @@ pub struct OperationInfo {
     pub module: &'static str,
     /// Whether the operation needs the bearer token.
     pub secure: bool,
-    /// The page and page-size query parameters of a paged list.
-    pub paging: Option<(&'static str, &'static str)>,
+    /// How a paged list pages (the spec's `x-paging`).
+    pub paging: Option<PagingInfo>,
     /// Safe to send twice: GET, HEAD, PUT, DELETE, OPTIONS, or a POST the spec marks `x-safe-to-retry`.
     pub retry_safe: bool,
     /// How a create request is made safe to retry (`x-idempotency`).
@@ -27,6 +27,25 @@ pub struct OperationInfo {
     pub timeout_secs: Option<u64>,
     /// The first documented success status (what a recovered create answers with).
     pub success_status: u16,
+}
+
+/// The query parameters that page a list, and the response headers that describe a page.
+#[derive(Debug, Clone, Copy)]
+pub struct PagingInfo {
+    pub page_param: &'static str,
+    pub size_param: &'static str,
+    pub headers: PagingHeaders,
+}
+
+/// The names of the headers that describe a page (`has_more` is `true` or `false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PagingHeaders {
+    pub page: &'static str,
+    pub per_page: &'static str,
+    pub total_count: &'static str,
+    pub total_pages: &'static str,
+    pub page_size: &'static str,
+    pub has_more: &'static str,
 }
 
 /// A create request that carries its own reference can be retried: a duplicate is refused by the server,
@@ -61,6 +80,9 @@ pub struct AuthFlow {
     pub refresh_token: &'static str,
     pub access_expires_at: &'static str,
     pub refresh_expires_at: &'static str,
+    /// How long tokens live when an answer does not say when they expire; `0`: until the server refuses them.
+    pub access_lifetime_secs: u64,
+    pub refresh_lifetime_secs: u64,
     /// Renew this long before the access token expires.
     pub refresh_before_secs: u64,
 }
@@ -76,6 +98,8 @@ pub struct ApiResponse<T> {
     /// as a duplicate): `body` is the one order, and the API never saw two.
     pub recovered: bool,
     pub body: T,
+    /// The paging headers of the operation, when it pages.
+    paging_headers: Option<&'static PagingHeaders>,
 }
 
 impl<T> ApiResponse<T> {
@@ -83,10 +107,10 @@ impl<T> ApiResponse<T> {
         self.body
     }
 
-    /// The paging headers (`X-Page`, `X-Per-Page`, `X-Total-Count`, `X-Total-Pages`, `X-Page-Size`,
-    /// `X-Has-More`), when the response carries them. A malformed header is an error naming it.
+    /// The page this response is, read from the headers the spec's `x-paging` names; `None` for an operation
+    /// that does not page. A missing or malformed header is an error naming it.
     pub fn paging(&self) -> Result<Option<Paging>, String> {
-        Paging::from_headers(&self.headers)
+        self.paging_headers.map(|names| Paging::from_headers(&self.headers, names)).transpose()
     }
 }
 
@@ -102,10 +126,8 @@ pub struct Paging {
 }
 
 impl Paging {
-    pub fn from_headers(h: &reqwest::header::HeaderMap) -> Result<Option<Paging>, String> {
-        if !h.contains_key("x-total-count") && !h.contains_key("x-page") {
-            return Ok(None);
-        }
+    /// Reads the headers `names` names.
+    pub fn from_headers(h: &reqwest::header::HeaderMap, names: &PagingHeaders) -> Result<Paging, String> {
         let text = |name: &str| -> Result<&str, String> {
             let v = h.get(name).ok_or_else(|| format!("header {name} is missing"))?;
             v.to_str().map_err(|_| format!("header {name} is not text"))
@@ -114,19 +136,19 @@ impl Paging {
             let t = text(name)?;
             t.trim().parse().map_err(|_| format!("header {name} is not a non-negative integer: {t:?}"))
         };
-        let has_more = match text("x-has-more")?.trim() {
+        let has_more = match text(names.has_more)?.trim() {
             "true" => true,
             "false" => false,
-            other => return Err(format!("header X-Has-More is not `true` or `false`: {other:?}")),
+            other => return Err(format!("header {} is not `true` or `false`: {other:?}", names.has_more)),
         };
-        Ok(Some(Paging {
-            page: num("x-page")?,
-            per_page: num("x-per-page")?,
-            total_count: num("x-total-count")?,
-            total_pages: num("x-total-pages")?,
-            page_size: num("x-page-size")?,
+        Ok(Paging {
+            page: num(names.page)?,
+            per_page: num(names.per_page)?,
+            total_count: num(names.total_count)?,
+            total_pages: num(names.total_pages)?,
+            page_size: num(names.page_size)?,
             has_more,
-        }))
+        })
     }
 }
 
@@ -487,7 +509,15 @@ impl Client {
         let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
         match resp.bytes().await {
             Ok(body) => {
-                Attempt::Answer(RawResponse { operation: op.id, status, headers, request_id, body, recovered: false })
+                Attempt::Answer(RawResponse {
+                    operation: op.id,
+                    status,
+                    headers,
+                    request_id,
+                    body,
+                    recovered: false,
+                    paging: op.paging.as_ref().map(|p| &p.headers),
+                })
             }
             // A truncated body: the server acted on the request.
             Err(e) => Attempt::Failed { error: e, maybe_delivered: true },
@@ -690,7 +720,14 @@ impl Client {
                 resp = whole;
             }
         }
-        Some(RawResponse { operation: op.id, status: op.success_status, body, recovered: true, ..resp })
+        Some(RawResponse {
+            operation: op.id,
+            status: op.success_status,
+            body,
+            recovered: true,
+            paging: op.paging.as_ref().map(|p| &p.headers),
+            ..resp
+        })
     }
 
     /// A `2xx` answer to a read, retried with backoff on anything else.
@@ -847,6 +884,8 @@ pub struct RawResponse {
     pub body: bytes::Bytes,
     /// Found again by its idempotency reference after an ambiguous failure.
     pub recovered: bool,
+    /// The operation's paging headers, when it pages.
+    pub paging: Option<&'static PagingHeaders>,
 }
 
 const EXCERPT: usize = 512;
@@ -859,6 +898,7 @@ impl RawResponse {
             request_id: self.request_id,
             recovered: self.recovered,
             body,
+            paging_headers: self.paging,
         }
     }
 

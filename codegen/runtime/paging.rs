@@ -1,5 +1,5 @@
-//! Streams every item of a paged list, driven by the paging headers: page after page while `X-Has-More`,
-//! or, once `X-Total-Pages` is known, the remaining pages `concurrency` at a time, items kept in order.
+//! Streams every item of a paged list, driven by the paging headers the spec names: page after page while `has_more`,
+//! or, once the total pages are known, the remaining pages `concurrency` at a time, items kept in order.
 
 use crate::client::{ApiResponse, Paging};
 use crate::error::{DecodeError, Error};

@@ -42,14 +42,28 @@ impl RetryPolicy {
     }
 }
 
-/// The server's requested wait: the `Retry-After` header in seconds, or the "Retry after N seconds" the
-/// documented 429 body carries when the header is missing.
+/// Where an error body states how long to wait (the spec's `x-retry-hint`): the whole seconds that follow
+/// `prefix` in the string at the JSON pointer `pointer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryHint {
+    pub pointer: &'static str,
+    pub prefix: &'static str,
+}
+
+/// The server's requested wait: the `Retry-After` header in seconds or, when the header is missing, the wait
+/// the body states where the spec's `x-retry-hint` says (nothing, for a spec that declares none).
 pub fn retry_after(headers: &reqwest::header::HeaderMap, body: &[u8]) -> Option<Duration> {
     if let Some(v) = headers.get("retry-after").and_then(|v| v.to_str().ok()) {
         return v.trim().parse::<u64>().ok().map(Duration::from_secs);
     }
-    let text = String::from_utf8_lossy(body);
-    let after = text.split("Retry after ").nth(1)?;
+    hinted_wait(crate::RETRY_HINT?, body)
+}
+
+/// The wait a body states where `hint` says.
+pub fn hinted_wait(hint: RetryHint, body: &[u8]) -> Option<Duration> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let text = v.pointer(hint.pointer)?.as_str()?;
+    let after = text.split(hint.prefix).nth(1)?;
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     digits.parse::<u64>().ok().map(Duration::from_secs)
 }

@@ -6,6 +6,7 @@
 
 pub mod diag;
 pub mod emit;
+pub mod extensions;
 pub mod format;
 pub mod load;
 pub mod locate;
@@ -14,6 +15,7 @@ pub mod naming;
 pub mod narrow;
 pub mod operations;
 pub mod resolve;
+pub mod spec;
 pub mod types;
 pub mod validate;
 pub mod write;
@@ -21,6 +23,7 @@ pub mod write;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use emit::CrateOptions;
 
+use extensions::{Extension, RetryHint};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -82,6 +85,13 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
     error_codes(spec, &tl.component_names_by_key(), &mut tl.types, &mut tl.diags);
     let auth = auth_flow(spec, &operations, &mut tl.diags);
     resolve_lookups(spec, &mut operations, &mut tl.diags);
+    let retry_hint = retry_hint(spec, &mut tl.diags);
+    let webhook_signature = webhook_signature(spec, &mut tl.diags);
+    if let Err((at, message)) = extensions::read::<extensions::DocumentPaging>(&spec.raw, "") {
+        tl.diags.push(spec.diag(Severity::Error, &at, message));
+    }
+    let paging_headers = operations::document_paging(spec)
+        .filter(|_| operations.iter().any(|o| o.paging.as_ref().is_some_and(|p| p.shared)));
     diags.append(&mut tl.diags);
     diags.sort();
     diags.dedup();
@@ -93,7 +103,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
         title: info.title.clone(),
         version: info.version.clone(),
         description: info.description.clone(),
-        guide: info.extensions.get("x-client-guide").and_then(|g| g.as_str()).map(str::to_string),
+        guide: extensions::text(&info.extensions, extensions::CLIENT_GUIDE).map(str::to_string),
         servers: spec
             .api
             .servers
@@ -101,7 +111,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
             .map(|s| model::Server {
                 url: s.url.clone(),
                 description: s.description.clone(),
-                name: s.extensions.get("x-name").and_then(|v| v.as_str()).map(str::to_string),
+                name: extensions::text(&s.extensions, extensions::SERVER_NAME).map(str::to_string),
             })
             .collect(),
         types: tl.types,
@@ -109,11 +119,9 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
         secret_fields: tl.secrets.into_iter().collect(),
         uses: tl.uses,
         auth,
-        webhook_signature: spec.raw.get("x-webhook-signature").and_then(|w| {
-            let text = |k: &str| w.get(k).and_then(|v| v.as_str()).map(str::to_string);
-            let age = w.get("max_age_seconds").and_then(|v| v.as_i64()).unwrap_or(300);
-            Some((text("signature_header")?, text("timestamp_header")?, text("event_id_header")?, age))
-        }),
+        webhook_signature,
+        paging_headers,
+        retry_hint,
     };
     Ok((api, diags))
 }
@@ -159,45 +167,105 @@ pub fn spec_hash(text: &str) -> String {
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-/// The method name of the operation with this operationId.
-fn method_of(ops: &[model::Operation], id: &str) -> Option<String> {
-    ops.iter().find(|o| o.id == id).map(|o| o.method_name.clone())
+/// The method name of the operation an extension names by operationId at `at`/`key`; an error when the spec
+/// has no such operation. `names` pairs each operationId with its method name.
+fn method_named(
+    spec: &load::Spec,
+    names: &[(String, String)],
+    at: &str,
+    key: &str,
+    id: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let found = names.iter().find(|(i, _)| i == id).map(|(_, m)| m.clone());
+    if found.is_none() {
+        diags.push(spec.diag(
+            Severity::Error,
+            &diag::child(at, key),
+            format!("{key} `{id}` is not an operationId of this spec"),
+        ));
+    }
+    found
 }
 
-/// `x-token-lifecycle` on a security scheme: how the runtime logs in and rotates the token.
+/// `x-token-lifecycle` on a security scheme: how the runtime logs in and rotates the token. A lifecycle that
+/// misses a piece, or names an operation the spec lacks, is an error: a client that silently does not
+/// authenticate is worse than no client.
 fn auth_flow(spec: &load::Spec, ops: &[model::Operation], diags: &mut Vec<Diagnostic>) -> Option<model::AuthFlow> {
     let schemes = spec.raw.pointer("/components/securitySchemes")?.as_object()?;
-    let (name, lc) = schemes.iter().find_map(|(n, s)| s.get("x-token-lifecycle").map(|l| (n, l)))?;
-    let at = diag::child(&diag::child("/components/securitySchemes", name), "x-token-lifecycle");
-    let text = |p: &str| lc.pointer(p).and_then(|v| v.as_str()).map(str::to_string);
-    let mut op = |key: &str, required: bool| -> Option<String> {
-        let id = text(&format!("/{key}"))?;
-        let found = method_of(ops, &id);
-        if found.is_none() || (required && id.is_empty()) {
+    let (name, scheme) = schemes.iter().find(|(_, s)| s.get(extensions::TokenLifecycle::NAME).is_some())?;
+    let holder = diag::child("/components/securitySchemes", name);
+    let lc = match extensions::read::<extensions::TokenLifecycle>(scheme, &holder) {
+        Ok(lc) => lc?,
+        Err((at, message)) => {
+            diags.push(spec.diag(Severity::Error, &at, message));
+            return None;
+        }
+    };
+    let at = diag::child(&holder, extensions::TokenLifecycle::NAME);
+    let names: Vec<(String, String)> = ops.iter().map(|o| (o.id.clone(), o.method_name.clone())).collect();
+    let mut op = |key: &str, id: &str| method_named(spec, &names, &at, key, id, diags);
+    let login = op("login", &lc.login);
+    let refresh = lc.refresh.as_deref().map(|id| op("refresh", id));
+    let logout = lc.logout.as_deref().map(|id| op("logout", id));
+    let text = |p: &Option<String>| p.clone().unwrap_or_default();
+    Some(model::AuthFlow {
+        login: login?,
+        refresh: refresh.map_or(Some(None), |r| r.map(Some))?,
+        logout: logout.map_or(Some(None), |r| r.map(Some))?,
+        key_field: lc.credentials.key,
+        secret_field: lc.credentials.secret,
+        refresh_field: text(&lc.refresh_field),
+        access_token: lc.tokens.access,
+        refresh_token: text(&lc.tokens.refresh),
+        access_expires_at: text(&lc.tokens.access_expires_at),
+        refresh_expires_at: text(&lc.tokens.refresh_expires_at),
+        access_lifetime_secs: lc.lifetimes.access_seconds.unwrap_or(0),
+        refresh_lifetime_secs: lc.lifetimes.refresh_seconds.unwrap_or(0),
+        refresh_before_secs: lc.refresh_before_seconds,
+    })
+}
+
+/// `x-retry-hint` on the responses: where an error body states its wait. The runtime has one hint, so the
+/// responses that declare one must agree.
+fn retry_hint(spec: &load::Spec, diags: &mut Vec<Diagnostic>) -> Option<extensions::RetryHint> {
+    let mut found: Vec<(extensions::RetryHint, String)> = Vec::new();
+    let mut visit = |response: &serde_json::Value, at: String| match extensions::read::<RetryHint>(response, &at) {
+        Ok(Some(h)) => found.push((h, diag::child(&at, RetryHint::NAME))),
+        Ok(None) => {}
+        Err((at, message)) => diags.push(spec.diag(Severity::Error, &at, message)),
+    };
+    for (name, r) in spec.raw.pointer("/components/responses").and_then(|v| v.as_object()).into_iter().flatten() {
+        visit(r, diag::child("/components/responses", name));
+    }
+    for (path, item) in spec.raw.get("paths").and_then(|v| v.as_object()).into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            for (status, r) in op.get("responses").and_then(|v| v.as_object()).into_iter().flatten() {
+                let at =
+                    diag::child(&diag::child(&diag::child(&diag::child("/paths", path), method), "responses"), status);
+                visit(r, at);
+            }
+        }
+    }
+    let (first, _) = found.first()?.clone();
+    for (other, at) in &found[1..] {
+        if (&other.pointer, &other.prefix) != (&first.pointer, &first.prefix) {
             diags.push(spec.diag(
                 Severity::Error,
-                &diag::child(&at, key),
-                format!("`{id}` is not an operationId of this spec"),
+                at,
+                "x-retry-hint differs from another response's; the client reads one",
             ));
         }
-        found
-    };
-    let login = op("login", true);
-    let (refresh, logout) = (op("refresh", false), op("logout", false));
-    let flow = model::AuthFlow {
-        login: login?,
-        refresh,
-        logout,
-        key_field: text("/credentials/key").unwrap_or_else(|| "username".into()),
-        secret_field: text("/credentials/secret").unwrap_or_else(|| "password".into()),
-        refresh_field: text("/refresh_field").unwrap_or_else(|| "refresh_token".into()),
-        access_token: text("/tokens/access")?,
-        refresh_token: text("/tokens/refresh").unwrap_or_default(),
-        access_expires_at: text("/tokens/access_expires_at").unwrap_or_default(),
-        refresh_expires_at: text("/tokens/refresh_expires_at").unwrap_or_default(),
-        refresh_before_secs: lc.get("refresh_before_seconds").and_then(|v| v.as_u64()).unwrap_or(300),
-    };
-    Some(flow)
+    }
+    Some(first)
+}
+
+/// `x-webhook-signature` at the document root.
+fn webhook_signature(spec: &load::Spec, diags: &mut Vec<Diagnostic>) -> Option<extensions::WebhookSignature> {
+    extensions::read(&spec.raw, "").unwrap_or_else(|(at, message)| {
+        diags.push(spec.diag(Severity::Error, &at, message));
+        None
+    })
 }
 
 /// A `wait_for_*` helper reads the status field of the operation's success body: an object whose status
@@ -271,8 +339,8 @@ fn error_codes(
     use model::{Access, ErrorCodePath, Prim, Ty, TypeKind};
     let Some(schemas) = spec.raw.pointer("/components/schemas").and_then(|v| v.as_object()) else { return };
     for (key, schema) in schemas {
-        let Some(pointer) = schema.get("x-error-code") else { continue };
-        let at = diag::child(&diag::child("/components/schemas", key), "x-error-code");
+        let Some(pointer) = schema.get(extensions::ERROR_CODE) else { continue };
+        let at = diag::child(&diag::child("/components/schemas", key), extensions::ERROR_CODE);
         let Some(pointer) = pointer.as_str().filter(|p| p.starts_with('/')) else {
             diags.push(spec.diag(
                 Severity::Error,
@@ -334,31 +402,20 @@ fn error_codes(
     }
 }
 
-/// Every `x-idempotency` lookup names an operation that exists; the model keeps its method name.
+/// Every `x-idempotency` names operations that exist; the model keeps their method names.
 fn resolve_lookups(spec: &load::Spec, ops: &mut [model::Operation], diags: &mut Vec<Diagnostic>) {
     let names: Vec<(String, String)> = ops.iter().map(|o| (o.id.clone(), o.method_name.clone())).collect();
     for op in ops.iter_mut() {
-        let (path, method) = (op.path.clone(), op.http_method.to_lowercase());
-        if let Some(i) = &mut op.idempotency {
-            let at = |key: &str| format!("/paths/{}/{method}/x-idempotency/{key}", diag::escape_segment(&path));
-            match names.iter().find(|(id, _)| *id == i.lookup) {
-                Some((_, m)) => i.lookup = m.clone(),
-                None => diags.push(spec.diag(
-                    Severity::Error,
-                    &at("lookup"),
-                    format!("lookup `{}` is not an operationId of this spec", i.lookup),
-                )),
-            }
-            if let Some((read, _)) = &mut i.read {
-                match names.iter().find(|(id, _)| id == read) {
-                    Some((_, m)) => *read = m.clone(),
-                    None => diags.push(spec.diag(
-                        Severity::Error,
-                        &at("read"),
-                        format!("read `{read}` is not an operationId of this spec"),
-                    )),
-                }
-            }
+        let Some((declared, at)) = op.declared_idempotency.take() else { continue };
+        let mut known = |key: &str, id: &str| method_named(spec, &names, &at, key, id, diags);
+        let lookup = known("lookup", &declared.lookup);
+        let read = match &declared.read {
+            Some(id) => known("read", id).map(|m| Some((m, declared.read_id.clone()))),
+            None => Some(None),
+        };
+        if let (Some(lookup), Some(read)) = (lookup, read) {
+            op.idempotency =
+                Some(model::Idempotency { field: declared.field, lookup, lookup_param: declared.lookup_param, read });
         }
     }
 }

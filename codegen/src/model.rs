@@ -24,8 +24,12 @@ pub struct Api {
     pub uses: Uses,
     /// The token lifecycle (`x-token-lifecycle` on a security scheme), when the spec declares one.
     pub auth: Option<AuthFlow>,
-    /// `x-webhook-signature`: (signature header, timestamp header, event id header, max age in seconds).
-    pub webhook_signature: Option<(String, String, String, i64)>,
+    /// `x-webhook-signature`: how webhook deliveries are signed.
+    pub webhook_signature: Option<crate::extensions::WebhookSignature>,
+    /// The document root's `x-paging` headers, when an operation uses them.
+    pub paging_headers: Option<crate::extensions::PagingHeaders>,
+    /// `x-retry-hint`: where an error body states its wait, when the responses declare it.
+    pub retry_hint: Option<crate::extensions::RetryHint>,
 }
 
 /// How a client logs in and rotates its token, by operation method names and JSON pointers.
@@ -37,10 +41,14 @@ pub struct AuthFlow {
     pub key_field: String,
     pub secret_field: String,
     pub refresh_field: String,
+    /// JSON pointers into the login and refresh answers (empty: not declared).
     pub access_token: String,
     pub refresh_token: String,
     pub access_expires_at: String,
     pub refresh_expires_at: String,
+    /// How long tokens live when an answer does not say (0: until the server refuses them).
+    pub access_lifetime_secs: u64,
+    pub refresh_lifetime_secs: u64,
     pub refresh_before_secs: u64,
 }
 
@@ -243,6 +251,8 @@ pub struct Operation {
     pub retry_safe: bool,
     /// `x-idempotency`: the body field that identifies a create request, and the operation that finds it.
     pub idempotency: Option<Idempotency>,
+    /// `x-idempotency` as declared (operationIds), with its pointer; `idempotency` once they are resolved.
+    pub declared_idempotency: Option<(crate::extensions::Idempotency, String)>,
     /// `x-timeout-seconds`: the least time a call needs (eSIM orders wait 60 s inline).
     pub timeout_secs: Option<u64>,
 }
@@ -264,8 +274,7 @@ pub struct Idempotency {
     /// The method name of the lookup operation.
     pub lookup: String,
     pub lookup_param: String,
-    /// The by-id read's method name (an operationId until `resolve_lookups`) and the field of a found item
-    /// that fills its path parameter.
+    /// The by-id read's method name and the field of a found item that fills its path parameter.
     pub read: Option<(String, String)>,
 }
 
@@ -273,6 +282,9 @@ pub struct Idempotency {
 pub struct Paging {
     pub page_param: String,
     pub size_param: String,
+    pub headers: crate::extensions::PagingHeaders,
+    /// The headers are the document's (`Api::paging_headers`), not the operation's own.
+    pub shared: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

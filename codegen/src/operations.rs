@@ -2,16 +2,13 @@
 //! and a result type per side (success, error). Several success types become an enum instead of a panic.
 
 use crate::diag::child;
-use crate::model::{
-    Body, BodyKind, Idempotency, Operation, Paging, Param, ParamIn, Response, ResultShape, StatusKey, Ty,
-};
+use crate::extensions::{self, Extension};
+use crate::model::{Body, BodyKind, Operation, Paging, Param, ParamIn, Response, ResultShape, StatusKey, Ty};
 use crate::naming::{Namespace, pascal, snake};
 use crate::resolve;
 use crate::types::TypeLowering;
 use indexmap::IndexMap;
 use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, StatusCode};
-
-const PAGE_SIZE_PARAMS: &[&str] = &["limit", "per_page", "page_size"];
 
 pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
     let spec = tl.spec;
@@ -82,30 +79,17 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
 
             let body =
                 op.request_body.as_ref().and_then(|b| lower_body(tl, b, &child(&ptr, "requestBody"), &type_base));
-            let idempotency = op.extensions.get("x-idempotency").and_then(|v| {
-                let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-                Some(Idempotency {
-                    field: text("field")?,
-                    lookup: text("lookup")?,
-                    lookup_param: text("lookup_param")?,
-                    read: text("read").map(|r| (r, text("read_id").unwrap_or_else(|| "id".into()))),
-                })
-            });
-            if op.extensions.contains_key("x-idempotency") && idempotency.is_none() {
-                tl.error(
-                    &child(&ptr, "x-idempotency"),
-                    "x-idempotency needs `field`, `lookup` (an operationId) and `lookup_param` (and may name `read`, an operationId, with `read_id`)",
-                );
-            }
+            let idempotency = declared::<extensions::Idempotency>(tl, &op.extensions, &ptr)
+                .map(|i| (i, child(&ptr, extensions::Idempotency::NAME)));
             let retry_safe = matches!(method, "get" | "head" | "put" | "delete" | "options")
-                || op.extensions.get("x-safe-to-retry").and_then(|v| v.as_bool()).unwrap_or(false);
-            let timeout_secs = op.extensions.get("x-timeout-seconds").and_then(|v| v.as_u64());
+                || extensions::flag_in(&op.extensions, extensions::SAFE_TO_RETRY);
+            let timeout_secs = extensions::number(&op.extensions, extensions::TIMEOUT_SECONDS);
 
             let mut responses = lower_responses(tl, op, &ptr, &type_base);
             let success = shape(tl, &mut responses, true, &format!("{type_base}Response"));
             let error = shape(tl, &mut responses, false, &format!("{type_base}Error"));
 
-            let paging = paging_of(&params, op, tl);
+            let paging = paging_of(tl, &params, &op.extensions, &ptr);
             let page_is_int = |p: &Paging| {
                 params.iter().any(|q| {
                     q.wire == p.page_param
@@ -120,30 +104,15 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                         )
                 })
             };
-            let poll = op.extensions.get("x-poll").and_then(|v| {
-                let terminal: Vec<String> =
-                    v.get("terminal")?.as_array()?.iter().filter_map(|t| t.as_str().map(str::to_string)).collect();
-                let schedule = v
-                    .get("schedule")?
-                    .as_array()?
-                    .iter()
-                    .filter_map(|s| Some((s.get("every_seconds")?.as_u64()?, s.get("for_seconds")?.as_u64()?)))
-                    .collect();
-                let status_field = v.get("status_field").and_then(|f| f.as_str()).unwrap_or("status").to_string();
+            let poll = declared::<extensions::Poll>(tl, &op.extensions, &ptr).map(|p| {
                 let stem = method_name.strip_prefix("get_").unwrap_or(&method_name);
-                Some(crate::model::Poll {
+                crate::model::Poll {
                     method: methods.claim(&format!("wait_for_{stem}")),
-                    status_field,
-                    terminal,
-                    schedule,
-                })
+                    status_field: p.status_field,
+                    terminal: p.terminal,
+                    schedule: p.schedule.iter().map(|s| (s.every_seconds, s.for_seconds)).collect(),
+                }
             });
-            if op.extensions.contains_key("x-poll") && poll.is_none() {
-                tl.error(
-                    &child(&ptr, "x-poll"),
-                    "x-poll needs `terminal` (status values) and `schedule` ([{every_seconds, for_seconds}])",
-                );
-            }
             let stream_name = match (&paging, &success) {
                 (Some(p), ResultShape::Single(Ty::Vec(_))) if page_is_int(p) => {
                     Some(methods.claim(&format!("{method_name}_stream")))
@@ -170,7 +139,8 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 stream_name,
                 poll,
                 retry_safe,
-                idempotency,
+                declared_idempotency: idempotency,
+                idempotency: None,
                 timeout_secs,
             });
         }
@@ -456,14 +426,48 @@ fn shape(tl: &mut TypeLowering<'_>, responses: &mut [Response], success: bool, e
     }
 }
 
-/// A paged list declares a page parameter, a page-size parameter, and paging headers on its success.
-fn paging_of(params: &[Param], op: &openapiv3::Operation, tl: &TypeLowering<'_>) -> Option<Paging> {
-    let page = params.iter().find(|p| p.location == ParamIn::Query && p.wire == "page")?;
-    let size = params.iter().find(|p| p.location == ParamIn::Query && PAGE_SIZE_PARAMS.contains(&p.wire.as_str()))?;
-    let declares_headers = op.responses.responses.iter().any(|(code, r)| {
-        matches!(code, StatusCode::Code(200..=299))
-            && resolve::item(tl.spec, r, "")
-                .is_ok_and(|(r, _)| r.headers.keys().any(|h| h.eq_ignore_ascii_case("X-Total-Count")))
-    });
-    declares_headers.then(|| Paging { page_param: page.wire.clone(), size_param: size.wire.clone() })
+/// An extension of an operation, read through [`extensions`]; a malformed one is reported and ignored.
+fn declared<T: extensions::Extension>(
+    tl: &mut TypeLowering<'_>,
+    ext: &IndexMap<String, serde_json::Value>,
+    ptr: &str,
+) -> Option<T> {
+    extensions::from_map(ext, ptr).unwrap_or_else(|(at, message)| {
+        tl.error(&at, message);
+        None
+    })
+}
+
+/// `x-paging`: the operation names its page and page-size query parameters; the headers that describe a
+/// page are its own or the document's. Nothing is guessed from parameter or header names.
+fn paging_of(
+    tl: &mut TypeLowering<'_>,
+    params: &[Param],
+    ext: &IndexMap<String, serde_json::Value>,
+    ptr: &str,
+) -> Option<Paging> {
+    let declared = declared::<extensions::Paging>(tl, ext, ptr)?;
+    let at = child(ptr, extensions::Paging::NAME);
+    for (key, name) in [("page", &declared.page), ("size", &declared.size)] {
+        if !params.iter().any(|p| p.location == ParamIn::Query && p.wire == *name) {
+            tl.error(&child(&at, key), format!("`{name}` is not a query parameter of this operation"));
+            return None;
+        }
+    }
+    let document = document_paging(tl.spec);
+    let (headers, shared) = match (declared.headers, document) {
+        (Some(own), _) => (own, false),
+        (None, Some(d)) => (d, true),
+        (None, None) => {
+            tl.error(&at, "x-paging needs `headers`, here or in the document root's `x-paging`");
+            return None;
+        }
+    };
+    Some(Paging { page_param: declared.page, size_param: declared.size, headers, shared })
+}
+
+/// The paging headers the document root's `x-paging` declares for every paged operation (its errors are
+/// reported by `lib.rs`, once).
+pub fn document_paging(spec: &crate::load::Spec) -> Option<extensions::PagingHeaders> {
+    extensions::read::<extensions::DocumentPaging>(&spec.raw, "").ok().flatten().map(|d| d.headers)
 }

@@ -1,33 +1,17 @@
-//! Follows local `$ref`s (`#/...`) through the raw document. A chain that comes back to a reference it
-//! already passed is a cycle, reported instead of looping.
+//! `openapiv3`'s `ReferenceOr<T>` read through the spec layer ([`crate::spec`]), which follows local `$ref`
+//! chains and reports a cycle instead of looping.
 
 use crate::load::Spec;
 use openapiv3::ReferenceOr;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 
-/// The JSON pointer a local reference names (`#/a/b` → `/a/b`), or `None` for an external one.
-pub fn ref_pointer(reference: &str) -> Option<&str> {
-    reference.strip_prefix('#').filter(|p| p.is_empty() || p.starts_with('/'))
-}
+pub use crate::spec::ref_pointer;
 
-/// The raw value a reference ends at, after following chained references, with its pointer.
+/// The raw value a reference ends at, after following chained references, with its pointer (the spec
+/// layer's [`Document::target`](crate::spec::Document::target)).
 pub fn raw_target<'s>(spec: &'s Spec, reference: &str) -> Result<(&'s serde_json::Value, String), String> {
-    let mut current = reference.to_string();
-    let mut seen = std::collections::HashSet::new();
-    while seen.insert(current.clone()) {
-        let Some(pointer) = ref_pointer(&current) else {
-            return Err(format!("external reference `{current}` is not supported; inline it or bundle the document"));
-        };
-        let Some(target) = spec.raw.pointer(pointer) else {
-            return Err(format!("unresolved reference `{current}`: nothing exists at that pointer"));
-        };
-        match target.get("$ref").and_then(|r| r.as_str()) {
-            Some(next) => current = next.to_string(),
-            None => return Ok((target, pointer.to_string())),
-        }
-    }
-    Err(format!("reference `{reference}` is part of a cycle of references"))
+    spec.document().target(reference)
 }
 
 /// Why a reference could not be used.

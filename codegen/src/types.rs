@@ -14,7 +14,7 @@ use openapiv3::{
     AdditionalProperties, AnySchema, ArrayType, IntegerFormat, NumberFormat, ObjectType, ReferenceOr, Schema,
     SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const COMPONENT_PREFIX: &str = "#/components/schemas/";
 
@@ -148,7 +148,7 @@ fn doc_of(s: &Schema) -> Option<String> {
 }
 
 fn is_secret(s: &Schema) -> bool {
-    s.schema_data.extensions.get("x-secret").and_then(|v| v.as_bool()).unwrap_or(false)
+    crate::extensions::flag_in(&s.schema_data.extensions, crate::extensions::SECRET)
         || matches!(&s.schema_kind, SchemaKind::Type(Type::String(t)) if t.format == VariantOrUnknownOrEmpty::Item(StringFormat::Password))
 }
 
@@ -294,15 +294,6 @@ impl<'a> TypeLowering<'a> {
         }
     }
 
-    /// Where a schema really is: a reference's target (so a part merged into several types keeps one
-    /// identity, and diagnostics point at its definition), or `at` for an inline one.
-    fn located(&self, s: &ReferenceOr<Schema>, at: String) -> String {
-        match s {
-            ReferenceOr::Reference { reference } => resolve::raw_target(self.spec, reference).map_or(at, |(_, p)| p),
-            ReferenceOr::Item(_) => at,
-        }
-    }
-
     /// Whether a schema needs a named Rust type of its own.
     fn needs_name(s: &Schema) -> bool {
         let (sh, obj) = shape(s);
@@ -438,9 +429,7 @@ impl<'a> TypeLowering<'a> {
             Shape::Any if obj.as_ref().is_some_and(|o| !o.properties.is_empty()) => {
                 TypeKind::Struct(self.object(&name, obj.as_ref().expect("checked above"), pointer))
             }
-            Shape::AllOf(parts) if parts.len() > 1 || obj.is_some() => {
-                TypeKind::Struct(self.all_of(&name, parts, obj.as_ref(), pointer))
-            }
+            Shape::AllOf(parts) if parts.len() > 1 || obj.is_some() => TypeKind::Struct(self.all_of(&name, s, pointer)),
             Shape::OneOf(variants) => self.one_of(&name, s, variants, pointer),
             _ => {
                 let (ty, nullable) = self.inline(s, pointer, &name);
@@ -477,7 +466,7 @@ impl<'a> TypeLowering<'a> {
             let p = child(pointer, wire);
             let (ty, nullable) = self.ty_of_boxed(prop, &p, &format!("{owner}{}", pascal(wire)));
             let once = ty == Ty::Prim(Prim::String)
-                && matches!(prop, ReferenceOr::Item(s) if s.schema_data.extensions.get("x-deliver-once").and_then(|v| v.as_bool()) == Some(true));
+                && matches!(prop, ReferenceOr::Item(s) if crate::extensions::flag_in(&s.schema_data.extensions, crate::extensions::DELIVER_ONCE));
             let (mut doc, secret, default, read_only, write_only) = match prop {
                 ReferenceOr::Item(s) => (
                     doc_of(s),
@@ -525,74 +514,46 @@ impl<'a> TypeLowering<'a> {
         out
     }
 
-    /// `allOf`: the union of the parts' properties; a later part's property replaces an earlier one.
-    fn all_of(
-        &mut self,
-        owner: &str,
-        parts: &[ReferenceOr<Schema>],
-        own: Option<&ObjectType>,
-        pointer: &str,
-    ) -> Struct {
+    /// `allOf`: the union of the parts' properties; a later part's property replaces an earlier one. Which
+    /// parts, in which order, is the spec layer's answer ([`crate::spec::Document::all_of_parts`]).
+    fn all_of(&mut self, owner: &str, holder: &Schema, pointer: &str) -> Struct {
+        let doc = self.spec.document();
+        let written;
+        let raw = match doc.root.pointer(pointer).filter(|v| crate::spec::has_all_of(v)) {
+            Some(raw) => raw,
+            None => {
+                written = serde_json::to_value(holder).unwrap_or_default();
+                &written
+            }
+        };
+        let (parts, unresolved) = doc.all_of_parts(raw, pointer);
+        for at in unresolved {
+            self.error(&at, "this allOf part cannot be resolved");
+        }
         let mut merged: IndexMap<String, (ReferenceOr<Box<Schema>>, String)> = IndexMap::new();
         let mut required: BTreeSet<String> = BTreeSet::new();
         let mut extra = None;
-        let mut stack: Vec<(Schema, String, usize)> = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            let at = child(&child(pointer, "allOf"), &i.to_string());
-            match self.deref(part) {
-                Some(s) => stack.push((s, self.located(part, at), 0)),
-                None => self.error(&at, "this allOf part cannot be resolved"),
-            }
-        }
-        if let Some(o) = own {
-            stack.push((
-                Schema { schema_data: Default::default(), schema_kind: SchemaKind::Type(Type::Object(o.clone())) },
-                pointer.to_string(),
-                0,
-            ));
-        }
-        // Flatten nested allOf in order. Each schema is expanded and merged once, by where it really is: a
-        // part listed twice, or one that includes the schema being defined, adds nothing more (without
-        // this, `A: {allOf: [A, A]}` doubles the work at every level).
-        let mut flat = Vec::new();
-        let mut expanded: HashSet<String> = HashSet::from([pointer.to_string()]);
-        let mut leaves: HashSet<String> = HashSet::new();
-        while let Some((s, at, depth)) = (!stack.is_empty()).then(|| stack.remove(0)) {
-            let (sh, obj) = shape(&s);
-            let first_time = match sh {
-                Shape::AllOf(_) => expanded.insert(at.clone()),
-                Shape::Object(_) | Shape::Any => leaves.insert(at.clone()),
-                _ => true,
-            };
-            if !first_time {
-                continue;
-            }
-            match sh {
-                Shape::AllOf(inner) if depth < 16 => {
-                    let mut nested = Vec::new();
-                    for (j, p) in inner.iter().enumerate() {
-                        if let Some(ps) = self.deref(p) {
-                            nested.push((ps, self.located(p, child(&child(&at, "allOf"), &j.to_string())), depth + 1));
-                        }
+        for part in parts {
+            let object = if part.own {
+                let own = serde_json::json!({
+                    "properties": part.schema.get("properties").cloned().unwrap_or_else(|| serde_json::json!({})),
+                    "required": part.schema.get("required").cloned().unwrap_or_else(|| serde_json::json!([])),
+                    "additionalProperties": part.schema.get("additionalProperties"),
+                });
+                serde_json::from_value::<ObjectType>(own).ok()
+            } else {
+                match serde_json::from_value::<Schema>(part.schema.clone()).as_ref().map(shape) {
+                    Ok((Shape::Object(o), _)) => Some(o.clone()),
+                    Ok((Shape::Any, obj)) => obj,
+                    Ok(_) => {
+                        self.warn(&part.pointer, "an allOf part that is not an object is ignored when merging");
+                        None
                     }
-                    if let Some(o) = obj {
-                        nested.push((
-                            Schema { schema_data: Default::default(), schema_kind: SchemaKind::Type(Type::Object(o)) },
-                            at.clone(),
-                            depth + 1,
-                        ));
-                    }
-                    for (k, n) in nested.into_iter().enumerate() {
-                        stack.insert(k, n);
-                    }
+                    Err(_) => None,
                 }
-                Shape::Object(o) => flat.push((o.clone(), at)),
-                Shape::Any if obj.is_some() => flat.push((obj.expect("checked"), at)),
-                Shape::Any => {}
-                _ => self.warn(&at, "an allOf part that is not an object is ignored when merging"),
-            }
-        }
-        for (o, at) in flat {
+            };
+            let Some(o) = object else { continue };
+            let at = part.pointer;
             for (k, v) in &o.properties {
                 merged.insert(k.clone(), (v.clone(), child(&child(&at, "properties"), k)));
             }

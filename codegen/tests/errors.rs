@@ -128,3 +128,34 @@ fn hostile_but_valid_documents_generate() {
     assert!(models.contains("pub next: Option<Box<Loop>>"), "{models}");
     assert!(g.files["src/operations/default.rs"].contains("pub async fn r#match("));
 }
+
+#[test]
+fn malformed_extensions_are_errors_at_the_key_at_fault() {
+    let text = r#"openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /things:
+    get:
+      operationId: list
+      x-paging: { page: page, size: per_page }
+      x-poll: { terminal: [], schedule: [{ every_seconds: 5, for_seconds: 60 }] }
+      parameters:
+        - { name: page, in: query, schema: { type: integer } }
+      responses:
+        "200": { description: ok }
+components:
+  securitySchemes:
+    bearer:
+      type: http
+      scheme: bearer
+      x-token-lifecycle: { login: nowhere, credentials: { key: k }, tokens: { access: /token } }
+"#;
+    assert_eq!(
+        errors_of("ext.yaml", text),
+        [
+            "ext.yaml:7:31: error at /paths/~1things/get/x-paging/size: `per_page` is not a query parameter of this operation",
+            "ext.yaml:8:17: error at /paths/~1things/get/x-poll/terminal: x-poll: lists no terminal status",
+            "ext.yaml:18:44: error at /components/securitySchemes/bearer/x-token-lifecycle/credentials: x-token-lifecycle: missing field `secret`",
+        ]
+    );
+}

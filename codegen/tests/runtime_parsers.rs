@@ -71,7 +71,7 @@ fn headers(pairs: &[(&'static str, &[u8])]) -> HeaderMap {
     for (name, value) in pairs {
         // Header values may carry any byte but control characters (obs-text included): keep what is legal.
         if let Ok(v) = HeaderValue::from_bytes(value) {
-            h.insert(HeaderName::from_static(name), v);
+            h.insert(HeaderName::from_bytes(name.as_bytes()).expect("a header name"), v);
         }
     }
     h
@@ -90,12 +90,24 @@ fn retry_hints_never_panic() {
     let random: Vec<u8> = (0..4096).map(|_| rng.next() as u8).collect();
     no_panic("retry_after (bytes)", "random bytes", || retry_after(&HeaderMap::new(), &random));
     assert_eq!(retry_after(&headers(&[("retry-after", b"7")]), b""), Some(std::time::Duration::from_secs(7)));
+    // Without the header, the wait the spec's `x-retry-hint` points at.
+    let body = br#"{"error": {"message": "Rate limit exceeded. Retry after 12 seconds."}}"#;
+    assert_eq!(retry_after(&HeaderMap::new(), body), Some(std::time::Duration::from_secs(12)));
 }
 
 #[test]
 fn paging_headers_never_panic() {
     let mut rng = Rng(3);
-    let names = ["x-page", "x-per-page", "x-total-count", "x-total-pages", "x-page-size", "x-has-more"];
+    // The names the spec's `x-paging` declares.
+    let declared = octopus_client::operations::LIST_ESIM_PRODUCTS.paging.expect("a paged list").headers;
+    let names = [
+        declared.page,
+        declared.per_page,
+        declared.total_count,
+        declared.total_pages,
+        declared.page_size,
+        declared.has_more,
+    ];
     let valid = ["2", "100", "1101", "12", "100", "true"];
     let mut refused = 0;
     for (k, name) in names.iter().enumerate() {
@@ -105,7 +117,8 @@ fn paging_headers_never_panic() {
                 names.iter().zip(valid).map(|(n, v)| (*n, v.as_bytes())).collect();
             pairs[k] = (name, &raw);
             let h = headers(&pairs);
-            refused += usize::from(no_panic("Paging::from_headers", &input, || Paging::from_headers(&h)).is_err());
+            refused +=
+                usize::from(no_panic("Paging::from_headers", &input, || Paging::from_headers(&h, &declared)).is_err());
         }
     }
     assert!(refused > 0, "malformed headers are refused with a message");

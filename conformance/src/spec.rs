@@ -2,7 +2,9 @@
 //! status, headers and body match what the spec declares. Missing required fields and wrong types are
 //! failures; undocumented fields and enum values are drift (the API may add them within v1).
 
-use serde_json::{Map, Value};
+use codegen::extensions::{self, Extension, RateLimit};
+use codegen::spec::Document;
+use serde_json::Value;
 
 const SPEC: &str = include_str!("../../spec/octopus.yaml");
 
@@ -15,6 +17,8 @@ pub struct Operation {
     responses: Value,
     /// `x-rate-limit.sandbox`: the documented per-minute quota of the operation's class on the sandbox.
     pub rate_limit: Option<u32>,
+    /// `x-rate-limit.class`: operations of one class share one window.
+    pub rate_class: Option<String>,
     /// Declares `x-idempotency`: the operation places an order (and so spends money).
     pub places_order: bool,
 }
@@ -45,21 +49,27 @@ impl Spec {
     pub fn parse(text: &str) -> Result<Spec, String> {
         let doc: Value = serde_yaml::from_str(text).map_err(|e| format!("the spec is not valid YAML: {e}"))?;
         let mut operations = Vec::new();
-        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-            for (method, op) in item.as_object().into_iter().flatten() {
-                let Some(id) = op["operationId"].as_str() else { continue };
-                operations.push(Operation {
-                    id: id.to_string(),
-                    method: method.to_uppercase(),
-                    path: path.clone(),
-                    segments: path.split('/').map(str::to_string).collect(),
-                    responses: op["responses"].clone(),
-                    rate_limit: op["x-rate-limit"]["sandbox"].as_u64().and_then(|n| u32::try_from(n).ok()),
-                    places_order: op.get("x-idempotency").is_some(),
-                });
-            }
+        for op in Document::new(&doc).operations() {
+            let Some(id) = op.id else { continue };
+            let limit = extensions::read::<RateLimit>(op.operation, &op.pointer)
+                .map_err(|(at, message)| format!("{at}: {message}"))?;
+            operations.push(Operation {
+                id: id.to_string(),
+                method: op.method.to_uppercase(),
+                path: op.path.to_string(),
+                segments: op.path.split('/').map(str::to_string).collect(),
+                responses: op.operation["responses"].clone(),
+                rate_limit: limit.as_ref().and_then(|l| l.sandbox),
+                rate_class: limit.map(|l| l.class),
+                places_order: op.operation.get(extensions::Idempotency::NAME).is_some(),
+            });
         }
         Ok(Spec { doc, operations, secrets: std::sync::OnceLock::new() })
+    }
+
+    /// The document, read through the spec layer.
+    fn document(&self) -> Document<'_> {
+        Document::new(&self.doc)
     }
 
     /// The operation a method and a concrete path belong to (literal segments beat templated ones).
@@ -85,38 +95,15 @@ impl Spec {
     /// Every property the spec marks `x-secret: true` (or `format: password`), by name: what redaction
     /// replaces wherever it appears.
     pub fn secret_fields(&self) -> &[String] {
-        self.secrets.get_or_init(|| {
-            fn walk(v: &Value, out: &mut std::collections::BTreeSet<String>) {
-                match v {
-                    Value::Object(m) => {
-                        for (name, prop) in m.get("properties").and_then(Value::as_object).into_iter().flatten() {
-                            if prop["x-secret"] == true || prop["format"] == "password" {
-                                out.insert(name.clone());
-                            }
-                        }
-                        m.values().for_each(|c| walk(c, out));
-                    }
-                    Value::Array(items) => items.iter().for_each(|c| walk(c, out)),
-                    _ => {}
-                }
-            }
-            let mut out = std::collections::BTreeSet::new();
-            walk(&self.doc, &mut out);
-            out.into_iter().collect()
-        })
+        self.secrets.get_or_init(|| self.document().secret_fields().into_iter().collect())
     }
 
     pub fn by_id(&self, id: &str) -> Option<&Operation> {
         self.operations.iter().find(|o| o.id == id)
     }
 
-    fn resolve<'a>(&'a self, mut v: &'a Value) -> &'a Value {
-        for _ in 0..32 {
-            let Some(r) = v.get("$ref").and_then(Value::as_str) else { return v };
-            let pointer = r.trim_start_matches('#');
-            v = self.doc.pointer(pointer).unwrap_or(&Value::Null);
-        }
-        v
+    fn resolve<'a>(&'a self, v: &'a Value) -> &'a Value {
+        self.document().follow(v)
     }
 
     /// Validates one response of `op`: the status is declared, each declared header that is present has its
@@ -162,40 +149,8 @@ impl Spec {
         f
     }
 
-    /// A schema with its `allOf` parts merged: properties and required sets united, other keys kept.
-    fn flatten(&self, schema: &Value) -> Map<String, Value> {
-        let schema = self.resolve(schema);
-        let mut out = schema.as_object().cloned().unwrap_or_default();
-        let Some(parts) = out.remove("allOf") else { return out };
-        for part in parts.as_array().into_iter().flatten() {
-            let part = self.flatten(part);
-            for (k, v) in part {
-                match k.as_str() {
-                    "properties" => {
-                        let props = out.entry("properties").or_insert_with(|| Value::Object(Map::new()));
-                        if let (Some(into), Some(from)) = (props.as_object_mut(), v.as_object()) {
-                            for (name, s) in from {
-                                into.entry(name.clone()).or_insert_with(|| s.clone());
-                            }
-                        }
-                    }
-                    "required" => {
-                        let req = out.entry("required").or_insert_with(|| Value::Array(Vec::new()));
-                        if let (Some(into), Some(from)) = (req.as_array_mut(), v.as_array()) {
-                            into.extend(from.iter().cloned());
-                        }
-                    }
-                    _ => {
-                        out.entry(k).or_insert(v);
-                    }
-                }
-            }
-        }
-        out
-    }
-
     fn check(&self, schema: &Value, v: &Value, at: &str, op: &str, f: &mut Findings) {
-        let s = self.flatten(schema);
+        let s = self.document().flatten(schema);
         if v.is_null() {
             let enum_null = s.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null));
             if s.get("nullable") != Some(&Value::Bool(true)) && !enum_null && !s.is_empty() {

@@ -35,9 +35,7 @@ impl Doc {
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
-}
+use codegen::diag::escape_segment as esc;
 
 /// Problems found by the official OpenAPI 3.0 JSON Schema.
 fn meta_schema_problems(doc: &Doc) -> Vec<String> {
@@ -162,66 +160,83 @@ fn catalog() -> BTreeSet<(String, String)> {
         .collect()
 }
 
-const METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
-const PAGING: &[&str] = &["X-Page", "X-Per-Page", "X-Total-Count", "X-Total-Pages", "X-Page-Size", "X-Has-More"];
-
-/// The project's own rules for the spec.
+/// The project's own rules for the spec, read through the spec layer (`codegen::spec`, `codegen::extensions`).
 fn convention_problems(doc: &Doc) -> Vec<String> {
+    use codegen::extensions::{self, DocumentPaging, Paging, RateLimit};
     let mut problems = Vec::new();
-    let t = &doc.tree;
-    let resolve = |v: &Value| -> Value {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => t.pointer(r.trim_start_matches('#')).cloned().unwrap_or(Value::Null),
-            None => v.clone(),
+    let layer = codegen::spec::Document::new(&doc.tree);
+    let paging_headers = match extensions::read::<DocumentPaging>(&doc.tree, "") {
+        Ok(Some(p)) => Some(p.headers),
+        Ok(None) => None,
+        Err((at, message)) => {
+            problems.push(doc.at(&at, message));
+            None
         }
     };
     let mut ids = BTreeSet::new();
-    for (path, item) in t["paths"].as_object().into_iter().flatten() {
-        for m in METHODS {
-            let Some(op) = item.get(*m) else { continue };
-            let p = format!("/paths/{}/{m}", esc(path));
-            let id = op["operationId"].as_str().unwrap_or_default();
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
-                problems.push(doc.at(&p, format!("operationId `{id}` is not snake_case")));
+    for operation in layer.operations() {
+        let (op, p) = (operation.operation, operation.pointer.as_str());
+        let id = operation.id.unwrap_or_default();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+            problems.push(doc.at(p, format!("operationId `{id}` is not snake_case")));
+        }
+        if !ids.insert(id.to_string()) {
+            problems.push(doc.at(&format!("{p}/operationId"), format!("duplicate operationId `{id}`")));
+        }
+        for key in ["summary", "tags", "x-doc", "x-rate-limit"] {
+            if op.get(key).is_none() {
+                problems.push(doc.at(p, format!("missing `{key}`")));
             }
-            if !ids.insert(id.to_string()) {
-                problems.push(doc.at(&format!("{p}/operationId"), format!("duplicate operationId `{id}`")));
+        }
+        if let Err((at, message)) = extensions::read::<RateLimit>(op, p) {
+            problems.push(doc.at(&at, message));
+        }
+        let params: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().map(|q| layer.follow(q)).collect();
+        let paging = match extensions::read::<Paging>(op, p) {
+            Ok(paging) => paging,
+            Err((at, message)) => {
+                problems.push(doc.at(&at, message));
+                None
             }
-            for key in ["summary", "tags", "x-doc"] {
-                if op.get(key).is_none() {
-                    problems.push(doc.at(&p, format!("missing `{key}`")));
-                }
+        };
+        if params.iter().any(|q| q["name"] == "page") && paging.is_none() {
+            problems.push(doc.at(p, "a list with a `page` parameter lacks `x-paging`"));
+        }
+        for (status, resp) in op["responses"].as_object().into_iter().flatten() {
+            let rp = format!("{p}/responses/{}", esc(status));
+            let resp = layer.follow(resp);
+            let headers = resp["headers"].as_object().cloned().unwrap_or_default();
+            if !headers.contains_key("X-Request-Id") {
+                problems.push(doc.at(&rp, "response lacks the X-Request-Id header"));
             }
-            let params: Vec<Value> = op["parameters"].as_array().into_iter().flatten().map(resolve).collect();
-            let paged = params.iter().any(|q| q["name"] == "page");
-            for (status, resp) in op["responses"].as_object().into_iter().flatten() {
-                let rp = format!("{p}/responses/{status}");
-                let resp = resolve(resp);
-                let headers = resp["headers"].as_object().cloned().unwrap_or_default();
-                if !headers.contains_key("X-Request-Id") {
-                    problems.push(doc.at(&rp, "response lacks the X-Request-Id header"));
-                }
-                if status == "429" && !headers.contains_key("Retry-After") {
-                    problems.push(doc.at(&rp, "429 lacks the Retry-After header"));
-                }
-                if paged && status.starts_with('2') {
-                    for h in PAGING {
-                        if !headers.contains_key(*h) {
-                            problems.push(doc.at(&rp, format!("paged list lacks the {h} header")));
-                        }
+            if status == "429" && !headers.contains_key("Retry-After") {
+                problems.push(doc.at(&rp, "429 lacks the Retry-After header"));
+            }
+            if let (Some(_), Some(names), true) = (&paging, &paging_headers, status.starts_with('2')) {
+                let declared = [
+                    &names.page,
+                    &names.per_page,
+                    &names.total_count,
+                    &names.total_pages,
+                    &names.page_size,
+                    &names.has_more,
+                ];
+                for h in declared {
+                    if !headers.contains_key(h.as_str()) {
+                        problems.push(doc.at(&rp, format!("paged list lacks the {h} header its x-paging names")));
                     }
                 }
-                if !status.starts_with('2') {
-                    let schema = &resp["content"]["application/json"]["schema"]["$ref"];
-                    if schema != "#/components/schemas/ErrorEnvelope" {
-                        problems.push(doc.at(&rp, "error response does not use the ErrorEnvelope schema"));
-                    }
+            }
+            if !status.starts_with('2') {
+                let schema = &resp["content"]["application/json"]["schema"]["$ref"];
+                if schema != "#/components/schemas/ErrorEnvelope" {
+                    problems.push(doc.at(&rp, "error response does not use the ErrorEnvelope schema"));
                 }
             }
-            let public = op.get("security") == Some(&json!([]));
-            if ["login", "refresh_token"].contains(&id) != public {
-                problems.push(doc.at(&p, "only login and refresh_token may (and must) declare `security: []`"));
-            }
+        }
+        let public = op.get("security") == Some(&json!([]));
+        if ["login", "refresh_token"].contains(&id) != public {
+            problems.push(doc.at(p, "only login and refresh_token may (and must) declare `security: []`"));
         }
     }
     problems
@@ -257,13 +272,10 @@ fn spec_examples_are_found_and_checked() {
 #[test]
 fn spec_covers_exactly_the_catalog() {
     let doc = Doc::load(&root().join("spec/octopus.yaml")).unwrap();
-    let ours: BTreeSet<(String, String)> = doc.tree["paths"]
-        .as_object()
-        .unwrap()
+    let ours: BTreeSet<(String, String)> = codegen::spec::Document::new(&doc.tree)
+        .operations()
         .iter()
-        .flat_map(|(path, item)| {
-            METHODS.iter().filter(|m| item.get(**m).is_some()).map(move |m| (m.to_uppercase(), path.clone()))
-        })
+        .map(|o| (o.method.to_uppercase(), o.path.to_string()))
         .collect();
     let theirs = catalog();
     assert_eq!(theirs.len(), 39, "the catalog lists 39 endpoints");

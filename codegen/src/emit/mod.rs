@@ -255,20 +255,37 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
             let (login, refresh, logout) = (op(&a.login), opt(&a.refresh), opt(&a.logout));
             let (kf, sf, rf) = (&a.key_field, &a.secret_field, &a.refresh_field);
             let (at, rt, ae, re) = (&a.access_token, &a.refresh_token, &a.access_expires_at, &a.refresh_expires_at);
-            let before = a.refresh_before_secs;
+            let (before, access_life, refresh_life) =
+                (a.refresh_before_secs, a.access_lifetime_secs, a.refresh_lifetime_secs);
             quote!(Some(client::AuthFlow {
                 login: #login, refresh: #refresh, logout: #logout,
                 key_field: #kf, secret_field: #sf, refresh_field: #rf,
                 access_token: #at, refresh_token: #rt, access_expires_at: #ae, refresh_expires_at: #re,
+                access_lifetime_secs: #access_life, refresh_lifetime_secs: #refresh_life,
                 refresh_before_secs: #before,
             }))
         }
     };
+    let retry_hint = match &api.retry_hint {
+        Some(h) => {
+            let (pointer, prefix) = (&h.pointer, &h.prefix);
+            quote!(Some(retry::RetryHint { pointer: #pointer, prefix: #prefix }))
+        }
+        None => quote!(None),
+    };
     // Generated files are laid out by prettyplease; `rustfmt::skip` keeps `cargo fmt` from re-laying them.
     let skip = quote!(#[rustfmt::skip]);
+    let paging_headers = api.paging_headers.as_ref().map(|h| {
+        let value = operations::paging_headers(h);
+        quote! {
+            #[doc = " The headers that describe a page of every paged list (the spec's root `x-paging`)."]
+            #skip pub const PAGING_HEADERS: client::PagingHeaders = #value;
+        }
+    });
     let decimal = api.uses.decimal.then(|| quote! { #skip pub mod decimal; });
     let paging = streams(api).then(|| quote! { #skip pub mod paging; });
-    let webhook = api.webhook_signature.as_ref().map(|(sig, ts, id, age)| {
+    let webhook = api.webhook_signature.as_ref().map(|w| {
+        let (sig, ts, id, age) = (&w.signature_header, &w.timestamp_header, &w.event_id_header, w.max_age_seconds);
         quote! {
             #skip pub mod webhook;
             #[doc = " How webhook deliveries are signed (the spec's `x-webhook-signature`)."]
@@ -310,6 +327,11 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #[doc = " How the client logs in and rotates its token (the spec's `x-token-lifecycle`), if it does."]
         #skip pub const AUTH: Option<client::AuthFlow> = #auth;
 
+        #paging_headers
+
+        #[doc = " Where an error body states how long to wait when `Retry-After` is missing (the spec's `x-retry-hint`)."]
+        #skip pub const RETRY_HINT: Option<retry::RetryHint> = #retry_hint;
+
         #[doc = " Named base URLs (the spec's servers with an `x-name`)."]
         #skip pub mod servers { #(#named_servers)* }
     }
@@ -342,47 +364,126 @@ fn operations_mod(api: &Api, mods: &[&str]) -> TokenStream {
     }
 }
 
+/// One dependency of the generated crate.
+struct Dep {
+    name: &'static str,
+    version: &'static str,
+    /// `Some(false)`: `default-features = false`.
+    default_features: Option<bool>,
+    features: &'static [&'static str],
+    optional: bool,
+}
+
+const fn dep(name: &'static str, version: &'static str) -> Dep {
+    Dep { name, version, default_features: None, features: &[], optional: false }
+}
+
+const fn lean(name: &'static str, version: &'static str, features: &'static [&'static str]) -> Dep {
+    Dep { name, version, default_features: Some(false), features, optional: false }
+}
+
+/// The generated crate's `Cargo.toml`, written with `toml_edit` (so names and text are escaped by a TOML
+/// writer, and the comments that explain the features survive).
 fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str) -> String {
+    use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
     let header = header.replacen("//", "#", 1);
     let mut deps = vec![
-        r#"bytes = "1""#.to_string(),
-        r#"reqwest = { version = "0.13", default-features = false, features = ["json", "query", "form"] }"#.into(),
-        r#"serde = { version = "1", features = ["derive"] }"#.into(),
-        r#"serde_json = "1""#.into(),
-        r#"serde_path_to_error = "0.1""#.into(),
-        r#"tokio = { version = "1", default-features = false, features = ["sync", "time"] }"#.into(),
+        dep("bytes", "1"),
+        lean("reqwest", "0.13", &["json", "query", "form"]),
+        Dep { features: &["derive"], ..dep("serde", "1") },
+        dep("serde_json", "1"),
+        dep("serde_path_to_error", "0.1"),
+        lean("tokio", "1", &["sync", "time"]),
+        Dep { optional: true, ..lean("tracing", "0.1", &["std"]) },
     ];
     if api.uses.decimal {
-        deps.push(
-            // `serde` alone keeps rust_decimal's default encoding for the caller's own decimals; ours are
-            // written as numbers field by field (`decimal::number`).
-            r#"rust_decimal = { version = "1", default-features = false, features = ["std", "serde"] }"#.into(),
-        );
+        // `serde` alone keeps rust_decimal's default encoding for the caller's own decimals; ours are written
+        // as numbers field by field (`decimal::number`).
+        deps.push(lean("rust_decimal", "1", &["std", "serde"]));
     }
-    deps.push(r#"tracing = { version = "0.1", optional = true, default-features = false, features = ["std"] }"#.into());
     if api.uses.chrono {
-        deps.push(r#"chrono = { version = "0.4", default-features = false, features = ["serde", "std"] }"#.into());
+        deps.push(lean("chrono", "0.4", &["serde", "std"]));
     }
     if streams(api) {
-        deps.push(r#"futures-util = { version = "0.3", default-features = false, features = ["std"] }"#.into());
+        deps.push(lean("futures-util", "0.3", &["std"]));
     }
     if api.webhook_signature.is_some() {
-        deps.push(r#"sha2 = { version = "0.10", default-features = false }"#.into());
+        deps.push(lean("sha2", "0.10", &[]));
     }
     if api.uses.uuid {
-        deps.push(r#"uuid = { version = "1", default-features = false, features = ["serde", "std"] }"#.into());
+        deps.push(lean("uuid", "1", &["serde", "std"]));
     }
-    deps.sort();
-    let description = format!("A typed async client for {} {}.", api.title, api.version).replace('"', "'");
-    let workspace = if opts.standalone { "\n[workspace]\n" } else { "" };
+    deps.sort_by_key(|d| d.name);
+
+    let mut package = Table::new();
+    package.decor_mut().set_prefix(format!("{header}\n"));
+    package.insert("name", value(opts.crate_name.as_str()));
+    package.insert("version", value("0.1.0"));
+    package.insert("description", value(format!("A typed async client for {} {}.", api.title, api.version)));
+    package.insert("edition", value("2024"));
+    package.insert("rust-version", value("1.88"));
+    if let Some(mut key) = package.key_mut("rust-version") {
+        key.leaf_decor_mut().set_prefix("# Edition 2024 and let-chains in the runtime.\n");
+    }
+    package.insert("publish", value(false));
+
+    let mut dependencies = Table::new();
+    for d in &deps {
+        let simple = d.default_features.is_none() && d.features.is_empty() && !d.optional;
+        if simple {
+            dependencies.insert(d.name, value(d.version));
+            continue;
+        }
+        let mut t = InlineTable::new();
+        t.insert("version", d.version.into());
+        if d.optional {
+            t.insert("optional", true.into());
+        }
+        if let Some(on) = d.default_features {
+            t.insert("default-features", on.into());
+        }
+        if !d.features.is_empty() {
+            t.insert("features", Array::from_iter(d.features.iter().copied()).into());
+        }
+        dependencies.insert(d.name, value(t));
+    }
+
     // TLS is chosen like reqwest's own: rustls by default, native-tls instead, or rustls without a bundled
     // crypto provider (for targets where aws-lc needs cmake, such as musl: install a provider yourself).
-    let features = "\n[features]\ndefault = [\"rustls\"]\n# TLS, as in reqwest.\nrustls = [\"reqwest/rustls\"]\nrustls-no-provider = [\"reqwest/rustls-no-provider\"]\nnative-tls = [\"reqwest/native-tls\"]\nnative-tls-vendored = [\"reqwest/native-tls-vendored\"]\n# A span per call and events for retries, logins, refreshes and recovered creates (no secrets).\ntracing = [\"dep:tracing\"]\n# `operations::decode_response`, for tools that decode recorded bodies (cargo xtask decode).\ndecode = []\n";
-    format!(
-        "{header}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"{description}\"\nedition = \"2024\"\n# Edition 2024 and let-chains in the runtime.\nrust-version = \"1.88\"\npublish = false\n\n[dependencies]\n{}\n{features}{workspace}",
-        opts.crate_name,
-        deps.join("\n")
-    )
+    let features_list: [(&str, &[&str], Option<&str>); 7] = [
+        ("default", &["rustls"], None),
+        ("rustls", &["reqwest/rustls"], Some("TLS, as in reqwest.")),
+        ("rustls-no-provider", &["reqwest/rustls-no-provider"], None),
+        ("native-tls", &["reqwest/native-tls"], None),
+        ("native-tls-vendored", &["reqwest/native-tls-vendored"], None),
+        (
+            "tracing",
+            &["dep:tracing"],
+            Some("A span per call and events for retries, logins, refreshes and recovered creates (no secrets)."),
+        ),
+        (
+            "decode",
+            &[],
+            Some("`operations::decode_response`, for tools that decode recorded bodies (cargo xtask decode)."),
+        ),
+    ];
+    let mut features = Table::new();
+    for (name, on, comment) in features_list {
+        features.insert(name, value(Array::from_iter(on.iter().copied())));
+        if let (Some(c), Some(mut key)) = (comment, features.key_mut(name)) {
+            key.leaf_decor_mut().set_prefix(format!("# {c}\n"));
+        }
+    }
+
+    let mut doc = DocumentMut::new();
+    doc.insert("package", Item::Table(package));
+    doc.insert("dependencies", Item::Table(dependencies));
+    doc.insert("features", Item::Table(features));
+    if opts.standalone {
+        // Not a member of the surrounding workspace, if any.
+        doc.insert("workspace", Item::Table(Table::new()));
+    }
+    doc.to_string()
 }
 
 /// Whether any operation streams its pages (and so needs the paging runtime).

@@ -56,6 +56,15 @@ pub fn info_const(op: &Operation) -> proc_macro2::Ident {
     format_ident!("{}", op.method_name.to_uppercase())
 }
 
+/// A `client::PagingHeaders` value.
+pub fn paging_headers(h: &crate::extensions::PagingHeaders) -> TokenStream {
+    let (page, per, count, pages, size, more) =
+        (&h.page, &h.per_page, &h.total_count, &h.total_pages, &h.page_size, &h.has_more);
+    quote!(crate::client::PagingHeaders {
+        page: #page, per_page: #per, total_count: #count, total_pages: #pages, page_size: #size, has_more: #more,
+    })
+}
+
 fn info(op: &Operation) -> TokenStream {
     let name = info_const(op);
     let (id, method, path, module) = (&op.id, &op.http_method, &op.path, &op.module);
@@ -63,7 +72,8 @@ fn info(op: &Operation) -> TokenStream {
     let paging = match &op.paging {
         Some(p) => {
             let (a, b) = (&p.page_param, &p.size_param);
-            quote!(Some((#a, #b)))
+            let headers = if p.shared { quote!(crate::PAGING_HEADERS) } else { paging_headers(&p.headers) };
+            quote!(Some(crate::client::PagingInfo { page_param: #a, size_param: #b, headers: #headers }))
         }
         None => quote!(None),
     };

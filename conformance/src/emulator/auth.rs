@@ -94,25 +94,17 @@ pub async fn logout(St(s): St<Shared>, headers: HeaderMap) -> Response {
     ok(json!({"success": true, "data": {"message": "Successfully logged out"}}))
 }
 
-/// The documented rate class of a request and its sandbox limit per minute.
-fn rate_class(method: &Method, path: &str) -> (&'static str, u32) {
-    match (method.as_str(), path) {
-        ("POST", "/auth/login") => ("login", 30),
-        ("POST", "/auth/refresh") => ("refresh", 30),
-        ("POST", "/api/v1/orders") => ("voucher-orders", 120),
-        ("POST", "/api/v1/topups/orders") => ("topup-orders", 120),
-        ("POST", "/api/v1/esim/orders") => ("esim-orders", 120),
-        ("POST", "/api/v1/topups/charges") => ("topup-charges", 300),
-        ("POST", "/api/v1/esim/charges") => ("esim-charges", 300),
-        ("POST", p) if p.starts_with("/api/v1/products/") && p.ends_with("/charges") => ("voucher-charges", 300),
-        _ => ("reads", 600),
-    }
+/// The documented rate class of a request and its sandbox limit per minute, from the spec's `x-rate-limit`;
+/// `None` for a request no operation matches (it is answered 404 and counted nowhere).
+fn rate_class(method: &Method, path: &str) -> Option<(&'static str, u32)> {
+    let op = crate::spec::Spec::embedded().operation(method.as_str(), path)?;
+    Some((op.rate_class.as_deref()?, op.rate_limit?))
 }
 
 /// Counts the request against its rolling one-minute window; `Err(seconds)` when the window is full.
 fn spend(st: &mut State, who: String, method: &Method, path: &str) -> Result<(), u64> {
     let Some(scale) = st.config.rate_limit_scale else { return Ok(()) };
-    let (class, limit) = rate_class(method, path);
+    let Some((class, limit)) = rate_class(method, path) else { return Ok(()) };
     let limit = ((f64::from(limit) * scale).ceil() as usize).max(1);
     let now = Instant::now();
     let window = st.windows.entry((who, class)).or_default();

@@ -1,6 +1,8 @@
 //! A spec reduced to comparable facts: per operation, its parameters, request and response fields (walked
 //! through `$ref`, `allOf` and unions), statuses, headers, security and paging; plus the component schemas.
 
+use codegen::diag::escape_segment as esc;
+use codegen::spec::Document;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,26 +74,6 @@ pub struct Field {
     pub extensions: BTreeMap<String, Value>,
 }
 
-fn esc(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
-}
-
-/// Follows `$ref`s from `v`; returns the target and its pointer. `None` for a dangling or cyclic chain.
-fn deref<'a>(root: &'a Value, v: &'a Value, pointer: &str) -> Option<(&'a Value, String)> {
-    let mut cur = v;
-    let mut at = pointer.to_string();
-    let mut seen = BTreeSet::new();
-    while let Some(r) = cur.get("$ref").and_then(Value::as_str) {
-        let p = r.strip_prefix('#')?;
-        if !seen.insert(p.to_string()) {
-            return None;
-        }
-        cur = root.pointer(p)?;
-        at = p.to_string();
-    }
-    Some((cur, at))
-}
-
 fn extensions(v: &Value) -> BTreeMap<String, Value> {
     v.as_object()
         .map(|m| m.iter().filter(|(k, _)| k.starts_with("x-")).map(|(k, x)| (k.clone(), x.clone())).collect())
@@ -118,7 +100,7 @@ pub fn collect(root: &Value) -> Facts {
     let global_security = security_of(root.get("security"));
     for (path, item) in root["paths"].as_object().into_iter().flatten() {
         let item_ptr = format!("/paths/{}", esc(path));
-        let Some((item, _)) = deref(root, item, &item_ptr) else { continue };
+        let Some((item, _)) = Document::new(root).deref(item, &item_ptr) else { continue };
         for m in METHODS {
             let Some(op) = item.get(*m) else { continue };
             let pointer = format!("{item_ptr}/{m}");
@@ -139,7 +121,7 @@ pub fn collect(root: &Value) -> Facts {
                 params.push((p, format!("{pointer}/parameters/{i}")));
             }
             for (p, at) in params {
-                let Some((p, at)) = deref(root, p, &at) else { continue };
+                let Some((p, at)) = Document::new(root).deref(p, &at) else { continue };
                 let (Some(name), Some(loc)) = (p["name"].as_str(), p["in"].as_str()) else { continue };
                 let mut field = Field::default();
                 if let Some(s) = p.get("schema") {
@@ -158,7 +140,7 @@ pub fn collect(root: &Value) -> Facts {
                 o.paging = Some(format!("page+{size}"));
             }
             if let Some(b) = op.get("requestBody")
-                && let Some((b, at)) = deref(root, b, &format!("{pointer}/requestBody"))
+                && let Some((b, at)) = Document::new(root).deref(b, &format!("{pointer}/requestBody"))
             {
                 o.body_required = Some(b["required"].as_bool().unwrap_or(false));
                 if let Some((ct, media)) = json_media(b) {
@@ -170,7 +152,7 @@ pub fn collect(root: &Value) -> Facts {
             }
             for (status, r) in op["responses"].as_object().into_iter().flatten() {
                 let at = format!("{pointer}/responses/{}", esc(status));
-                let Some((r, at)) = deref(root, r, &at) else { continue };
+                let Some((r, at)) = Document::new(root).deref(r, &at) else { continue };
                 if status.starts_with('2') || status.starts_with('1') || status.starts_with('3') {
                     o.success.insert(status.clone());
                 } else {
@@ -178,7 +160,7 @@ pub fn collect(root: &Value) -> Facts {
                 }
                 for (h, hv) in r["headers"].as_object().into_iter().flatten() {
                     let hp = format!("{at}/headers/{}", esc(h));
-                    let hp = deref(root, hv, &hp).map_or(hp, |(_, p)| p);
+                    let hp = Document::new(root).deref(hv, &hp).map_or(hp, |(_, p)| p);
                     o.headers.insert(format!("{status} {}", h.to_ascii_lowercase()), hp);
                 }
                 if let Some((ct, media)) = json_media(r)
@@ -214,37 +196,6 @@ fn json_media(v: &Value) -> Option<(&String, &Value)> {
     })
 }
 
-/// The properties and required names of an object schema, with `allOf` parts merged in.
-fn object_view<'a>(
-    root: &'a Value,
-    s: &'a Value,
-    pointer: &str,
-    depth: usize,
-) -> (Vec<(String, &'a Value, String)>, BTreeSet<String>) {
-    let mut props = Vec::new();
-    let mut required = BTreeSet::new();
-    if depth > MAX_DEPTH {
-        return (props, required);
-    }
-    for (k, v) in s["properties"].as_object().into_iter().flatten() {
-        props.push((k.clone(), v, format!("{pointer}/properties/{}", esc(k))));
-    }
-    for r in s["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-        required.insert(r.to_string());
-    }
-    for (i, part) in s["allOf"].as_array().into_iter().flatten().enumerate() {
-        if let Some((part, at)) = deref(root, part, &format!("{pointer}/allOf/{i}")) {
-            let (p, r) = object_view(root, part, &at, depth + 1);
-            for (k, v, a) in p {
-                props.retain(|(x, _, _)| *x != k);
-                props.push((k, v, a));
-            }
-            required.extend(r);
-        }
-    }
-    (props, required)
-}
-
 fn type_of(s: &Value) -> String {
     let t = match s.get("type").and_then(Value::as_str) {
         Some(t) => t.to_string(),
@@ -268,7 +219,7 @@ fn walk(
     depth: usize,
     out: &mut BTreeMap<String, Field>,
 ) {
-    let Some((s, at)) = deref(root, s, pointer) else { return };
+    let Some((s, at)) = Document::new(root).deref(s, pointer) else { return };
     if stack.contains(&at) || depth > MAX_DEPTH {
         out.insert(path.to_string(), Field { pointer: at, ty: "recursive".into(), ..Field::default() });
         return;
@@ -292,7 +243,7 @@ fn walk(
     // A single-part allOf wrapper (a `$ref` with a description) takes its part's type.
     if let Some([only]) = s["allOf"].as_array().map(Vec::as_slice)
         && s.get("properties").is_none()
-        && let Some((inner, _)) = deref(root, only, &format!("{at}/allOf/0"))
+        && let Some((inner, _)) = Document::new(root).deref(only, &format!("{at}/allOf/0"))
     {
         let (ty, enums) = (
             type_of(inner),
@@ -321,7 +272,8 @@ fn walk(
             out,
         );
     }
-    let (props, required) = object_view(root, s, &at, 0);
+    let view = Document::new(root).object_view(s, &at);
+    let (props, required) = (view.properties, view.required);
     for (name, prop, p) in props {
         let mut sub = BTreeMap::new();
         walk(root, prop, &p, &child(&name), stack, depth + 1, &mut sub);
@@ -332,7 +284,8 @@ fn walk(
     }
     for key in ["oneOf", "anyOf"] {
         for (i, v) in s[key].as_array().into_iter().flatten().enumerate() {
-            let label = deref(root, v, "")
+            let label = Document::new(root)
+                .deref(v, "")
                 .map_or_else(|| i.to_string(), |(_, p)| p.rsplit('/').next().unwrap_or("").to_string());
             walk(
                 root,

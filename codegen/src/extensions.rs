@@ -1,0 +1,412 @@
+//! Every `x-` extension the toolchain acts on, read in one place into typed values.
+//!
+//! An extension that is present but malformed is an error naming its JSON pointer (and the key inside it);
+//! an absent one means the plain behaviour, with nothing guessed from names. Keys starting with `x-` inside
+//! an extension (`x-assumed`, `x-doc`) are notes for readers and are allowed anywhere.
+//!
+//! | extension | where | what the client does with it |
+//! |---|---|---|
+//! | `x-token-lifecycle` | a security scheme | logs in, renews and logs out by itself |
+//! | `x-idempotency` | an operation | retries a create safely and finds it again by its reference |
+//! | `x-paging` | an operation (headers may be declared once at the document root) | streams every page |
+//! | `x-poll` | an operation | `wait_for_*` helpers and `is_terminal()` |
+//! | `x-retry-hint` | a response | the wait a body states when `Retry-After` is missing |
+//! | `x-safe-to-retry`, `x-timeout-seconds` | an operation | retries a POST; raises the request timeout |
+//! | `x-rate-limit` | an operation | (tools) the documented quota class, for pacing and the emulator |
+//! | `x-error-code` | a schema | `ServiceError::code()` |
+//! | `x-secret`, `x-deliver-once` | a property | redacted `Debug`; a one-time secret |
+//! | `x-webhook-signature`, `x-webhooks` | the document root | webhook verification and payload types |
+//! | `x-name`, `x-client-guide` | a server; `info` | `servers::NAME`; the crate's rustdoc guide |
+
+use crate::diag::child;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Reads extension `T` of `holder` (an object found at `pointer`). `Ok(None)` when it is absent; the error is
+/// `(pointer of the bad part, message)`.
+pub fn read<T: Extension>(holder: &Value, pointer: &str) -> Result<Option<T>, (String, String)> {
+    parse(holder.get(T::NAME), pointer)
+}
+
+/// Reads extension `T` from an `openapiv3` extension map of the object at `pointer`.
+pub fn from_map<T: Extension>(
+    map: &indexmap::IndexMap<String, Value>,
+    pointer: &str,
+) -> Result<Option<T>, (String, String)> {
+    parse(map.get(T::NAME), pointer)
+}
+
+fn parse<T: Extension>(value: Option<&Value>, holder: &str) -> Result<Option<T>, (String, String)> {
+    let Some(v) = value else { return Ok(None) };
+    let name = T::NAME;
+    let at = child(holder, name);
+    let parsed: T = serde_path_to_error::deserialize(v).map_err(|e| {
+        use serde_path_to_error::Segment;
+        let segments = e.path().iter().filter_map(|s| match s {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => Some(key.clone()),
+            Segment::Unknown => None,
+        });
+        (segments.fold(at.clone(), |p, s| child(&p, &s)), format!("{name}: {}", e.inner()))
+    })?;
+    if let Some(key) = parsed.notes().keys().find(|k| !k.starts_with("x-")) {
+        return Err((child(&at, key), format!("{name}: unknown key `{key}`")));
+    }
+    parsed.check().map_err(|(key, m)| (format!("{at}{key}"), format!("{name}: {m}")))?;
+    Ok(Some(parsed))
+}
+
+/// A structured extension: its name, the keys it did not define (only `x-` notes are allowed), and its own
+/// consistency rules.
+pub trait Extension: DeserializeOwned {
+    const NAME: &'static str;
+    fn notes(&self) -> &BTreeMap<String, Value>;
+    /// `Err((pointer suffix, message))` when the parts do not fit together.
+    fn check(&self) -> Result<(), (String, String)> {
+        Ok(())
+    }
+}
+
+macro_rules! plain_extension {
+    ($($t:ty = $name:literal),*) => { $(impl Extension for $t {
+        const NAME: &'static str = $name;
+        fn notes(&self) -> &BTreeMap<String, Value> { &self.notes }
+    })* };
+}
+
+/// Extensions that are one plain value, read with [`flag`], [`number`] and [`text`].
+pub const SECRET: &str = "x-secret";
+pub const DELIVER_ONCE: &str = "x-deliver-once";
+pub const SAFE_TO_RETRY: &str = "x-safe-to-retry";
+pub const TIMEOUT_SECONDS: &str = "x-timeout-seconds";
+pub const CLIENT_GUIDE: &str = "x-client-guide";
+pub const SERVER_NAME: &str = "x-name";
+/// On an error body schema: the JSON pointer to its machine-readable code.
+pub const ERROR_CODE: &str = "x-error-code";
+
+/// A flag extension (`x-secret: true`); anything but a boolean reads as `false`.
+pub fn flag(holder: &Value, name: &str) -> bool {
+    holder.get(name).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// A flag extension in an `openapiv3` extension map.
+pub fn flag_in(map: &indexmap::IndexMap<String, Value>, name: &str) -> bool {
+    map.get(name).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// A whole-number extension in an `openapiv3` extension map.
+pub fn number(map: &indexmap::IndexMap<String, Value>, name: &str) -> Option<u64> {
+    map.get(name).and_then(Value::as_u64)
+}
+
+/// A text extension in an `openapiv3` extension map.
+pub fn text<'m>(map: &'m indexmap::IndexMap<String, Value>, name: &str) -> Option<&'m str> {
+    map.get(name).and_then(Value::as_str)
+}
+
+/// `x-token-lifecycle`: how a client logs in, renews and logs out.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct TokenLifecycle {
+    /// The operationId that logs in.
+    pub login: String,
+    /// The operationId that renews with a refresh token.
+    #[serde(default)]
+    pub refresh: Option<String>,
+    #[serde(default)]
+    pub logout: Option<String>,
+    /// The login body's fields for the API key and secret.
+    pub credentials: CredentialFields,
+    /// The refresh body's field for the refresh token (required with `refresh`).
+    #[serde(default)]
+    pub refresh_field: Option<String>,
+    /// JSON pointers into the login and refresh answers.
+    pub tokens: TokenPointers,
+    /// How long tokens live when an answer does not say (its `*_expires_at` missing or unreadable). Without
+    /// these the client renews only when the server refuses the token.
+    #[serde(default)]
+    pub lifetimes: Lifetimes,
+    /// Renew this long before the access token expires.
+    #[serde(default = "five_minutes")]
+    pub refresh_before_seconds: u64,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+fn five_minutes() -> u64 {
+    300
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialFields {
+    pub key: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TokenPointers {
+    pub access: String,
+    #[serde(default)]
+    pub refresh: Option<String>,
+    #[serde(default)]
+    pub access_expires_at: Option<String>,
+    #[serde(default)]
+    pub refresh_expires_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Lifetimes {
+    #[serde(default)]
+    pub access_seconds: Option<u64>,
+    #[serde(default)]
+    pub refresh_seconds: Option<u64>,
+}
+
+impl Extension for TokenLifecycle {
+    const NAME: &'static str = "x-token-lifecycle";
+    fn notes(&self) -> &BTreeMap<String, Value> {
+        &self.notes
+    }
+    fn check(&self) -> Result<(), (String, String)> {
+        let pointers = [
+            ("/tokens/access", Some(&self.tokens.access)),
+            ("/tokens/refresh", self.tokens.refresh.as_ref()),
+            ("/tokens/access_expires_at", self.tokens.access_expires_at.as_ref()),
+            ("/tokens/refresh_expires_at", self.tokens.refresh_expires_at.as_ref()),
+        ];
+        if let Some((at, p)) = pointers.iter().find(|(_, p)| p.is_some_and(|p| !p.starts_with('/'))) {
+            return Err((
+                at.to_string(),
+                format!("`{}` is not a JSON pointer (it starts with `/`)", p.unwrap_or(&String::new())),
+            ));
+        }
+        if self.refresh.is_some() && self.refresh_field.is_none() {
+            return Err((String::new(), "`refresh` needs `refresh_field` (the refresh body's token field)".into()));
+        }
+        if self.refresh.is_some() && self.tokens.refresh.is_none() {
+            return Err(("/tokens".into(), "`refresh` needs `tokens.refresh` (where the refresh token is)".into()));
+        }
+        Ok(())
+    }
+}
+
+/// `x-idempotency`: a create carries its own reference, so it can be retried and found again.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Idempotency {
+    /// The body field that identifies the request.
+    pub field: String,
+    /// The operationId of the list that finds a request by that field.
+    pub lookup: String,
+    /// That list's query parameter for the field.
+    pub lookup_param: String,
+    /// The operationId of the by-id read that answers with the whole order.
+    #[serde(default)]
+    pub read: Option<String>,
+    /// The field of a found item that fills the read's path parameter.
+    #[serde(default = "id")]
+    pub read_id: String,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+fn id() -> String {
+    "id".into()
+}
+
+/// `x-paging` on an operation: the query parameters that page it. The response headers that describe a page
+/// are declared here or once in the document root's `x-paging`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Paging {
+    pub page: String,
+    pub size: String,
+    #[serde(default)]
+    pub headers: Option<PagingHeaders>,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+/// `x-paging` at the document root: the paging headers every paged operation answers with.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct DocumentPaging {
+    pub headers: PagingHeaders,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+/// The names of the response headers that describe a page.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct PagingHeaders {
+    pub page: String,
+    pub per_page: String,
+    pub total_count: String,
+    pub total_pages: String,
+    pub page_size: String,
+    /// `true` or `false`: whether a later page exists.
+    pub has_more: String,
+}
+
+/// `x-poll`: which statuses end a wait, and the documented polling cadence.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Poll {
+    pub terminal: Vec<String>,
+    pub schedule: Vec<PollStep>,
+    #[serde(default = "status")]
+    pub status_field: String,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+fn status() -> String {
+    "status".into()
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PollStep {
+    pub every_seconds: u64,
+    pub for_seconds: u64,
+}
+
+impl Extension for Poll {
+    const NAME: &'static str = "x-poll";
+    fn notes(&self) -> &BTreeMap<String, Value> {
+        &self.notes
+    }
+    fn check(&self) -> Result<(), (String, String)> {
+        if self.terminal.is_empty() {
+            return Err(("/terminal".into(), "lists no terminal status".into()));
+        }
+        if self.schedule.is_empty() || self.schedule.iter().any(|s| s.every_seconds == 0) {
+            return Err(("/schedule".into(), "needs at least one step, each with `every_seconds` above 0".into()));
+        }
+        Ok(())
+    }
+}
+
+/// `x-retry-hint` on a response: where its body states how long to wait, for when `Retry-After` is missing.
+/// The wait is the whole seconds that follow `prefix` in the string at `pointer`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct RetryHint {
+    pub pointer: String,
+    pub prefix: String,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+impl Extension for RetryHint {
+    const NAME: &'static str = "x-retry-hint";
+    fn notes(&self) -> &BTreeMap<String, Value> {
+        &self.notes
+    }
+    fn check(&self) -> Result<(), (String, String)> {
+        if !self.pointer.starts_with('/') {
+            return Err(("/pointer".into(), format!("`{}` is not a JSON pointer", self.pointer)));
+        }
+        if self.prefix.is_empty() {
+            return Err(("/prefix".into(), "must not be empty".into()));
+        }
+        Ok(())
+    }
+}
+
+/// `x-rate-limit`: the operation's documented quota class and its per-minute quotas.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct RateLimit {
+    /// Operations of one class share one window.
+    pub class: String,
+    #[serde(default)]
+    pub sandbox: Option<u32>,
+    #[serde(default)]
+    pub production: Option<u32>,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+/// `x-webhook-signature`: how webhook deliveries are signed.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct WebhookSignature {
+    /// Only `hmac-sha256-hex` is implemented.
+    #[serde(default = "hmac_sha256_hex")]
+    pub algorithm: String,
+    pub signature_header: String,
+    pub timestamp_header: String,
+    pub event_id_header: String,
+    #[serde(default = "five_minutes_i64")]
+    pub max_age_seconds: i64,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+fn hmac_sha256_hex() -> String {
+    "hmac-sha256-hex".into()
+}
+
+fn five_minutes_i64() -> i64 {
+    300
+}
+
+impl Extension for WebhookSignature {
+    const NAME: &'static str = "x-webhook-signature";
+    fn notes(&self) -> &BTreeMap<String, Value> {
+        &self.notes
+    }
+    fn check(&self) -> Result<(), (String, String)> {
+        if self.algorithm != "hmac-sha256-hex" {
+            return Err((
+                "/algorithm".into(),
+                format!("`{}` is not supported (only `hmac-sha256-hex`)", self.algorithm),
+            ));
+        }
+        Ok(())
+    }
+}
+
+plain_extension!(
+    Idempotency = "x-idempotency",
+    Paging = "x-paging",
+    DocumentPaging = "x-paging",
+    RateLimit = "x-rate-limit"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn absent_is_none_and_malformed_names_the_key() {
+        let op = json!({"x-poll": {"terminal": ["DONE"], "schedule": [{"every_seconds": 5}]}});
+        assert_eq!(read::<Poll>(&json!({}), "/paths/~1a/get"), Ok(None));
+        let (at, message) = read::<Poll>(&op, "/paths/~1a/get").unwrap_err();
+        assert_eq!(at, "/paths/~1a/get/x-poll/schedule/0");
+        assert!(message.contains("missing field `for_seconds`"), "{message}");
+    }
+
+    #[test]
+    fn notes_are_allowed_and_unknown_keys_are_not() {
+        let ok = json!({"x-paging": {"page": "page", "size": "limit", "x-assumed": "why"}});
+        assert!(read::<Paging>(&ok, "").unwrap().is_some());
+        let typo = json!({"x-paging": {"page": "page", "size": "limit", "sise": 1}});
+        assert_eq!(
+            read::<Paging>(&typo, "").unwrap_err(),
+            ("/x-paging/sise".to_string(), "x-paging: unknown key `sise`".to_string())
+        );
+    }
+
+    #[test]
+    fn a_token_lifecycle_missing_a_piece_is_an_error_not_a_client_without_auth() {
+        let lc = json!({"x-token-lifecycle": {"login": "login", "refresh": "refresh",
+            "credentials": {"key": "username", "secret": "password"}, "tokens": {"access": "/data/token"}}});
+        let (at, message) = read::<TokenLifecycle>(&lc, "/s").unwrap_err();
+        assert_eq!(at, "/s/x-token-lifecycle");
+        assert!(message.contains("refresh_field"), "{message}");
+        let no_credentials = json!({"x-token-lifecycle": {"login": "login", "tokens": {"access": "/t"}}});
+        let (_, message) = read::<TokenLifecycle>(&no_credentials, "/s").unwrap_err();
+        assert!(message.contains("missing field `credentials`"), "{message}");
+    }
+}
