@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 
 /// Refuses anything without the admin token, with the documented envelope and nothing else.
 pub async fn admin_only(St(s): St<Shared>, req: Request, next: Next) -> Response {
-    let given = req.headers().get("x-emulator-admin").and_then(|v| v.to_str().ok()).map(str::to_string);
+    use subtle::ConstantTimeEq;
+    let given = req.headers().get("x-emulator-admin").map(|v| v.as_bytes().to_vec()).unwrap_or_default();
     let expected = lock(&s).admin_token.clone();
-    if given.as_deref() != Some(expected.as_str()) {
+    if !bool::from(given.ct_eq(expected.as_bytes())) {
         return err(403, "ForbiddenError", "FORBIDDEN", "The emulator control surface needs its admin token");
     }
     next.run(req).await

@@ -5,7 +5,7 @@ use super::auth::ClientId;
 use super::catalog::{EsimProduct, EsimVariant};
 use super::http::{PER_PAGE, Query, bad_request, by_id, id_of, not_found, ok, page_of, paged};
 use super::money::{Price, price};
-use super::orders::{amount, get, list, optional_int, place, positive_int, reference, set_email, status_filter};
+use super::orders::{amount, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
 use super::{Break, Outcome, Shared, Vertical, lock};
 use axum::Extension;
@@ -181,21 +181,4 @@ pub async fn list_orders(
         Ok(status) => paged(&st, list(&st, c, Vertical::Esim, &q, status, |_| true), &q, PER_PAGE),
         Err(e) => e,
     }
-}
-
-pub async fn get_order(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
-    get(&s, c, Vertical::Esim, &id)
-}
-
-pub async fn order_email(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    set_email(&s, c, Vertical::Esim, &id, &body)
 }

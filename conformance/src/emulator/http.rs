@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub type Query = axum::extract::Query<HashMap<String, String>>;
@@ -32,19 +32,10 @@ pub fn rfc3339(unix: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
-/// A KSUID-format id: 27 base-62 characters of a timestamp and a counter.
+/// A KSUID: 27 base-62 characters of a timestamp and 16 random bytes (what the API's request ids look like).
 pub fn ksuid() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(1);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut value =
-        (u128::from((now() - 1_400_000_000) as u32) << 96) | u128::from(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut out = [b'0'; 27];
-    for slot in out.iter_mut().rev() {
-        *slot = alphabet[(value % 62) as usize];
-        value /= 62;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    use svix_ksuid::KsuidLike;
+    svix_ksuid::Ksuid::new(None, None).to_string()
 }
 
 /// A caller's `X-Request-Id` worth echoing: a KSUID-compatible string under 64 characters.

@@ -140,10 +140,22 @@ pub fn default_accounts() -> Vec<Account> {
 /// The three order verticals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum Vertical {
     Vouchers,
     Topups,
     Esim,
+}
+
+impl Vertical {
+    /// The vertical a route's const parameter names (`Vertical::X as u8`).
+    pub const fn from_u8(v: u8) -> Vertical {
+        match v {
+            0 => Vertical::Vouchers,
+            1 => Vertical::Topups,
+            _ => Vertical::Esim,
+        }
+    }
 }
 
 /// How a forced order ends. Inline or asynchronous is still the vertical's documented rule (vouchers: the
@@ -222,7 +234,7 @@ fn router(state: Shared) -> Router {
         .route("/api/v1/products/{id}/availability", post(vouchers::availability))
         .route("/api/v1/products/{id}/charges", post(vouchers::charges))
         .route("/api/v1/orders", post(vouchers::create_order).get(vouchers::list_orders))
-        .route("/api/v1/orders/{id}", get(vouchers::get_order))
+        .route("/api/v1/orders/{id}", get(orders::get_order::<{ Vertical::Vouchers as u8 }>))
         .route("/api/v1/topups/products", get(topups::products))
         .route("/api/v1/topups/products/{id}", get(topups::product))
         .route("/api/v1/topups/products/{id}/variants", get(topups::variants))
@@ -230,16 +242,19 @@ fn router(state: Shared) -> Router {
         .route("/api/v1/topups/lookup", post(topups::lookup))
         .route("/api/v1/topups/charges", post(topups::charges))
         .route("/api/v1/topups/orders", post(topups::create_order).get(topups::list_orders))
-        .route("/api/v1/topups/orders/{id}", get(topups::get_order))
-        .route("/api/v1/topups/orders/{id}/notification-email", patch(topups::order_email))
+        .route("/api/v1/topups/orders/{id}", get(orders::get_order::<{ Vertical::Topups as u8 }>))
+        .route(
+            "/api/v1/topups/orders/{id}/notification-email",
+            patch(orders::order_email::<{ Vertical::Topups as u8 }>),
+        )
         .route("/api/v1/esim/products", get(esim::products))
         .route("/api/v1/esim/products/{id}", get(esim::product))
         .route("/api/v1/esim/products/{id}/variants", get(esim::variants))
         .route("/api/v1/esim/variants/{id}", get(esim::variant))
         .route("/api/v1/esim/charges", post(esim::charges))
         .route("/api/v1/esim/orders", post(esim::create_order).get(esim::list_orders))
-        .route("/api/v1/esim/orders/{id}", get(esim::get_order))
-        .route("/api/v1/esim/orders/{id}/notification-email", patch(esim::order_email))
+        .route("/api/v1/esim/orders/{id}", get(orders::get_order::<{ Vertical::Esim as u8 }>))
+        .route("/api/v1/esim/orders/{id}/notification-email", patch(orders::order_email::<{ Vertical::Esim as u8 }>))
         .route("/api/v1/wallets", get(wallets::wallets))
         .route("/api/v1/transactions", get(wallets::transactions))
         .route("/api/v1/transactions/{id}", get(wallets::transaction))

@@ -1,8 +1,11 @@
 //! What the three create-order routes share: request checks, the debit, the outcome and the answer.
 
+use super::auth::ClientId;
 use super::http::{bad_request, id_of, not_found, now, ok, rfc3339, validation};
 use super::state::{Order, State};
 use super::{Break, Outcome, Shared, Vertical, lock};
+use axum::Extension;
+use axum::extract::{Path, State as St};
 use axum::response::Response;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -133,6 +136,25 @@ pub fn order_index(st: &State, c: u64, vertical: Vertical, raw: &str) -> Result<
 }
 
 /// `GET .../orders/{id}` of any vertical.
+/// `GET /…/orders/{id}` of vertical `V` (a [`Vertical`] as `u8`).
+pub async fn get_order<const V: u8>(
+    St(s): St<Shared>,
+    Extension(ClientId(c)): Extension<ClientId>,
+    Path(id): Path<String>,
+) -> Response {
+    get(&s, c, Vertical::from_u8(V), &id)
+}
+
+/// `PATCH /…/orders/{id}/notification-email` of vertical `V`.
+pub async fn order_email<const V: u8>(
+    St(s): St<Shared>,
+    Extension(ClientId(c)): Extension<ClientId>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    set_email(&s, c, Vertical::from_u8(V), &id, &body)
+}
+
 pub fn get(s: &Shared, c: u64, vertical: Vertical, raw: &str) -> Response {
     let st = lock(s);
     order_index(&st, c, vertical, raw).map_or_else(|e| e, |i| ok(st.public(&st.orders[i], false)))

@@ -7,7 +7,7 @@ use super::http::{
     PER_PAGE, Query, Style, bad_request, by_id, created, id_of, not_found, ok, page_of, paged, query_id, validation,
 };
 use super::money::{Price, price};
-use super::orders::{amount, get, list, optional_int, place, positive_int, reference, set_email, status_filter};
+use super::orders::{amount, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
 use super::{Break, Outcome, Shared, Vertical, lock};
 use axum::Extension;
@@ -232,21 +232,4 @@ pub async fn list_orders(
             && q.get("country").is_none_or(|cc| o.body["country_code"] == cc.as_str())
     });
     paged(&st, items, &q, Style { size_param: "per_page", default: 50, max: Some(500) })
-}
-
-pub async fn get_order(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
-    get(&s, c, Vertical::Topups, &id)
-}
-
-pub async fn order_email(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    set_email(&s, c, Vertical::Topups, &id, &body)
 }

@@ -7,7 +7,7 @@ use super::http::{
     LIMIT, Query, Style, bad_request, created, id_of, json_body, not_found, ok, page_of, paged, query_id,
 };
 use super::money::{Price, price};
-use super::orders::{amount, email, get, list, optional_int, place, positive_int, reference, status_filter};
+use super::orders::{amount, email, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
 use super::{Break, Outcome, Shared, Vertical, lock};
 use axum::Extension;
@@ -186,12 +186,4 @@ pub async fn list_orders(
         Ok(status) => paged(&st, list(&st, c, Vertical::Vouchers, &q, status, |_| true), &q, LIMIT),
         Err(e) => e,
     }
-}
-
-pub async fn get_order(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
-    get(&s, c, Vertical::Vouchers, &id)
 }
