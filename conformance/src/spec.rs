@@ -2,7 +2,7 @@
 //! status, headers and body match what the spec declares. Missing required fields and wrong types are
 //! failures; undocumented fields and enum values are drift (the API may add them within v1).
 
-use codegen::extensions::{self, Extension, RateLimit};
+use codegen::extensions::{self, DocumentPaging, Extension, PagingHeaders, RateLimit};
 use codegen::spec::Document;
 use serde_json::Value;
 
@@ -28,6 +28,8 @@ pub struct Spec {
     doc: Value,
     pub operations: Vec<Operation>,
     secrets: std::sync::OnceLock<Vec<String>>,
+    /// The document root's `x-paging` headers.
+    paging: Option<PagingHeaders>,
 }
 
 /// What validating one response found.
@@ -64,7 +66,25 @@ impl Spec {
                 places_order: op.operation.get(extensions::Idempotency::NAME).is_some(),
             });
         }
-        Ok(Spec { doc, operations, secrets: std::sync::OnceLock::new() })
+        let paging = extensions::read::<DocumentPaging>(&doc, "")
+            .map_err(|(at, message)| format!("{at}: {message}"))?
+            .map(|p| p.headers);
+        Ok(Spec { doc, operations, secrets: std::sync::OnceLock::new(), paging })
+    }
+
+    /// The headers that describe a page of a paged list (the root `x-paging`), when the spec declares them.
+    pub fn paging_headers(&self) -> Option<&PagingHeaders> {
+        self.paging.as_ref()
+    }
+
+    /// Their names, in the order page, per page, total count, total pages, page size, has more.
+    pub fn paging_header_names(&self) -> Vec<&str> {
+        self.paging
+            .iter()
+            .flat_map(|h| {
+                [&h.page, &h.per_page, &h.total_count, &h.total_pages, &h.page_size, &h.has_more].map(String::as_str)
+            })
+            .collect()
     }
 
     /// The document, read through the spec layer.

@@ -8,20 +8,20 @@ use serde_json::{Value, json};
 /// of identical exchanges (polls, the rate-limit burst) folded, so it is the same for every run and seed.
 pub fn transcript(exchanges: &[Exchange]) -> Value {
     let mut out: Vec<Value> = Vec::new();
+    let paging = crate::spec::Spec::embedded().paging_header_names();
     for e in exchanges.iter().map(Exchange::redacted) {
         let mut headers: Vec<String> = e
             .response_headers
             .iter()
             .map(|(n, _)| n.to_ascii_lowercase())
             .filter(|n| {
-                n.starts_with("x-page")
-                    || n.starts_with("x-total")
-                    || matches!(n.as_str(), "x-has-more" | "retry-after" | "content-type" | "x-request-id")
+                paging.iter().any(|p| p.eq_ignore_ascii_case(n))
+                    || matches!(n.as_str(), "retry-after" | "content-type" | "x-request-id")
             })
             .collect();
         headers.sort();
         // A page's length is stable; a product's variant count is seeded content.
-        let paged = e.header("x-total-count").is_some();
+        let paged = paging.iter().any(|p| e.header(p).is_some());
         let body = |raw: &str| {
             serde_json::from_str::<Value>(raw)
                 .map_or_else(|_| Value::String(raw.chars().take(80).collect()), |v| shape::shape(&v, paged))

@@ -7,7 +7,7 @@ use crate::serve::Connection;
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Request, State as St};
-use axum::http::HeaderValue;
+use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -174,14 +174,17 @@ pub async fn inject(St(s): St<Shared>, conn: Option<Extension<Connection>>, req:
         }
         Some(FaultKind::WrongPagingHeaders) => {
             let number = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-            if let (Some(n), Some(per)) = (number("x-total-count"), number("x-per-page")) {
+            if let Some(names) = crate::spec::Spec::embedded().paging_headers()
+                && let (Some(n), Some(per)) = (number(&names.total_count), number(&names.per_page))
+                && let Ok(total) = HeaderName::try_from(names.total_count.as_str())
+            {
                 // A whole page more than the other headers account for.
-                resp.headers_mut().insert("x-total-count", HeaderValue::from(n + per));
+                resp.headers_mut().insert(total, HeaderValue::from(n + per));
             }
             resp
         }
         Some(FaultKind::MissingPagingHeaders) => {
-            for h in ["x-page", "x-per-page", "x-total-count", "x-total-pages", "x-page-size", "x-has-more"] {
+            for h in crate::spec::Spec::embedded().paging_header_names() {
                 resp.headers_mut().remove(h);
             }
             resp

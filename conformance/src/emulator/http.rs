@@ -3,7 +3,7 @@
 use super::Break;
 use super::state::State;
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -189,19 +189,25 @@ pub fn page_of<T>(
     let size = slice.len() as u64 + u64::from(st.breaks(Break::PagingPageSizeWrong));
     let has_more = (page < pages) ^ st.breaks(Break::PagingHasMoreWrong);
     let mut resp = ok(Value::Array(slice));
+    // The header names are the spec's (`x-paging`); a spec without them gets no paging headers.
+    let Some(names) = crate::spec::Spec::embedded().paging_headers() else { return resp };
     let h = resp.headers_mut();
     for (k, v) in [
-        ("x-page", page),
-        ("x-per-page", per),
-        ("x-total-count", total),
-        ("x-total-pages", pages),
-        ("x-page-size", size),
+        (&names.page, page),
+        (&names.per_page, per),
+        (&names.total_count, total),
+        (&names.total_pages, pages),
+        (&names.page_size, size),
     ] {
-        h.insert(k, HeaderValue::from(v));
+        if let Ok(name) = HeaderName::try_from(k.as_str()) {
+            h.insert(name, HeaderValue::from(v));
+        }
     }
-    h.insert("x-has-more", HeaderValue::from_static(if has_more { "true" } else { "false" }));
+    if let Ok(name) = HeaderName::try_from(names.has_more.as_str()) {
+        h.insert(name, HeaderValue::from_static(if has_more { "true" } else { "false" }));
+    }
     if st.breaks(Break::PagingHeaderMissing) {
-        h.remove("x-total-pages");
+        h.remove(names.total_pages.as_str());
     }
     resp
 }
