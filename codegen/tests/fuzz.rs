@@ -50,32 +50,32 @@ const TOKENS: &[&str] = &[
 
 fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     let mut v = seed.to_vec();
-    for _ in 0..1 + rng.below(4) {
-        let at = rng.below(v.len() + 1);
-        match rng.below(7) {
+    for _ in 0..1 + rng.index(4) {
+        let at = rng.index(v.len() + 1);
+        match rng.index(7) {
             0 => {
                 if at < v.len() {
-                    v[at] ^= 1 << rng.below(8);
+                    v[at] ^= 1 << rng.index(8);
                 }
             }
             1 => {
-                let len = rng.below(64).min(v.len() - at.min(v.len()));
+                let len = rng.index(64).min(v.len() - at.min(v.len()));
                 v.drain(at..at + len);
             }
             2 => {
-                let t = TOKENS[rng.below(TOKENS.len())];
+                let t = TOKENS[rng.index(TOKENS.len())];
                 v.splice(at..at, t.bytes());
             }
             3 => v.truncate(at),
             4 => {
-                let from = rng.below(v.len().max(1));
-                let len = rng.below(200).min(v.len().saturating_sub(from));
+                let from = rng.index(v.len().max(1));
+                let len = rng.index(200).min(v.len().saturating_sub(from));
                 let chunk: Vec<u8> = v[from..from + len].to_vec();
                 v.splice(at..at, chunk);
             }
             5 => {
-                let n = rng.below(32);
-                let noise: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                let n = rng.index(32);
+                let noise: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
                 v.splice(at..at, noise);
             }
             _ => {
@@ -83,7 +83,7 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
                 let text = String::from_utf8_lossy(&v).into_owned();
                 let mut lines: Vec<&str> = text.lines().collect();
                 if lines.len() > 2 {
-                    let (a, b) = (rng.below(lines.len()), rng.below(lines.len()));
+                    let (a, b) = (rng.index(lines.len()), rng.index(lines.len()));
                     lines.swap(a, b);
                 }
                 v = lines.join("\n").into_bytes();
@@ -133,7 +133,7 @@ fn run_stream(
     let (mut tried, mut accepted, mut failures) = (0, 0, Vec::new());
     for i in (stream..budget).step_by(streams) {
         let input = if i % 10 == 9 {
-            (0..rng.below(512)).map(|_| rng.next() as u8).collect()
+            (0..rng.index(512)).map(|_| rng.next_u64() as u8).collect()
         } else {
             mutate(&mut rng, &corpus[i % corpus.len()].1)
         };

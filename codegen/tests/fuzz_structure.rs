@@ -270,34 +270,22 @@ fn schema_ref(name: &str) -> String {
     format!("#/components/schemas/{}", name.replace('~', "~0").replace('/', "~1"))
 }
 
-const TYPE_FORMATS: &[(&str, Option<&str>)] = &[
-    ("string", None),
-    ("string", Some("date-time")),
-    ("string", Some("date")),
-    ("string", Some("uuid")),
-    ("string", Some("byte")),
-    ("string", Some("binary")),
-    ("string", Some("password")),
-    ("string", Some("decimal")),
-    ("string", Some("ipv4")),
-    ("string", Some("ip")),
-    ("string", Some("nonsense")),
-    ("integer", None),
-    ("integer", Some("int8")),
-    ("integer", Some("int16")),
-    ("integer", Some("int32")),
-    ("integer", Some("int64")),
-    ("integer", Some("uint8")),
-    ("integer", Some("uint64")),
-    ("integer", Some("nonsense")),
-    ("number", None),
-    ("number", Some("float")),
-    ("number", Some("double")),
-    ("number", Some("decimal")),
-    ("boolean", None),
-    ("object", None),
-    ("array", None),
+/// Every `type` with the formats tried for it (`""`: none), flattened in this order by [`type_formats`].
+const TYPE_FORMATS: &[(&str, &[&str])] = &[
+    ("string", &["", "date-time", "date", "uuid", "byte", "binary", "password", "decimal", "ipv4", "ip", "nonsense"]),
+    ("integer", &["", "int8", "int16", "int32", "int64", "uint8", "uint64", "nonsense"]),
+    ("number", &["", "float", "double", "decimal"]),
+    ("boolean", &[""]),
+    ("object", &[""]),
+    ("array", &[""]),
 ];
+
+fn type_formats() -> Vec<(&'static str, Option<&'static str>)> {
+    TYPE_FORMATS
+        .iter()
+        .flat_map(|(t, formats)| formats.iter().map(move |f| (*t, Some(*f).filter(|f| !f.is_empty()))))
+        .collect()
+}
 
 /// One way of changing a document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -364,7 +352,7 @@ impl Mutator {
                 } else {
                     json!({"$ref": schema_ref(rng.pick(&others).as_str())})
                 };
-                let form = rng.below(4);
+                let form = rng.index(4);
                 let list = match form {
                     0 => json!([]),
                     1 => json!([member]),
@@ -388,11 +376,11 @@ impl Mutator {
             Kind::Discriminator => {
                 let at = rng.pick(&schemas).clone();
                 let names = component_names(doc);
-                let target = match rng.below(3) {
+                let target = match rng.index(3) {
                     0 => "#/components/schemas/Nowhere".to_string(),
                     1 => "#/paths".to_string(),
                     _ => {
-                        let name = format!("NotObject{}", rng.below(9));
+                        let name = format!("NotObject{}", rng.index(9));
                         let comps = doc.pointer_mut("/components/schemas")?.as_object_mut()?;
                         comps.insert(name.clone(), json!({"type": "string"}));
                         schema_ref(&name)
@@ -410,8 +398,8 @@ impl Mutator {
                 Some(format!("discriminator mapping at {at}"))
             }
             Kind::Recursion => {
-                let container = rng.below(6);
-                let name = format!("Loop{}", rng.below(99));
+                let container = rng.index(6);
+                let name = format!("Loop{}", rng.index(99));
                 let me = json!({"$ref": schema_ref(&name)});
                 let body = match container {
                     0 => json!({"type": "array", "items": me}),
@@ -437,7 +425,7 @@ impl Mutator {
             }
             Kind::TypeFormat => {
                 let at = rng.pick(&schemas).clone();
-                let (t, f) = *rng.pick(TYPE_FORMATS);
+                let (t, f) = *rng.pick(&type_formats());
                 let nullable = rng.chance(50);
                 let s = doc.pointer_mut(&at)?.as_object_mut()?;
                 s.insert("type".into(), json!(t));
@@ -553,7 +541,7 @@ impl Mutator {
             }
             Kind::HostileEnumValue => {
                 let at = rng.pick(&schemas).clone();
-                let values: Vec<String> = (0..1 + rng.below(5)).map(|_| self.name(rng)).collect();
+                let values: Vec<String> = (0..1 + rng.index(5)).map(|_| self.name(rng)).collect();
                 let s = doc.pointer_mut(&at)?.as_object_mut()?;
                 s.clear();
                 s.insert("type".into(), json!("string"));
@@ -591,7 +579,7 @@ fn run_stream(stream: u64, seeds: &[(String, Value)], mutator: &Mutator, deadlin
         let (seed_name, seed) = rng.pick(seeds);
         let mut doc = seed.clone();
         let mut applied = Vec::new();
-        for _ in 0..1 + rng.below(3) {
+        for _ in 0..1 + rng.index(3) {
             let kind = *rng.pick(KINDS);
             let r = catch_unwind(AssertUnwindSafe(|| mutator.apply(kind, &mut doc, &mut rng)));
             if let Ok(Some(what)) = r {

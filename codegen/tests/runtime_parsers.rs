@@ -35,7 +35,7 @@ fn variants(rng: &mut Rng, valid: &str, n: usize) -> Vec<String> {
         }
     }
     for _ in 0..n {
-        let len = rng.below(40);
+        let len = rng.index(40);
         out.push((0..len).map(|_| rng.pick(INSERTS).to_string()).collect());
     }
     out.push(valid.replace(|c: char| c.is_ascii_digit(), "99999999999999999999"));
@@ -87,7 +87,7 @@ fn retry_hints_never_panic() {
         let body = format!(r#"{{"error": {{"message": "Rate limit exceeded. Retry after {input} seconds."}}}}"#);
         no_panic("retry_after (body)", &input, || retry_after(&HeaderMap::new(), body.as_bytes()));
     }
-    let random: Vec<u8> = (0..4096).map(|_| rng.next() as u8).collect();
+    let random: Vec<u8> = (0..4096).map(|_| rng.next_u64() as u8).collect();
     no_panic("retry_after (bytes)", "random bytes", || retry_after(&HeaderMap::new(), &random));
     assert_eq!(retry_after(&headers(&[("retry-after", b"7")]), b""), Some(std::time::Duration::from_secs(7)));
     // Without the header, the wait the spec's `x-retry-hint` points at.

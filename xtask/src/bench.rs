@@ -257,20 +257,15 @@ fn compile_cost(quick: bool) -> Result<Vec<Row>, String> {
         let (check_ref, build_ref) = reference.map_or((String::new(), String::new()), |(c, b)| {
             (format!("{c} s (progenitor)"), format!("{b} s (progenitor)"))
         });
-        rows.push(row(
-            &format!("{name} crate: cargo check from clean"),
-            secs(check),
-            check_ref,
-            reference.map(|(c, _)| check.as_secs_f64() / c),
-            if reference.is_some() { "< 5 s" } else { "" },
-        ));
-        rows.push(row(
-            &format!("{name} crate: cargo build from clean"),
-            secs(build),
-            build_ref,
-            reference.map(|(_, b)| build.as_secs_f64() / b),
-            if reference.is_some() { "< 8 s" } else { "" },
-        ));
+        let compiled = [
+            ("check", check, check_ref, reference.map(|(c, _)| c), "< 5 s"),
+            ("build", build, build_ref, reference.map(|(_, b)| b), "< 8 s"),
+        ];
+        for (verb, took, against, baseline, target) in compiled {
+            let target = if baseline.is_some() { target } else { "" };
+            let ratio = baseline.map(|b| took.as_secs_f64() / b);
+            rows.push(row(&format!("{name} crate: cargo {verb} from clean"), secs(took), against, ratio, target));
+        }
         rows.push(row(
             &format!("{name} crate: cargo build after a spec change"),
             secs(incremental),

@@ -71,29 +71,13 @@ pub fn run(a: Args) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         eprintln!("{out} is stale; run `cargo xtask generate` and commit the result:");
-        for f in &changes.added {
-            eprintln!("  missing  {f}");
-        }
-        for f in &changes.changed {
-            eprintln!("  differs  {f}");
-        }
-        for f in &changes.removed {
-            eprintln!("  extra    {f}");
-        }
+        eprint!("{}", listed(&changes, ["missing", "differs", "extra"]));
         return ExitCode::FAILURE;
     }
     if changes.is_empty() {
         println!("{out}: no changes. {summary}");
     } else {
-        for f in &changes.added {
-            println!("  added    {f}");
-        }
-        for f in &changes.changed {
-            println!("  changed  {f}");
-        }
-        for f in &changes.removed {
-            println!("  removed  {f}");
-        }
+        print!("{}", listed(&changes, ["added", "changed", "removed"]));
         println!(
             "{out}: wrote {} file(s), removed {}. {summary}",
             changes.added.len() + changes.changed.len(),
@@ -105,4 +89,14 @@ pub fn run(a: Args) -> ExitCode {
 
 fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// One line per file: the added, changed and removed ones, each under its label.
+fn listed(changes: &write::Changes, labels: [&str; 3]) -> String {
+    let groups = [&changes.added, &changes.changed, &changes.removed];
+    groups
+        .iter()
+        .zip(labels)
+        .flat_map(|(files, label)| files.iter().map(move |f| format!("  {label:<8} {f}\n")))
+        .collect()
 }

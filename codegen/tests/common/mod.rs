@@ -4,29 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    pub fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-}
+/// The emulator's SplitMix64 (one implementation in the tree): `Rng(seed)`, `next_u64`, `index`, `pick`,
+/// `chance`.
+#[allow(unused_imports)]
+pub use conformance::emulator::Rng;
 
 /// The target directory generated crates are checked in. It is shared by every test that compiles generated
 /// code (third-party specs, hostile documents, fuzzed crates), so dependencies are built once.

@@ -62,11 +62,7 @@ async fn bad_id(ctx: &Ctx) -> Result<Verdict, Failure> {
 }
 
 async fn no_token(ctx: &Ctx) -> Result<Verdict, Failure> {
-    let anonymous = ctx
-        .client_builder()
-        .retry(RetryPolicy::none())
-        .build()
-        .map_err(|e| fail("errors.no_token", "build", None, e.to_string()))?;
+    let anonymous = ctx.raw_client("errors.no_token")?;
     expect_error(
         "errors.no_token",
         "list_wallets",
@@ -79,11 +75,7 @@ async fn no_token(ctx: &Ctx) -> Result<Verdict, Failure> {
 }
 
 async fn revoked_refresh(ctx: &Ctx) -> Result<Verdict, Failure> {
-    let raw = ctx
-        .client_builder()
-        .retry(RetryPolicy::none())
-        .build()
-        .map_err(|e| fail("errors.revoked_refresh", "build", None, e.to_string()))?;
+    let raw = ctx.raw_client("errors.revoked_refresh")?;
     let login = LoginRequest { username: ctx.key.clone(), password: ctx.secret.clone() };
     let tokens = expect_ok("errors.revoked_refresh", "login", raw.login(&login).await)?.body.data;
     let once = RefreshRequest { refresh_token: tokens.refresh_token.clone() };

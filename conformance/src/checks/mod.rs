@@ -171,6 +171,14 @@ impl Ctx {
     pub fn client_builder(&self) -> octopus_client::ClientBuilder {
         Client::builder(self.tap.base_url.clone()).poll_interval_scale(0.01)
     }
+
+    /// A client without credentials that never retries: what a check that wants the raw answer uses.
+    pub fn raw_client(&self, rule: &'static str) -> Result<Client, Failure> {
+        self.client_builder()
+            .retry(octopus_client::RetryPolicy::none())
+            .build()
+            .map_err(|e| fail(rule, "build", None, e.to_string()))
+    }
 }
 
 /// A failure of `rule` on `operation`.

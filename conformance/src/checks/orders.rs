@@ -3,9 +3,9 @@
 
 use super::{Check, Control, Ctx, Failure, NO_CONTROL, Spends, Verdict, expect_ok, fail};
 use crate::emulator::{Outcome, Vertical};
-use octopus_client::Waited;
 use octopus_client::models::*;
 use octopus_client::operations::*;
+use octopus_client::{ApiResponse, Waited};
 use rust_decimal::Decimal;
 use std::time::Duration;
 
@@ -193,49 +193,25 @@ async fn voucher_mode(ctx: &Ctx) -> Result<Verdict, Failure> {
         client_reference: Some(ctx.reference(suffix)),
         email: None,
     };
+    // Each answer must be `status` with `count` vouchers; `what` names it in the failure.
+    let expect = |op: &str, r: &ApiResponse<VoucherOrder>, status: &str, count: usize, what: &str| {
+        if r.body.status.as_str() == status && r.body.vouchers.len() == count {
+            return Ok(());
+        }
+        let (got, n) = (r.body.status.as_str(), r.body.vouchers.len());
+        let message = format!("{what} answered {got} with {n} vouchers; it should be {status} with {count}");
+        Err(fail(rule, op, r.request_id.as_deref(), message))
+    };
     let five = expect_ok(rule, "create_voucher_order", ctx.client.create_voucher_order(&order(5, "five")).await)?;
-    if five.body.status.as_str() != "DELIVERED" || five.body.vouchers.len() != 5 {
-        return Err(fail(
-            rule,
-            "create_voucher_order",
-            five.request_id.as_deref(),
-            format!(
-                "quantity 5 answered {} with {} vouchers; it is delivered inline",
-                five.body.status.as_str(),
-                five.body.vouchers.len()
-            ),
-        ));
-    }
+    expect("create_voucher_order", &five, "DELIVERED", 5, "quantity 5 (delivered inline)")?;
     let six = expect_ok(rule, "create_voucher_order", ctx.client.create_voucher_order(&order(6, "six")).await)?;
-    if six.body.status.as_str() != "PENDING" || !six.body.vouchers.is_empty() {
-        return Err(fail(
-            rule,
-            "create_voucher_order",
-            six.request_id.as_deref(),
-            format!(
-                "quantity 6 answered {} with {} vouchers; it is PENDING with none",
-                six.body.status.as_str(),
-                six.body.vouchers.len()
-            ),
-        ));
-    }
+    expect("create_voucher_order", &six, "PENDING", 0, "quantity 6 (asynchronous)")?;
     let done = expect_ok(
         rule,
         "get_voucher_order",
         ctx.client.wait_for_voucher_order(six.body.id, patience(ctx)).await.map(Waited::into_response),
     )?;
-    if done.body.status.as_str() != "DELIVERED" || done.body.vouchers.len() != 6 {
-        return Err(fail(
-            rule,
-            "get_voucher_order",
-            done.request_id.as_deref(),
-            format!(
-                "the quantity-6 order ended {} with {} vouchers",
-                done.body.status.as_str(),
-                done.body.vouchers.len()
-            ),
-        ));
-    }
+    expect("get_voucher_order", &done, "DELIVERED", 6, "the quantity-6 order, once settled,")?;
     Verdict::pass()
 }
 

@@ -2,8 +2,8 @@
 //! once, and pages past the end. Both styles (`page` + `limit`, `page` + `per_page`) are covered.
 
 use super::{Check, Ctx, Failure, Spends, Verdict, expect_ok, fail};
-use octopus_client::Paging;
 use octopus_client::operations::*;
+use octopus_client::{ApiResponse, Paging};
 use std::collections::BTreeSet;
 
 pub fn checks() -> Vec<Check> {
@@ -43,48 +43,30 @@ struct Page {
     request_id: Option<String>,
 }
 
+/// A page from a list's answer; `id` reads an item's id.
+fn page_of<T>(operation: &'static str, resp: ApiResponse<Vec<T>>, id: impl Fn(&T) -> i64) -> Page {
+    Page { operation, paging: resp.paging(), ids: resp.body.iter().map(id).collect(), request_id: resp.request_id }
+}
+
 /// Every paged list of the spec, asking for `page` at `size` items per page.
 async fn pages(ctx: &Ctx, page: i32, size: i32) -> Result<Vec<Page>, Failure> {
     let c = &ctx.client;
     let (p, s) = (Some(page), Some(size));
     let mut out = Vec::new();
     macro_rules! list {
-        ($op:literal, $call:expr) => {{
-            let resp = expect_ok("paging.request", $op, $call.await)?;
-            out.push(Page {
-                operation: $op,
-                paging: resp.paging(),
-                ids: resp.body.iter().map(|i| i.id).collect(),
-                request_id: resp.request_id.clone(),
-            });
+        ($op:ident, $params:expr) => {{
+            let resp = expect_ok("paging.request", stringify!($op), c.$op(&$params).await)?;
+            out.push(page_of(stringify!($op), resp, |i| i.id))
         }};
     }
-    list!(
-        "list_voucher_products",
-        c.list_voucher_products(&ListVoucherProductsParams { page: p, limit: s, ..Default::default() })
-    );
-    list!(
-        "list_voucher_orders",
-        c.list_voucher_orders(&ListVoucherOrdersParams { page: p, limit: s, ..Default::default() })
-    );
-    list!(
-        "list_topup_products",
-        c.list_topup_products(&ListTopupProductsParams { page: p, per_page: s, ..Default::default() })
-    );
-    list!(
-        "list_topup_orders",
-        c.list_topup_orders(&ListTopupOrdersParams { page: p, per_page: s, ..Default::default() })
-    );
-    list!(
-        "list_esim_products",
-        c.list_esim_products(&ListEsimProductsParams { page: p, per_page: s, ..Default::default() })
-    );
-    list!("list_esim_orders", c.list_esim_orders(&ListEsimOrdersParams { page: p, per_page: s, ..Default::default() }));
-    list!("list_wallets", c.list_wallets(&ListWalletsParams { page: p, limit: s }));
-    list!(
-        "list_transactions",
-        c.list_transactions(&ListTransactionsParams { page: p, limit: s, ..Default::default() })
-    );
+    list!(list_voucher_products, ListVoucherProductsParams { page: p, limit: s, ..Default::default() });
+    list!(list_voucher_orders, ListVoucherOrdersParams { page: p, limit: s, ..Default::default() });
+    list!(list_topup_products, ListTopupProductsParams { page: p, per_page: s, ..Default::default() });
+    list!(list_topup_orders, ListTopupOrdersParams { page: p, per_page: s, ..Default::default() });
+    list!(list_esim_products, ListEsimProductsParams { page: p, per_page: s, ..Default::default() });
+    list!(list_esim_orders, ListEsimOrdersParams { page: p, per_page: s, ..Default::default() });
+    list!(list_wallets, ListWalletsParams { page: p, limit: s });
+    list!(list_transactions, ListTransactionsParams { page: p, limit: s, ..Default::default() });
     Ok(out)
 }
 
@@ -174,43 +156,20 @@ where
 }
 
 async fn walk(ctx: &Ctx) -> Result<Verdict, Failure> {
-    let c = &ctx.client;
+    let (c, rule) = (&ctx.client, "paging.walk");
     walk_one("list_esim_products", 25, |page| async move {
-        let resp = expect_ok(
-            "paging.walk",
-            "list_esim_products",
-            c.list_esim_products(&ListEsimProductsParams {
-                page: Some(page),
-                per_page: Some(25),
-                ..Default::default()
-            })
-            .await,
-        )?;
-        Ok(Page {
-            operation: "list_esim_products",
-            paging: resp.paging(),
-            ids: resp.body.iter().map(|i| i.id).collect(),
-            request_id: resp.request_id,
-        })
+        let params = ListEsimProductsParams { page: Some(page), per_page: Some(25), ..Default::default() };
+        let resp = expect_ok(rule, "list_esim_products", c.list_esim_products(&params).await)?;
+        Ok(page_of("list_esim_products", resp, |i| i.id))
     })
     .await?;
     walk_one("list_voucher_products", 250, |page| async move {
-        let resp = expect_ok(
-            "paging.walk",
+        let params = ListVoucherProductsParams { page: Some(page), limit: Some(250), ..Default::default() };
+        Ok(page_of(
             "list_voucher_products",
-            c.list_voucher_products(&ListVoucherProductsParams {
-                page: Some(page),
-                limit: Some(250),
-                ..Default::default()
-            })
-            .await,
-        )?;
-        Ok(Page {
-            operation: "list_voucher_products",
-            paging: resp.paging(),
-            ids: resp.body.iter().map(|i| i.id).collect(),
-            request_id: resp.request_id,
-        })
+            expect_ok(rule, "list_voucher_products", c.list_voucher_products(&params).await)?,
+            |i| i.id,
+        ))
     })
     .await?;
     Verdict::pass()

@@ -44,19 +44,13 @@ async fn read_everything(ctx: &Ctx) -> Result<(), Failure> {
     {
         expect_ok(rule, "get_subcategory", c.get_subcategory(first.id).await)?;
     }
-    let vouchers = expect_ok(
-        rule,
-        "list_voucher_products",
-        c.list_voucher_products(&ListVoucherProductsParams { limit: Some(50), ..Default::default() }).await,
-    )?;
+    let params = ListVoucherProductsParams { limit: Some(50), ..Default::default() };
+    let vouchers = expect_ok(rule, "list_voucher_products", c.list_voucher_products(&params).await)?;
     for p in vouchers.body.iter().take(3) {
         expect_ok(rule, "get_voucher_product", c.get_voucher_product(p.id).await)?;
     }
-    let topups = expect_ok(
-        rule,
-        "list_topup_products",
-        c.list_topup_products(&ListTopupProductsParams { per_page: Some(50), ..Default::default() }).await,
-    )?;
+    let params = ListTopupProductsParams { per_page: Some(50), ..Default::default() };
+    let topups = expect_ok(rule, "list_topup_products", c.list_topup_products(&params).await)?;
     for p in topups.body.iter().take(3) {
         expect_ok(rule, "get_topup_product", c.get_topup_product(p.id).await)?;
         let variants = expect_ok(rule, "list_topup_product_variants", c.list_topup_product_variants(p.id).await)?;
@@ -64,11 +58,8 @@ async fn read_everything(ctx: &Ctx) -> Result<(), Failure> {
             expect_ok(rule, "get_topup_variant", c.get_topup_variant(v.id).await)?;
         }
     }
-    let esims = expect_ok(
-        rule,
-        "list_esim_products",
-        c.list_esim_products(&ListEsimProductsParams { per_page: Some(50), ..Default::default() }).await,
-    )?;
+    let params = ListEsimProductsParams { per_page: Some(50), ..Default::default() };
+    let esims = expect_ok(rule, "list_esim_products", c.list_esim_products(&params).await)?;
     for p in esims.body.iter().take(3) {
         let detail = expect_ok(rule, "get_esim_product", c.get_esim_product(p.id).await)?;
         expect_ok(rule, "list_esim_product_variants", c.list_esim_product_variants(p.id).await)?;

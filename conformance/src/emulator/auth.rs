@@ -17,6 +17,29 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Copy, Debug)]
 pub struct ClientId(pub u64);
 
+/// What an `/api/v1` handler works with: the emulator's state and the client [`gate`] authenticated.
+pub struct Caller {
+    pub s: super::Shared,
+    pub c: u64,
+}
+
+impl axum::extract::FromRequestParts<super::Shared> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &super::Shared,
+    ) -> Result<Self, Response> {
+        match parts.extensions.get::<ClientId>() {
+            Some(ClientId(c)) => Ok(Caller { s: state.clone(), c: *c }),
+            // Every `/api/v1` route is behind the gate; a request without a client is the emulator's own bug.
+            None => {
+                Err(super::http::err(500, "InternalServerError", "INTERNAL_SERVER_ERROR", "No authenticated client"))
+            }
+        }
+    }
+}
+
 /// Issues an access and a refresh token for `client_id`, answered in the auth envelope.
 fn issue(st: &mut State, client_id: u64) -> Value {
     let t = super::http::now();

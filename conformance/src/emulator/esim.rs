@@ -1,23 +1,18 @@
 //! The eSIM vertical: catalog, charges, orders (always HTTP 200, inline up to the deadline, then `PENDING`),
 //! the install lifecycle and notification emails.
 
-use super::auth::ClientId;
+use super::auth::Caller;
 use super::catalog::{EsimProduct, EsimVariant};
 use super::http::{PER_PAGE, Query, bad_request, by_id, id_of, not_found, ok, page_of, paged};
 use super::money::{Price, price};
 use super::orders::{amount, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
 use super::{Break, Outcome, Shared, Vertical, lock};
-use axum::Extension;
-use axum::extract::{Path, State as St};
+use axum::extract::Path;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-pub async fn products(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    axum::extract::Query(q): Query,
-) -> Response {
+pub async fn products(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {
     let st = lock(&s);
     if let Some(cc) = q.get("country_code")
         && !(cc.len() == 3 && cc.bytes().all(|b| b.is_ascii_uppercase()))
@@ -56,39 +51,28 @@ fn product_of<'a>(st: &'a State, c: u64, raw: &str) -> Result<&'a EsimProduct, R
     st.catalog.esim.iter().find(|p| p.id == id && !st.blacklisted(c, id)).ok_or_else(|| not_found("Product not found"))
 }
 
-pub async fn product(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
-    let st = lock(&s);
-    match product_of(&st, c, &id) {
-        Ok(p) => {
-            let mut v = product_json(&st, p);
-            v["variants"] = Value::Array(p.variants.iter().map(EsimVariant::json).collect());
-            ok(v)
-        }
-        Err(e) => e,
+/// A product with its variants (`whole`), or the variants alone.
+fn product_or_variants(s: &Shared, c: u64, id: &str, whole: bool) -> Result<Response, Response> {
+    let st = lock(s);
+    let p = product_of(&st, c, id)?;
+    let variants = Value::Array(p.variants.iter().map(EsimVariant::json).collect());
+    if !whole {
+        return Ok(ok(variants));
     }
+    let mut v = product_json(&st, p);
+    v["variants"] = variants;
+    Ok(ok(v))
 }
 
-pub async fn variants(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
-    let st = lock(&s);
-    match product_of(&st, c, &id) {
-        Ok(p) => ok(Value::Array(p.variants.iter().map(EsimVariant::json).collect())),
-        Err(e) => e,
-    }
+pub async fn product(Caller { s, c }: Caller, Path(id): Path<String>) -> Result<Response, Response> {
+    product_or_variants(&s, c, &id, true)
 }
 
-pub async fn variant(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn variants(Caller { s, c }: Caller, Path(id): Path<String>) -> Result<Response, Response> {
+    product_or_variants(&s, c, &id, false)
+}
+
+pub async fn variant(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     let st = lock(&s);
     by_id(&st, &id, "Invalid ID", "Variant not found", |id| {
         let mut variants = st.catalog.esim.iter().filter(|p| !st.blacklisted(c, p.id)).flat_map(|p| &p.variants);
@@ -112,11 +96,7 @@ fn priced(st: &State, c: u64, body: &Value) -> Result<(EsimVariant, Price, usize
     Ok((v.clone(), price(v.amount, v.client_discount, v.currency, st.wallets[wallet].currency), wallet))
 }
 
-pub async fn charges(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn charges(Caller { s, c }: Caller, body: axum::body::Bytes) -> Response {
     let st = lock(&s);
     let body = match super::http::json_body(&body) {
         Ok(b) => b,
@@ -128,11 +108,7 @@ pub async fn charges(
     }
 }
 
-pub async fn create_order(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn create_order(Caller { s, c }: Caller, body: axum::body::Bytes) -> Response {
     let (id, wait) = {
         let mut st = lock(&s);
         let placed = (|| {
@@ -171,11 +147,7 @@ pub async fn create_order(
     st.orders.iter().find(|o| o.id == id).map_or_else(|| not_found("Order not found"), |o| ok(st.public(o, false)))
 }
 
-pub async fn list_orders(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    axum::extract::Query(q): Query,
-) -> Response {
+pub async fn list_orders(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {
     let st = lock(&s);
     match status_filter(&q, &["PENDING", "DELIVERED", "FAILED", "CANCELLED"]) {
         Ok(status) => paged(&st, list(&st, c, Vertical::Esim, &q, status, |_| true), &q, PER_PAGE),

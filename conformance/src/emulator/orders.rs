@@ -1,11 +1,10 @@
 //! What the three create-order routes share: request checks, the debit, the outcome and the answer.
 
-use super::auth::ClientId;
+use super::auth::Caller;
 use super::http::{bad_request, id_of, not_found, now, ok, rfc3339, validation};
 use super::state::{Order, State};
 use super::{Break, Outcome, Shared, Vertical, lock};
-use axum::Extension;
-use axum::extract::{Path, State as St};
+use axum::extract::Path;
 use axum::response::Response;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -137,18 +136,13 @@ pub fn order_index(st: &State, c: u64, vertical: Vertical, raw: &str) -> Result<
 
 /// `GET .../orders/{id}` of any vertical.
 /// `GET /…/orders/{id}` of vertical `V` (a [`Vertical`] as `u8`).
-pub async fn get_order<const V: u8>(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn get_order<const V: u8>(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     get(&s, c, Vertical::from_u8(V), &id)
 }
 
 /// `PATCH /…/orders/{id}/notification-email` of vertical `V`.
 pub async fn order_email<const V: u8>(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
+    Caller { s, c }: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {

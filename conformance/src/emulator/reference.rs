@@ -1,11 +1,10 @@
 //! Reference data: countries, currencies, and the voucher categories and subcategories (which need the
 //! vouchers feature).
 
-use super::auth::ClientId;
+use super::auth::Caller;
 use super::http::{by_id, err, ok};
 use super::state::State;
 use super::{Shared, lock};
-use axum::Extension;
 use axum::extract::{Path, State as St};
 use axum::response::Response;
 use serde_json::Value;
@@ -50,26 +49,18 @@ fn item(s: &Shared, c: u64, id: &str, pick: fn(&State) -> &Vec<Value>) -> Respon
     by_id(&st, id, "Invalid ID", "Not found", |id| pick(&st).iter().find(|v| v["id"] == id).cloned())
 }
 
-pub async fn categories(St(s): St<Shared>, Extension(ClientId(c)): Extension<ClientId>) -> Response {
+pub async fn categories(Caller { s, c }: Caller) -> Response {
     list(&s, c, |st| &st.catalog.categories)
 }
 
-pub async fn category(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn category(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     item(&s, c, &id, |st| &st.catalog.categories)
 }
 
-pub async fn subcategories(St(s): St<Shared>, Extension(ClientId(c)): Extension<ClientId>) -> Response {
+pub async fn subcategories(Caller { s, c }: Caller) -> Response {
     list(&s, c, |st| &st.catalog.subcategories)
 }
 
-pub async fn subcategory(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn subcategory(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     item(&s, c, &id, |st| &st.catalog.subcategories)
 }

@@ -172,13 +172,8 @@ impl State {
         }
         let order_id = self.id();
         let currency = self.wallets[wallet].currency;
-        let txn = self.post(
-            wallet,
-            amount,
-            "DEBIT",
-            format!("{currency} Wallet debited by amount {amount} - Order #{order_id}"),
-            order_id,
-        );
+        let memo = format!("{currency} Wallet debited by amount {amount} - Order #{order_id}");
+        let txn = self.post(wallet, amount, "DEBIT", memo, order_id);
         Ok((order_id, txn))
     }
 
@@ -189,13 +184,8 @@ impl State {
         }
         let (wallet, order_id) = (self.orders[index].wallet, self.orders[index].id);
         let currency = self.wallets[wallet].currency;
-        let txn = self.post(
-            wallet,
-            amount,
-            "CREDIT",
-            format!("{currency} Wallet credited by amount {amount} - Refund for Order #{order_id}"),
-            order_id,
-        );
+        let memo = format!("{currency} Wallet credited by amount {amount} - Refund for Order #{order_id}");
+        let txn = self.post(wallet, amount, "CREDIT", memo, order_id);
         self.orders[index].transactions.push(txn);
     }
 

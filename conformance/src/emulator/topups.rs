@@ -1,7 +1,7 @@
 //! The topup vertical: products and variants, mobile operator lookup, charges, and orders (mostly
 //! asynchronous: answered `PENDING`, settled in the background).
 
-use super::auth::ClientId;
+use super::auth::Caller;
 use super::catalog::{TopupProduct, TopupVariant};
 use super::http::{
     PER_PAGE, Query, Style, bad_request, by_id, created, id_of, not_found, ok, page_of, paged, query_id, validation,
@@ -9,9 +9,8 @@ use super::http::{
 use super::money::{Price, price};
 use super::orders::{amount, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
-use super::{Break, Outcome, Shared, Vertical, lock};
-use axum::Extension;
-use axum::extract::{Path, State as St};
+use super::{Break, Outcome, Vertical, lock};
+use axum::extract::Path;
 use axum::response::Response;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -21,11 +20,7 @@ const CATEGORIES: &[&str] = &["Airtime", "Data", "Bundle"];
 /// Topups discount 2 % off the face value.
 const DISCOUNT_PCT: Decimal = Decimal::from_parts(2, 0, 0, false, 0);
 
-pub async fn products(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    axum::extract::Query(q): Query,
-) -> Response {
+pub async fn products(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {
     let st = lock(&s);
     if q.get("type").is_some_and(|t| !TYPES.contains(&t.as_str())) {
         return bad_request("Invalid query parameters");
@@ -51,30 +46,18 @@ fn product_of<'a>(st: &'a State, c: u64, raw: &str) -> Result<&'a TopupProduct, 
         .ok_or_else(|| not_found("Product not found"))
 }
 
-pub async fn product(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn product(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     let st = lock(&s);
     product_of(&st, c, &id).map_or_else(|e| e, |p| ok(p.detail_json()))
 }
 
-pub async fn variants(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn variants(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     let st = lock(&s);
     product_of(&st, c, &id)
         .map_or_else(|e| e, |p| ok(Value::Array(p.variants.iter().map(TopupVariant::json).collect())))
 }
 
-pub async fn variant(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn variant(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     let st = lock(&s);
     by_id(&st, &id, "Invalid ID", "Variant not found", |id| {
         let mut variants = st.catalog.topups.iter().filter(|p| !st.blacklisted(c, p.id)).flat_map(|p| &p.variants);
@@ -88,20 +71,13 @@ fn e164(n: &str) -> bool {
     (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
 }
 
-pub async fn lookup(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn lookup(Caller { s, c }: Caller, body: axum::body::Bytes) -> Result<Response, Response> {
     let st = lock(&s);
-    let body = match super::http::json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = super::http::json_body(&body)?;
     let number = match body.get("mobile_number") {
-        None | Some(Value::Null) => return validation("mobile_number is required"),
+        None | Some(Value::Null) => return Err(validation("mobile_number is required")),
         Some(Value::String(n)) if e164(n) => n.clone(),
-        Some(_) => return validation("mobile_number must be in E.164 format"),
+        Some(_) => return Err(validation("mobile_number must be in E.164 format")),
     };
     // The longest dialing prefix wins; the first operator of that country is the primary guess.
     let best = st
@@ -119,7 +95,7 @@ pub async fn lookup(
         .enumerate()
         .map(|(i, p)| json!({"product_id": p.id, "name": p.name, "country_code": p.country_code, "identified": i == 0}))
         .collect();
-    ok(Value::Array(matches))
+    Ok(ok(Value::Array(matches)))
 }
 
 /// The product and variant `(product_id, amount, category)` selects, its price and the wallet that pays.
@@ -146,17 +122,10 @@ fn priced(st: &State, c: u64, body: &Value) -> Result<(TopupProduct, TopupVarian
     Ok((p.clone(), v.clone(), price(amount, DISCOUNT_PCT, v.currency, st.wallets[wallet].currency), wallet))
 }
 
-pub async fn charges(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn charges(Caller { s, c }: Caller, body: axum::body::Bytes) -> Result<Response, Response> {
     let st = lock(&s);
-    let body = match super::http::json_body(&body) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    priced(&st, c, &body).map_or_else(|e| e, |(_, _, price, _)| ok(price.json(&st.config.breaks)))
+    let (_, _, price, _) = priced(&st, c, &super::http::json_body(&body)?)?;
+    Ok(ok(price.json(&st.config.breaks)))
 }
 
 /// `input_data` must carry exactly the product's `input_fields`, as strings.
@@ -182,11 +151,7 @@ fn input_data(p: &TopupProduct, body: &Value) -> Result<(), Response> {
     Ok(())
 }
 
-pub async fn create_order(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn create_order(Caller { s, c }: Caller, body: axum::body::Bytes) -> Response {
     let mut st = lock(&s);
     let placed = (|| {
         let body = super::http::json_body(&body)?;
@@ -209,11 +174,7 @@ pub async fn create_order(
     }
 }
 
-pub async fn list_orders(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    axum::extract::Query(q): Query,
-) -> Response {
+pub async fn list_orders(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {
     let st = lock(&s);
     let status = match status_filter(&q, &["PENDING", "DELIVERED", "FAILED", "CANCELLED", "RECHARGED"]) {
         Ok(Some("RECHARGED")) => Some("DELIVERED"),

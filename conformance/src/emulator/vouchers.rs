@@ -1,7 +1,7 @@
 //! The voucher vertical: products, availability, charges and orders (quantity 1-5 delivered inline with
 //! HTTP 201; 6-5,000 answered `PENDING` and delivered in the background).
 
-use super::auth::ClientId;
+use super::auth::Caller;
 use super::catalog::{VoucherProduct, currency_id};
 use super::http::{
     LIMIT, Query, Style, bad_request, created, id_of, json_body, not_found, ok, page_of, paged, query_id,
@@ -9,9 +9,8 @@ use super::http::{
 use super::money::{Price, price};
 use super::orders::{amount, email, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
-use super::{Break, Outcome, Shared, Vertical, lock};
-use axum::Extension;
-use axum::extract::{Path, State as St};
+use super::{Break, Outcome, Vertical, lock};
+use axum::extract::Path;
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -20,11 +19,7 @@ const MAX_QUANTITY: u64 = 5_000;
 /// Quantities up to this are delivered inline; the threshold is fixed by the documents.
 const INLINE_QUANTITY: u64 = 5;
 
-pub async fn products(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    axum::extract::Query(q): Query,
-) -> Response {
+pub async fn products(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {
     let st = lock(&s);
     let (country, currency) = match (query_id(&q, "country_id"), query_id(&q, "currency_id")) {
         (Ok(a), Ok(b)) => (a, b),
@@ -71,11 +66,7 @@ fn product_by_id(st: &State, c: u64, id: u64) -> Result<&VoucherProduct, Respons
         .ok_or_else(|| not_found("Product not found"))
 }
 
-pub async fn product(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn product(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     let st = lock(&s);
     product_of(&st, c, &id).map_or_else(|e| e, |p| ok(p.detail_json()))
 }
@@ -90,21 +81,17 @@ fn quantity(body: &Value) -> Result<u64, Response> {
 }
 
 pub async fn availability(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
+    Caller { s, c }: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Response {
+) -> Result<Response, Response> {
     let st = lock(&s);
-    let answer = (|| {
-        let p = product_of(&st, c, &id)?;
-        let body = json_body(&body)?;
-        let denomination = amount(&body, "denomination")?;
-        let quantity = positive_int(&body, "quantity")?;
-        let in_stock = p.stock.is_none_or(|s| quantity <= u64::from(s));
-        Ok(json!({"is_available": p.denomination(denomination).is_some() && in_stock && quantity <= MAX_QUANTITY}))
-    })();
-    answer.map_or_else(|e| e, ok)
+    let p = product_of(&st, c, &id)?;
+    let body = json_body(&body)?;
+    let denomination = amount(&body, "denomination")?;
+    let quantity = positive_int(&body, "quantity")?;
+    let in_stock = p.stock.is_none_or(|s| quantity <= u64::from(s));
+    Ok(ok(json!({"is_available": p.denomination(denomination).is_some() && in_stock && quantity <= MAX_QUANTITY})))
 }
 
 /// The product's price for `(denomination, quantity)` and the wallet that pays.
@@ -119,28 +106,19 @@ fn priced<'a>(st: &'a State, c: u64, p: &'a VoucherProduct, body: &Value) -> Res
 }
 
 pub async fn charges(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
+    Caller { s, c }: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Response {
+) -> Result<Response, Response> {
     let st = lock(&s);
-    let answer = (|| {
-        let p = product_of(&st, c, &id)?;
-        let body = json_body(&body)?;
-        let (price, _, _) = priced(&st, c, p, &body)?;
-        let mut v = price.json(&st.config.breaks);
-        v["max_quantity"] = json!(MAX_QUANTITY);
-        Ok(v)
-    })();
-    answer.map_or_else(|e| e, ok)
+    let p = product_of(&st, c, &id)?;
+    let (price, _, _) = priced(&st, c, p, &json_body(&body)?)?;
+    let mut v = price.json(&st.config.breaks);
+    v["max_quantity"] = json!(MAX_QUANTITY);
+    Ok(ok(v))
 }
 
-pub async fn create_order(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn create_order(Caller { s, c }: Caller, body: axum::body::Bytes) -> Response {
     let mut st = lock(&s);
     let placed = (|| {
         let body = json_body(&body)?;
@@ -176,11 +154,7 @@ pub async fn create_order(
     }
 }
 
-pub async fn list_orders(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    axum::extract::Query(q): Query,
-) -> Response {
+pub async fn list_orders(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {
     let st = lock(&s);
     match status_filter(&q, &["PENDING", "DELIVERED", "PARTIALLY_DELIVERED", "FAILED", "CANCELLED"]) {
         Ok(status) => paged(&st, list(&st, c, Vertical::Vouchers, &q, status, |_| true), &q, LIMIT),

@@ -1,18 +1,13 @@
 //! Wallets and the ledger: every order debit and every refund is a transaction.
 
-use super::auth::ClientId;
+use super::auth::Caller;
 use super::http::{LIMIT, Query, bad_request, by_id, paged, query_id};
-use super::{Shared, lock};
-use axum::Extension;
-use axum::extract::{Path, State as St};
+use super::lock;
+use axum::extract::Path;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-pub async fn wallets(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    axum::extract::Query(q): Query,
-) -> Response {
+pub async fn wallets(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {
     let st = lock(&s);
     let items = st
         .wallets
@@ -31,11 +26,7 @@ fn public(t: &Value) -> Value {
     t
 }
 
-pub async fn transactions(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    axum::extract::Query(q): Query,
-) -> Response {
+pub async fn transactions(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {
     let st = lock(&s);
     let wallet = match query_id(&q, "wallet_id") {
         Ok(w) => w,
@@ -63,11 +54,7 @@ pub async fn transactions(
     paged(&st, items, &q, LIMIT)
 }
 
-pub async fn transaction(
-    St(s): St<Shared>,
-    Extension(ClientId(c)): Extension<ClientId>,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn transaction(Caller { s, c }: Caller, Path(id): Path<String>) -> Response {
     let st = lock(&s);
     by_id(&st, &id, "Invalid ID", "Transaction not found", |id| {
         st.transactions.iter().find(|t| t["id"] == id && t["_client"] == c).map(public)

@@ -112,8 +112,8 @@ pub fn forex_rate(from: &str, to: &str) -> Option<Decimal> {
     Some((per_usd(to)? / per_usd(from)?).round_dp(6).normalize())
 }
 
-/// SplitMix64: small, fast, and the same sequence for the same seed everywhere. The catalog and fault
-/// injection use it; the generator's fuzz tests keep their own copy (codegen cannot depend on this crate).
+/// SplitMix64: small, fast, and the same sequence for the same seed everywhere. The catalog, fault injection
+/// and the generator's fuzz tests use it.
 #[derive(Debug)]
 pub struct Rng(pub u64);
 
@@ -137,6 +137,11 @@ impl Rng {
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// True `percent` times in a hundred.
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.index(100) < percent
     }
 }
 
