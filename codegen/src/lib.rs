@@ -114,6 +114,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
                 name: extensions::text(&s.extensions, extensions::SERVER_NAME).map(str::to_string),
             })
             .collect(),
+        once_holders: types::once_holders(&tl.types),
         types: tl.types,
         operations,
         secret_fields: tl.secrets.into_iter().collect(),

@@ -18,6 +18,8 @@ pub struct Api {
     pub types: BTreeMap<String, TypeDef>,
     /// Sorted by method name.
     pub operations: Vec<Operation>,
+    /// Types that hold a one-time secret, directly or not (they are not `Clone`).
+    pub once_holders: std::collections::BTreeSet<String>,
     /// Wire names of fields that carry secrets (`x-secret`, `format: password`): redacted in `Debug` and excerpts.
     pub secret_fields: Vec<String>,
     /// Which optional dependencies the models need.
@@ -167,6 +169,17 @@ pub struct Field {
     /// `writeOnly` and required: required when the type is only ever sent (a request body), optional when
     /// the type is also received (a response never carries it).
     pub write_only_required: bool,
+}
+
+impl Ty {
+    /// Every named type this type mentions.
+    pub fn named(&self, out: &mut Vec<String>) {
+        match self {
+            Ty::Named(n) => out.push(n.clone()),
+            Ty::Option(t) | Ty::Box(t) | Ty::Vec(t) | Ty::Map(t) => t.named(out),
+            Ty::Prim(_) | Ty::Json | Ty::Unit => {}
+        }
+    }
 }
 
 impl Field {

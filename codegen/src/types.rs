@@ -782,11 +782,7 @@ impl TypeLowering<'_> {
 
 /// Every named type a type mentions, under any container.
 fn all_names(ty: &Ty, out: &mut Vec<String>) {
-    match ty {
-        Ty::Named(n) => out.push(n.clone()),
-        Ty::Option(t) | Ty::Box(t) | Ty::Vec(t) | Ty::Map(t) => all_names(t, out),
-        Ty::Prim(_) | Ty::Json | Ty::Unit => {}
-    }
+    ty.named(out)
 }
 
 fn int_prim(format: Option<&str>) -> Prim {
@@ -866,6 +862,29 @@ fn tag_value(o: &ObjectType, prop: &str) -> Option<String> {
             _ => None,
         },
         ReferenceOr::Reference { .. } => None,
+    }
+}
+
+/// The types that hold a one-time secret (`x-deliver-once`), directly or through their fields and variants:
+/// they are not `Clone`, since a copy of a credential shown once defeats the point.
+pub fn once_holders(types: &BTreeMap<String, TypeDef>) -> BTreeSet<String> {
+    let mut holders: BTreeSet<String> = types
+        .iter()
+        .filter(|(_, d)| matches!(&d.kind, TypeKind::Struct(s) if s.fields.iter().any(|f| f.once)))
+        .map(|(n, _)| n.clone())
+        .collect();
+    loop {
+        let before = holders.len();
+        for (name, def) in types {
+            let mut names = Vec::new();
+            direct_types(&def.kind).into_iter().for_each(|t| all_names(t, &mut names));
+            if names.iter().any(|n| holders.contains(n)) {
+                holders.insert(name.clone());
+            }
+        }
+        if holders.len() == before {
+            return holders;
+        }
     }
 }
 

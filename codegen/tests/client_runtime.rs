@@ -329,13 +329,9 @@ fn hits(s: &Shared, route: &str) -> usize {
 }
 
 fn order(reference: Option<&str>) -> CreateEsimOrderRequest {
-    CreateEsimOrderRequest {
-        product_id: 712,
-        amount: "4.50".parse().unwrap(),
-        quantity: 1,
-        client_reference: reference.map(str::to_string),
-        wallet_id: None,
-    }
+    let mut order = CreateEsimOrderRequest::new(712, "4.50".parse::<rust_decimal::Decimal>().unwrap());
+    order.client_reference = reference.map(str::to_string);
+    order
 }
 
 #[tokio::test]
@@ -538,11 +534,11 @@ async fn paged_lists_stream_every_item_in_order_in_both_styles() {
     let (s, client) = setup().await;
     let want: Vec<i64> = (1..=TOTAL as i64).collect();
     for concurrency in [1, 3, 16] {
-        let params = ListEsimProductsParams { per_page: Some(5), ..Default::default() };
+        let params = ListEsimProductsParams::new().per_page(5);
         let ids: Vec<i64> =
             client.list_esim_products_stream(&params, concurrency).map_ok(|p| p.id).try_collect().await.unwrap();
         assert_eq!(ids, want, "per_page style, concurrency {concurrency}");
-        let params = ListVoucherProductsParams { limit: Some(4), ..Default::default() };
+        let params = ListVoucherProductsParams::new().limit(4);
         let ids: Vec<i64> =
             client.list_voucher_products_stream(&params, concurrency).map_ok(|p| p.id).try_collect().await.unwrap();
         assert_eq!(ids, want, "limit style, concurrency {concurrency}");
@@ -551,7 +547,7 @@ async fn paged_lists_stream_every_item_in_order_in_both_styles() {
     assert_eq!(hits(&s, "GET /api/v1/esim/products"), 3 * 5);
     assert_eq!(hits(&s, "GET /api/v1/products"), 3 * 6);
     // Starting mid-way walks the rest.
-    let params = ListEsimProductsParams { page: Some(4), per_page: Some(5), ..Default::default() };
+    let params = ListEsimProductsParams::new().page(4).per_page(5);
     let ids: Vec<i64> = client.list_esim_products_stream(&params, 2).map_ok(|p| p.id).try_collect().await.unwrap();
     assert_eq!(ids, (16..=TOTAL as i64).collect::<Vec<_>>());
 }

@@ -147,6 +147,17 @@ fn a_one_time_credential_is_taken_once_and_never_printed() {
     assert_eq!(code.reveal(), "LPA:1$rsp.example.com$PLANTED-ONCE");
     assert_eq!(format!("{code:?}"), "OneTimeSecret(<redacted>)");
     assert!(order.take_activation_code().is_none(), "taken once");
-    // It travels as a plain string.
-    assert_eq!(serde_json::to_value(&code).unwrap(), json!("LPA:1$rsp.example.com$PLANTED-ONCE"));
+}
+
+#[test]
+fn a_one_time_credential_is_neither_copied_nor_written_out() {
+    // `OneTimeSecret` is not `Clone` or `Serialize` (a compile-time fact, so the test is on the holder): an
+    // order serialized before the code is taken does not carry it.
+    let order: octopus_client::models::EsimOrder = serde_json::from_value(json!({
+        "id": 1, "status": "DELIVERED", "amount": 4.5, "currency": "USD", "activation_code": "LPA:1$PLANTED-WRITTEN"
+    }))
+    .unwrap();
+    let written = serde_json::to_string(&order).unwrap();
+    assert!(!written.contains("PLANTED-WRITTEN") && !written.contains("activation_code"), "{written}");
+    assert!(order.activation_code.as_ref().is_some_and(|c| c.reveal() == "LPA:1$PLANTED-WRITTEN"));
 }

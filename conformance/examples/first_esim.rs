@@ -22,7 +22,7 @@ pub async fn first_esim(
     let client = Client::builder(base_url).credentials(key, secret).build()?;
 
     // 1. Find a country plan: eSIM products are per country, alpha-3 codes.
-    let params = ListEsimProductsParams { country_code: Some("JPN".into()), ..Default::default() };
+    let params = ListEsimProductsParams::new().country_code("JPN");
     let products: Vec<_> = client.list_esim_products_stream(&params, 4).try_collect().await?;
     let japan = products.iter().find(|p| p.id == 712).or(products.first()).ok_or("no eSIM product for JPN")?;
     println!("product {} {}", japan.id, japan.name);
@@ -33,13 +33,7 @@ pub async fn first_esim(
     println!("variant {} at {} {}", variant.id, variant.amount, variant.currency_code);
 
     // 3. Place the order. Always HTTP 200: branch on the status.
-    let request = CreateEsimOrderRequest {
-        product_id: japan.id,
-        amount: variant.amount,
-        quantity: 1,
-        client_reference: Some(reference.into()),
-        wallet_id: None,
-    };
+    let request = CreateEsimOrderRequest::new(japan.id, variant.amount).client_reference(reference);
     let order = client.create_esim_order(&request).await?.into_body();
     let mut order = match order.status.as_str() {
         // 4. Pending: poll at the documented cadence, for up to five minutes.

@@ -36,9 +36,9 @@ async fn a_retry_policy_for_one_call() {
 async fn a_timeout_for_one_call_and_a_bound_on_the_whole_call() {
     let e = Emulator::start(Config { latency: Duration::from_millis(300), ..Config::fast() }).await.unwrap();
     let c = client(&e.base_url, &e);
-    c.list_wallets(&ListWalletsParams::default()).await.expect("the default timeout is 30 s");
+    c.list_wallets(&ListWalletsParams::new()).await.expect("the default timeout is 30 s");
     let hurried = c.with_options(CallOptions::new().timeout(Duration::from_millis(50)).retry(RetryPolicy::none()));
-    let err = hurried.list_wallets(&ListWalletsParams::default()).await.expect_err("50 ms per attempt");
+    let err = hurried.list_wallets(&ListWalletsParams::new()).await.expect_err("50 ms per attempt");
     assert!(matches!(err, Error::Timeout(_)), "{err}");
 
     // Every attempt fails with a 5xx and the policy would retry for seconds: the total bound ends it.
@@ -55,11 +55,11 @@ async fn headers_a_request_id_and_a_reference_for_one_call() {
     let e = Emulator::start(Config::fast()).await.unwrap();
     let tap = Tap::start(Upstream::Forward { base: e.base_url.clone(), http: reqwest::Client::new() }).await.unwrap();
     let c = client(&tap.base_url, &e);
-    c.list_wallets(&ListWalletsParams::default()).await.unwrap();
+    c.list_wallets(&ListWalletsParams::new()).await.unwrap();
     let tagged =
         c.with_options(CallOptions::new().header("x-request-id", "ignored").request_id("2F7vTVG3Y8aZrqP1wJhdEkM9oYB"));
     tap.begin("tagged");
-    let resp = tagged.list_wallets(&ListWalletsParams::default()).await.unwrap();
+    let resp = tagged.list_wallets(&ListWalletsParams::new()).await.unwrap();
     assert_eq!(resp.request_id.as_deref(), Some("2F7vTVG3Y8aZrqP1wJhdEkM9oYB"), "the id given for this call");
     let sent = tap.exchanges("tagged");
     assert_eq!(sent[0].request_header("x-request-id"), Some("2F7vTVG3Y8aZrqP1wJhdEkM9oYB"));
@@ -67,13 +67,7 @@ async fn headers_a_request_id_and_a_reference_for_one_call() {
     assert!(matches!(bad.list_currencies().await, Err(Error::InvalidRequest(_))));
 
     e.force(Vertical::Esim, Outcome::Delivered, Some("per-call-ref-1"));
-    let body = CreateEsimOrderRequest {
-        product_id: 712,
-        amount: Decimal::new(450, 2),
-        quantity: 1,
-        client_reference: None,
-        wallet_id: None,
-    };
+    let body = CreateEsimOrderRequest::new(712, Decimal::new(450, 2));
     let order = c.with_options(CallOptions::new().reference("per-call-ref-1")).create_esim_order(&body).await.unwrap();
     assert_eq!(order.body.client_reference.as_deref(), Some("per-call-ref-1"));
 }

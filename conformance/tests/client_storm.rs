@@ -68,53 +68,27 @@ async fn a_thousand_operations_in_a_fault_storm_lose_nothing_and_place_nothing_t
                 let reference = format!("storm-{i:04}");
                 let outcome = outcomes[i % outcomes.len()];
                 let end = match i % 8 {
-                    0 => ending(
-                        &c.list_esim_products(&ListEsimProductsParams { per_page: Some(20), ..Default::default() })
-                            .await,
-                    ),
+                    0 => ending(&c.list_esim_products(&ListEsimProductsParams::new().per_page(20)).await),
                     1 => ending(&c.get_voucher_product(123).await),
-                    2 => ending(&c.list_wallets(&ListWalletsParams::default()).await),
-                    3 => ending(
-                        &c.calculate_esim_charges(&EsimChargesRequest {
-                            product_id: 712,
-                            amount: Decimal::new(450, 2),
-                            wallet_id: None,
-                        })
-                        .await,
-                    ),
+                    2 => ending(&c.list_wallets(&ListWalletsParams::new()).await),
+                    3 => ending(&c.calculate_esim_charges(&EsimChargesRequest::new(712, Decimal::new(450, 2))).await),
                     4 | 5 => {
                         e.force(Vertical::Esim, outcome, Some(&reference));
-                        let body = CreateEsimOrderRequest {
-                            product_id: 712,
-                            amount: Decimal::new(450, 2),
-                            quantity: 1,
-                            client_reference: Some(reference),
-                            wallet_id: None,
-                        };
+                        let body = CreateEsimOrderRequest::new(712, Decimal::new(450, 2)).client_reference(reference);
                         ending(&c.create_esim_order(&body).await)
                     }
                     6 => {
                         e.force(Vertical::Topups, outcome, Some(&reference));
-                        let body = CreateTopupOrderRequest {
-                            product_id: 4218,
-                            amount: Decimal::new(99, 2),
-                            input_data: Some([("player_id".to_string(), "7".to_string())].into()),
-                            client_reference: Some(reference),
-                            category: None,
-                            wallet_id: None,
-                        };
+                        let body = CreateTopupOrderRequest::new(4218, Decimal::new(99, 2))
+                            .input_data([("player_id".to_string(), "7".to_string())])
+                            .client_reference(reference);
                         ending(&c.create_topup_order(&body).await)
                     }
                     _ => {
                         e.force(Vertical::Vouchers, outcome, Some(&reference));
-                        let body = CreateVoucherOrderRequest {
-                            product_id: 123,
-                            denomination: Decimal::new(1000, 2),
-                            quantity: 1 + (i % 7) as i32,
-                            wallet_id: None,
-                            client_reference: Some(reference),
-                            email: None,
-                        };
+                        let quantity = 1 + (i % 7) as i32;
+                        let body = CreateVoucherOrderRequest::new(123, Decimal::new(1000, 2), quantity)
+                            .client_reference(reference);
                         ending(&c.create_voucher_order(&body).await)
                     }
                 };

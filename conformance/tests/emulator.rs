@@ -3,14 +3,13 @@
 
 mod common;
 
-use common::{assert_envelope, header, login};
+use common::{assert_envelope, header, login, started};
 use conformance::emulator::{Config, Emulator};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn login_refresh_rotation_and_logout() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (e, s) = started().await;
     assert_eq!(s.get("/api/v1/currencies").await.0, 200);
     let refresh = |token: String| {
         let http = s.http.clone();
@@ -54,8 +53,7 @@ async fn missing_forged_and_expired_tokens_are_refused() {
 
 #[tokio::test]
 async fn request_ids_are_echoed_or_generated() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (e, s) = started().await;
     let r = s
         .http
         .get(format!("{}/api/v1/countries", e.base_url))
@@ -71,8 +69,7 @@ async fn request_ids_are_echoed_or_generated() {
 
 #[tokio::test]
 async fn paging_headers_are_exact_in_both_styles() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (_e, s) = started().await;
     let (status, h, body) = s.get("/api/v1/esim/products?page=2&per_page=7").await;
     assert_eq!(status, 200);
     let total: u64 = header(&h, "x-total-count").parse().unwrap();
@@ -94,8 +91,7 @@ async fn paging_headers_are_exact_in_both_styles() {
 
 #[tokio::test]
 async fn the_documented_catalog_is_there() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (_e, s) = started().await;
     let (_, _, p) = s.get("/api/v1/esim/products/712").await;
     assert_eq!(p["name"], "Japan eSIM");
     assert_eq!(p["variants"][0]["id"], 5511);
@@ -111,8 +107,7 @@ async fn the_documented_catalog_is_there() {
 
 #[tokio::test]
 async fn an_esim_order_debits_the_wallet_and_delivers_once() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (_e, s) = started().await;
     let (_, charges) = s.post("/api/v1/esim/charges", json!({"product_id": 712, "amount": 4.50})).await;
     assert_eq!(
         (charges["discount_amount"].clone(), charges["total_payable"].clone()),
@@ -164,8 +159,7 @@ async fn clients_are_isolated_and_blacklists_hide_products() {
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_the_envelope() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (e, s) = started().await;
     let (status, _, body) = s.get("/api/v1/nowhere").await;
     assert_eq!(status, 404);
     assert_envelope(&body, "NOT_FOUND");

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::login;
+use common::{login, started};
 use conformance::emulator::{Config, Emulator, jwt};
 use conformance::spec::Spec;
 use serde_json::{Value, json};
@@ -136,8 +136,7 @@ async fn another_clients_token_sees_none_of_a_clients_resources() {
 
 #[tokio::test]
 async fn the_control_routes_refuse_api_tokens() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (e, s) = started().await;
     for (method, path) in [
         ("POST", "/_emulator/outcomes"),
         ("POST", "/_emulator/esim/orders/1/install"),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_envelope, header, login};
+use common::{assert_envelope, header, login, started};
 use conformance::emulator::{Config, Emulator, FaultKind, FaultProfile, default_accounts};
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
@@ -13,8 +13,7 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn rate_limits_follow_the_documented_table() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (e, s) = started().await;
     for i in 0..600 {
         assert_eq!(s.get("/api/v1/currencies").await.0, 200, "request {i} is within 600 a minute");
     }
@@ -92,8 +91,7 @@ fn only(kind: FaultKind, route: &str) -> FaultProfile {
 
 #[tokio::test]
 async fn each_fault_kind_breaks_the_response_as_described() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (e, s) = started().await;
     let url = format!("{}/api/v1/esim/products", e.base_url);
     // No connection reuse: a broken connection must not carry over into the next case.
     let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();

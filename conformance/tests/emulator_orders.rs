@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{admin, assert_envelope, header, login};
+use common::{admin, assert_envelope, header, login, started};
 use conformance::emulator::{Config, Emulator, Outcome, Vertical};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -14,8 +14,7 @@ async fn settle(e: &Emulator) {
 
 #[tokio::test]
 async fn catalogs_have_the_documented_size_and_ids() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (e, s) = started().await;
     let total = |h: &reqwest::header::HeaderMap| header(h, "x-total-count").parse::<u64>().unwrap();
     let (_, h, _) = s.get("/api/v1/products").await;
     assert!(total(&h) >= 1000, "at least 1,000 voucher products");
@@ -49,8 +48,7 @@ async fn third_page(e: &Emulator) -> Value {
 
 #[tokio::test]
 async fn voucher_filters_sorting_and_search() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (_e, s) = started().await;
     let (_, _, found) = s.get("/api/v1/products?search=STEAM&country_id=1").await;
     let found = found.as_array().unwrap();
     assert!(found.iter().any(|p| p["id"] == 123));
@@ -201,8 +199,7 @@ async fn esim_install_lifecycle_withholds_the_code() {
 
 #[tokio::test]
 async fn cross_currency_charges_follow_the_documented_math() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (_e, s) = started().await;
     // Wallet 2 is the EUR wallet of client 42.
     let (status, c) = s.post("/api/v1/esim/charges", json!({"product_id": 712, "amount": 4.5, "wallet_id": 2})).await;
     assert_eq!(status, 200, "{c}");
@@ -256,8 +253,7 @@ async fn topup_input_data_must_match_the_products_fields() {
 
 #[tokio::test]
 async fn the_control_surface_needs_its_own_token() {
-    let e = Emulator::start(Config::default()).await.unwrap();
-    let s = login(&e, 0).await;
+    let (e, s) = started().await;
     let http = reqwest::Client::new();
     let with_api_token = http
         .post(format!("{}/_emulator/outcomes", e.base_url))

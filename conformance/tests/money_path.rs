@@ -42,13 +42,7 @@ async fn a_recovered_esim_create_carries_its_activation_code() {
     .await;
     e.force(Vertical::Esim, Outcome::Delivered, Some("money-path-1"));
     let c = client(&e.base_url, &e);
-    let body = CreateEsimOrderRequest {
-        product_id: 712,
-        amount: Decimal::new(450, 2),
-        quantity: 1,
-        client_reference: Some("money-path-1".into()),
-        wallet_id: None,
-    };
+    let body = CreateEsimOrderRequest::new(712, Decimal::new(450, 2)).client_reference("money-path-1");
     let mut resp = c.create_esim_order(&body).await.expect("the order is recovered");
     assert!(resp.recovered, "the answer came from the recovery, not the first attempt");
     assert_eq!(e.fault_counts().get(&FaultKind::Reset), Some(&1));
@@ -71,7 +65,7 @@ async fn login_is_retried_on_5xx_and_network_errors() {
     for kind in [FaultKind::ServerError, FaultKind::Reset] {
         let e = emulator(Config { faults: Some(FaultProfile::next(kind, "/auth/login", 2)), ..Config::fast() }).await;
         let c = client(&e.base_url, &e);
-        c.list_wallets(&ListWalletsParams::default()).await.unwrap_or_else(|err| panic!("{kind:?}: {err}"));
+        c.list_wallets(&ListWalletsParams::new()).await.unwrap_or_else(|err| panic!("{kind:?}: {err}"));
         assert_eq!(e.fault_counts().get(&kind), Some(&2), "{kind:?}: two failed logins before the third worked");
     }
 }
@@ -89,10 +83,10 @@ async fn a_failed_refresh_falls_back_to_a_fresh_login() {
         };
         let e = emulator(config).await;
         let c = client(&e.base_url, &e);
-        c.list_wallets(&ListWalletsParams::default()).await.expect("the first call logs in");
-        c.list_wallets(&ListWalletsParams::default()).await.unwrap_or_else(|err| panic!("{kind:?}: {err}"));
+        c.list_wallets(&ListWalletsParams::new()).await.expect("the first call logs in");
+        c.list_wallets(&ListWalletsParams::new()).await.unwrap_or_else(|err| panic!("{kind:?}: {err}"));
         assert_eq!(e.fault_counts().get(&kind), Some(&1), "{kind:?}: the refresh was tried and failed");
-        c.list_wallets(&ListWalletsParams::default()).await.expect("and the session goes on");
+        c.list_wallets(&ListWalletsParams::new()).await.expect("and the session goes on");
     }
 }
 
@@ -114,11 +108,11 @@ async fn logout_forgets_the_session_even_when_the_call_fails() {
         emulator(Config { faults: Some(FaultProfile::next(FaultKind::Reset, "/auth/logout", 1)), ..Config::fast() })
             .await;
     let (tap, c) = tapped(&e).await;
-    c.list_wallets(&ListWalletsParams::default()).await.unwrap();
+    c.list_wallets(&ListWalletsParams::new()).await.unwrap();
     let failed = c.logout().await;
     assert!(matches!(failed, Err(Error::Transport(_))), "the logout's answer was lost: {failed:?}");
     tap.begin("after");
-    c.list_wallets(&ListWalletsParams::default()).await.unwrap();
+    c.list_wallets(&ListWalletsParams::new()).await.unwrap();
     let after = lines(&tap.exchanges("after"));
     // A client that kept the revoked token would first be refused with a 401.
     assert_eq!(after, ["POST /auth/login 200", "GET /api/v1/wallets 200"]);
@@ -128,15 +122,15 @@ async fn logout_forgets_the_session_even_when_the_call_fails() {
 async fn a_refresh_made_by_hand_becomes_the_clients_session() {
     let e = emulator(Config::fast()).await;
     let (tap, c) = tapped(&e).await;
-    c.list_wallets(&ListWalletsParams::default()).await.unwrap();
+    c.list_wallets(&ListWalletsParams::new()).await.unwrap();
     // The caller logs in and refreshes by hand; the refresh revokes the refresh token it presents.
     let a = &e.accounts[0];
-    let login = octopus_client::models::LoginRequest { username: a.key.clone(), password: a.secret.clone() };
+    let login = octopus_client::models::LoginRequest::new(a.key.clone(), a.secret.clone());
     let tokens = c.login(&login).await.unwrap().body.data;
-    let refreshed = c.refresh_token(&RefreshRequest { refresh_token: tokens.refresh_token.clone() }).await.unwrap();
+    let refreshed = c.refresh_token(&RefreshRequest::new(tokens.refresh_token.clone())).await.unwrap();
     let access = refreshed.body.data.access_token.clone();
     tap.begin("after");
-    c.list_wallets(&ListWalletsParams::default()).await.unwrap();
+    c.list_wallets(&ListWalletsParams::new()).await.unwrap();
     let after = tap.exchanges("after");
     assert_eq!(lines(&after), ["GET /api/v1/wallets 200"], "no login of its own: the client took the session");
     assert_eq!(after[0].request_header("authorization"), Some(format!("Bearer {access}").as_str()));

@@ -195,30 +195,17 @@ async fn debug_output_of_responses_and_errors_holds_no_secret() {
         .unwrap();
     let mut printed = format!("{client:?}");
     let mut secrets = vec!["planted-key-9d2f11".to_string(), "planted-secret-77aa30".to_string()];
-    let login = LoginRequest { username: "planted-key-9d2f11".into(), password: "planted-secret-77aa30".into() };
+    let login = LoginRequest::new("planted-key-9d2f11", "planted-secret-77aa30");
     printed.push_str(&format!("{login:?}"));
     let tokens = client.login(&login).await.unwrap();
     printed.push_str(&format!("{tokens:?}"));
     secrets.extend([tokens.body.data.access_token.clone(), tokens.body.data.refresh_token.clone()]);
-    let esim = CreateEsimOrderRequest {
-        product_id: 712,
-        amount: Decimal::new(450, 2),
-        quantity: 1,
-        client_reference: None,
-        wallet_id: None,
-    };
+    let esim = CreateEsimOrderRequest::new(712, Decimal::new(450, 2));
     let order = client.create_esim_order(&esim).await.unwrap();
     printed.push_str(&format!("{order:?}"));
     secrets.push(order.body.activation_code.as_ref().expect("a delivered eSIM has a code").reveal().to_string());
     secrets.push(order.body.iccid.clone().expect("and an ICCID"));
-    let voucher = CreateVoucherOrderRequest {
-        product_id: 123,
-        denomination: Decimal::new(1000, 2),
-        quantity: 2,
-        wallet_id: None,
-        client_reference: None,
-        email: None,
-    };
+    let voucher = CreateVoucherOrderRequest::new(123, Decimal::new(1000, 2), 2);
     let vouchers = client.create_voucher_order(&voucher).await.unwrap();
     printed.push_str(&format!("{vouchers:?}"));
     for v in &vouchers.body.vouchers {

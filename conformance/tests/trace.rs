@@ -54,16 +54,10 @@ async fn a_trace_tells_the_story_and_holds_no_secret() {
         .retry(RetryPolicy { base_delay: Duration::from_millis(5), ..RetryPolicy::default() })
         .build()
         .unwrap();
-    c.list_wallets(&ListWalletsParams::default()).await.unwrap();
-    c.list_wallets(&ListWalletsParams::default()).await.unwrap();
+    c.list_wallets(&ListWalletsParams::new()).await.unwrap();
+    c.list_wallets(&ListWalletsParams::new()).await.unwrap();
     e.force(Vertical::Esim, Outcome::Delivered, Some("trace-1"));
-    let body = CreateEsimOrderRequest {
-        product_id: 712,
-        amount: Decimal::new(450, 2),
-        quantity: 1,
-        client_reference: Some("trace-1".into()),
-        wallet_id: None,
-    };
+    let body = CreateEsimOrderRequest::new(712, Decimal::new(450, 2)).client_reference("trace-1");
     let mut order = c.create_esim_order(&body).await.unwrap();
     let code = order.body.take_activation_code().expect("the recovered order has its code");
     drop(_guard);

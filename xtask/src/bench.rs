@@ -377,7 +377,7 @@ async fn walk_at(latency: Duration) -> Result<Vec<Row>, String> {
     let per_page = 100;
     let mut rows = Vec::new();
     for k in [1usize, 4, 8, 16] {
-        let params = ListVoucherProductsParams { limit: Some(per_page), ..Default::default() };
+        let params = ListVoucherProductsParams::new().limit(per_page);
         let t = Instant::now();
         let items: Vec<_> = client.list_voucher_products_stream(&params, k).collect().await;
         let took = t.elapsed();

@@ -173,6 +173,25 @@ fn convention_problems(doc: &Doc) -> Vec<String> {
             None
         }
     };
+    // One integer width for every id, in paths, parameters and models: a caller never converts.
+    let mut id_width = |at: &str, name: &str, schema: &Value| {
+        let schema = layer.follow(schema);
+        if (name == "id" || name.ends_with("_id")) && schema["type"] == "integer" && schema["format"] != "int64" {
+            problems.push(doc.at(at, format!("integer id `{name}` is not `format: int64`")));
+        }
+    };
+    for (name, schema) in doc.tree["components"]["schemas"].as_object().into_iter().flatten() {
+        for (prop, s, at) in layer.object_view(schema, &format!("/components/schemas/{}", esc(name))).properties {
+            id_width(&at, &prop, s);
+        }
+    }
+    for operation in layer.operations() {
+        for (i, p) in operation.operation["parameters"].as_array().into_iter().flatten().enumerate() {
+            let p = layer.follow(p);
+            let at = format!("{}/parameters/{i}/schema", operation.pointer);
+            id_width(&at, p["name"].as_str().unwrap_or_default(), &p["schema"]);
+        }
+    }
     let mut ids = BTreeSet::new();
     for operation in layer.operations() {
         let (op, p) = (operation.operation, operation.pointer.as_str());

@@ -1,6 +1,8 @@
 //! Emission: the model becomes the files of a client crate. Each file starts with the `@generated` header
 //! and the spec's hash; the runtime files are copied verbatim from `codegen/runtime/`.
 
+mod builders;
+mod examples;
 mod models;
 mod operations;
 mod tokens;
@@ -55,6 +57,7 @@ enum Unit<'a> {
     Models { first: bool, types: Vec<&'a TypeDef> },
     OperationModule { module: &'a str, first: bool, ops: Vec<&'a Operation>, all: Vec<&'a Operation> },
     OperationsMod { modules: Vec<&'a str> },
+    Builders,
 }
 
 impl Unit<'_> {
@@ -65,6 +68,7 @@ impl Unit<'_> {
             Unit::Models { types, .. } => types.len() * 2,
             Unit::OperationModule { ops, first, all, .. } => ops.len() * 8 + if *first { all.len() } else { 0 },
             Unit::OperationsMod { modules } => modules.len(),
+            Unit::Builders => 8,
         }
     }
 
@@ -74,6 +78,7 @@ impl Unit<'_> {
             Unit::Models { .. } => "src/models.rs".into(),
             Unit::OperationModule { module, .. } => format!("src/operations/{module}.rs"),
             Unit::OperationsMod { .. } => "src/operations/mod.rs".into(),
+            Unit::Builders => "src/builders.rs".into(),
         }
     }
 
@@ -93,7 +98,8 @@ impl Unit<'_> {
                 }
             }
             Unit::OperationModule { module, first, ops, all } => {
-                let body = operations::module(ops, api.auth.as_ref(), first.then_some(all.as_slice()));
+                let krate = opts.crate_name.replace('-', "_");
+                let body = operations::module(ops, api, first.then_some(all.as_slice()), &krate);
                 let d = format!(" Operations tagged `{module}`.");
                 if *first {
                     quote! { #![doc = #d] #body }
@@ -102,6 +108,7 @@ impl Unit<'_> {
                 }
             }
             Unit::OperationsMod { modules } => operations_mod(api, modules),
+            Unit::Builders => builders::all(api),
         }
     }
 }
@@ -136,6 +143,7 @@ pub fn emit(
         }
     }
     units.push(Unit::OperationsMod { modules });
+    units.push(Unit::Builders);
 
     // Token streams are not `Send`, so each worker builds and formats its own units; the heaviest go first
     // so that no large unit starts last.
@@ -298,6 +306,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str) -> TokenStream {
         #(#![doc = #lines])*
         #![forbid(unsafe_code)]
         #skip pub mod auth;
+        #skip mod builders;
         #skip pub mod client;
         #decimal
         #skip pub mod error;

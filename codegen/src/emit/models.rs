@@ -57,7 +57,7 @@ fn type_items(def: &TypeDef, api: &Api) -> TokenStream {
         }
         TypeKind::IntEnum(values) => int_enum(&name, docs, values),
         TypeKind::Tagged { tag, variants } => tagged(&def.name, docs, tag, variants, api),
-        TypeKind::Discriminated { property, variants } => discriminated(&name, docs, property, variants),
+        TypeKind::Discriminated { property, variants } => discriminated(&name, docs, property, variants, api),
         TypeKind::Untagged(variants) => untagged(&name, docs, variants, api),
         TypeKind::Alias(t) => {
             let t = ty(t, Scope::Models);
@@ -65,9 +65,10 @@ fn type_items(def: &TypeDef, api: &Api) -> TokenStream {
         }
         TypeKind::Newtype(inner) => {
             let (t, with) = (ty(inner, Scope::Models), numeric_attr(inner, api));
+            let clone = clone_of(api, &def.name);
             quote! {
                 #docs
-                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                #[derive(Debug, #clone PartialEq, serde::Serialize, serde::Deserialize)]
                 #[serde(transparent)]
                 pub struct #name(#with pub #t);
             }
@@ -92,12 +93,8 @@ fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> Token
     let name = ident(type_name);
     let mut defaults = TokenStream::new();
     let mut fields: Vec<TokenStream> = s.fields.iter().map(|f| field(type_name, f, api, &mut defaults)).collect();
-    if let Some(extra) = &s.extra {
-        let mut ns = Namespace::default();
-        for f in &s.fields {
-            ns.reserve(&f.rust);
-        }
-        let extra_name = ident(&ns.claim("additional_properties"));
+    if let (Some(extra), Some(extra_rust)) = (&s.extra, extra_field(s)) {
+        let extra_name = ident(&extra_rust);
         let t = ty(extra, Scope::Models);
         fields.push(quote! {
             #[doc = " Properties beyond the named ones."]
@@ -108,14 +105,17 @@ fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> Token
     let secret = s.fields.iter().any(|f| f.secret);
     let default = all_optional(type_name, &s.fields, api).then(|| quote!(Default,));
     let derive_debug = (!secret).then(|| quote!(Debug,));
+    let clone = clone_of(api, type_name);
     let mut out = quote! {
         #docs
-        #[derive(Clone, #derive_debug #default PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(#clone #derive_debug #default PartialEq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
         pub struct #name { #(#fields,)* }
     };
     if secret {
         out.extend(redacted_debug(type_name, s));
     }
+
     out.extend(take_methods(type_name, s, api));
     out.extend(defaults);
     out
@@ -136,6 +136,27 @@ fn numeric(t: &Ty, api: &Api) -> bool {
 /// `#[serde(with = ...)]` for a tuple field of this type, when it is numeric.
 fn numeric_attr(t: &Ty, api: &Api) -> TokenStream {
     if numeric(t, api) { quote!(#[serde(with = "crate::decimal::number")]) } else { TokenStream::new() }
+}
+
+/// `Clone,` unless the type holds a one-time secret.
+fn clone_of(api: &Api, name: &str) -> TokenStream {
+    if api.once_holders.contains(name) { TokenStream::new() } else { quote!(Clone,) }
+}
+
+/// The name of the function that makes a field's spec default, when it has one (`pub(crate)`, so the
+/// builders can call it).
+pub fn default_fn_name(owner: &str, f: &Field, api: &Api) -> Option<String> {
+    spec_default(owner, f, api).map(|(name, _)| name)
+}
+
+/// The name of a struct's flattened map of further properties, when it has one.
+pub fn extra_field(s: &Struct) -> Option<String> {
+    s.extra.as_ref()?;
+    let mut ns = Namespace::default();
+    for f in &s.fields {
+        ns.reserve(&f.rust);
+    }
+    Some(ns.claim("additional_properties"))
 }
 
 /// The field's Rust type after required/nullable: `T`, `Option<T>` or `Tristate<T>`.
@@ -163,7 +184,10 @@ fn field(owner: &str, f: &Field, api: &Api, defaults: &mut TokenStream) -> Token
     if numeric(&f.ty, api) {
         attrs.push(quote!(with = "crate::decimal::number"));
     }
-    if f.is_tristate() {
+    if f.once {
+        // A credential shown once is never written back out, not even by serializing its holder.
+        attrs.push(quote!(default, skip_serializing));
+    } else if f.is_tristate() {
         attrs.push(quote!(default, skip_serializing_if = "crate::support::Tristate::is_absent"));
     } else if !f.required && !f.nullable {
         match dflt {
@@ -217,7 +241,7 @@ fn default_fn(owner: &str, f: &Field, value: &serde_json::Value, api: &Api) -> O
     let fn_name = format!("default_{}_{}", snake(owner), f.rust);
     let fn_ident = format_ident!("{}", fn_name);
     let t = ty(&f.ty, Scope::Models);
-    Some((fn_name, quote! { fn #fn_ident() -> #t { #expr } }))
+    Some((fn_name, quote! { pub(crate) fn #fn_ident() -> #t { #expr } }))
 }
 
 fn redacted_debug(type_name: &str, s: &Struct) -> TokenStream {
@@ -257,6 +281,7 @@ fn string_enum(name: &proc_macro2::Ident, docs: TokenStream, values: &[EnumValue
     quote! {
         #docs
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants,)*
             #[doc = " A value this client does not know yet, kept verbatim."]
@@ -298,6 +323,7 @@ fn int_enum(name: &proc_macro2::Ident, docs: TokenStream, values: &[EnumValue<i6
     quote! {
         #docs
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants,)*
             #[doc = " A value this client does not know yet, kept verbatim."]
@@ -330,10 +356,12 @@ fn tagged(type_name: &str, docs: TokenStream, tag: &str, variants: &[TaggedVaria
         }
     });
     let vs: Vec<TokenStream> = vs.collect();
+    let clone = clone_of(api, type_name);
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(#clone Debug, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(tag = #tag)]
+        #[non_exhaustive]
         pub enum #name {
             #(#vs,)*
             #[doc = " A variant this client does not know yet, kept verbatim."]
@@ -360,7 +388,13 @@ fn strip_pub(t: TokenStream) -> TokenStream {
     out
 }
 
-fn discriminated(name: &proc_macro2::Ident, docs: TokenStream, property: &str, variants: &[SumVariant]) -> TokenStream {
+fn discriminated(
+    name: &proc_macro2::Ident,
+    docs: TokenStream,
+    property: &str,
+    variants: &[SumVariant],
+    api: &Api,
+) -> TokenStream {
     let vs = variants.iter().map(|v| {
         let i = ident(&v.ident);
         let t = ty(&v.ty, Scope::Models);
@@ -372,10 +406,12 @@ fn discriminated(name: &proc_macro2::Ident, docs: TokenStream, property: &str, v
         let values = &v.values;
         quote!(#i = [#(#values),*])
     });
+    let clone = clone_of(api, &name.to_string());
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+        #[derive(#clone Debug, PartialEq, serde::Serialize)]
         #[serde(untagged)]
+        #[non_exhaustive]
         pub enum #name {
             #(#vs,)*
             #[doc = " A variant this client does not know yet, kept verbatim."]
@@ -393,10 +429,12 @@ fn untagged(name: &proc_macro2::Ident, docs: TokenStream, variants: &[SumVariant
         let with = numeric_attr(&v.ty, api);
         quote!(#d #i(#with #t))
     });
+    let clone = clone_of(api, &name.to_string());
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(#clone Debug, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(untagged)]
+        #[non_exhaustive]
         pub enum #name {
             #(#vs,)*
             #[doc = " A shape this client does not know yet, kept verbatim."]

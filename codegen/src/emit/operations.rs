@@ -5,6 +5,7 @@ use super::tokens::{Scope, doc, ident, ty};
 use crate::model::{BodyKind, Operation, Param, ParamIn, Prim, ResultShape, StatusKey, Ty};
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
+use std::collections::BTreeSet;
 
 /// What an operation does to the client's own session (the spec's `x-token-lifecycle`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -20,21 +21,23 @@ enum Session {
 /// One chunk of a module's operations. `auth`: the token lifecycle, whose operations also update the
 /// client's session. `head`: for the module's first chunk, all its operations (the chunk then also carries
 /// the module's imports and its decode table).
-pub fn module(ops: &[&Operation], auth: Option<&crate::model::AuthFlow>, head: Option<&[&Operation]>) -> TokenStream {
+/// `krate`: the crate's name as a path root (`octopus_client`), for the doc examples.
+pub fn module(ops: &[&Operation], api: &crate::model::Api, head: Option<&[&Operation]>, krate: &str) -> TokenStream {
+    let (auth, once_holders) = (api.auth.as_ref(), &api.once_holders);
     let mut items = TokenStream::new();
     let mut methods = TokenStream::new();
     for op in ops {
         items.extend(info(op));
         items.extend(params_struct(op));
-        items.extend(result_enum(&op.success, "success", op));
-        items.extend(result_enum(&op.error, "error", op));
+        items.extend(result_enum(&op.success, "success", op, once_holders));
+        items.extend(result_enum(&op.error, "error", op, once_holders));
         let name = Some(op.method_name.as_str());
         let session = match auth {
             Some(a) if a.logout.as_deref() == name => Session::Ends,
             Some(a) if a.login.as_str() == op.method_name || a.refresh.as_deref() == name => Session::Adopts,
             _ => Session::Untouched,
         };
-        methods.extend(method(op, session));
+        methods.extend(method(op, session, api, krate));
         methods.extend(stream_method(op));
         methods.extend(wait_method(op));
     }
@@ -132,12 +135,20 @@ fn params_struct(op: &Operation) -> TokenStream {
     quote! {
         #[doc = #d]
         #[derive(Clone, Debug, #default PartialEq)]
+        #[non_exhaustive]
         pub struct #name_i { #(#fields,)* }
     }
 }
 
-fn result_enum(shape: &ResultShape, side: &str, op: &Operation) -> TokenStream {
+/// `once_holders`: the types that hold a one-time secret (an enum of one of them is not `Clone`).
+fn result_enum(shape: &ResultShape, side: &str, op: &Operation, once_holders: &BTreeSet<String>) -> TokenStream {
     let ResultShape::Enum { name, variants } = shape else { return TokenStream::new() };
+    let holds = variants.iter().any(|(_, t)| {
+        let mut names = Vec::new();
+        t.named(&mut names);
+        names.iter().any(|n| once_holders.contains(n))
+    });
+    let clone = (!holds).then(|| quote!(Clone,));
     let name_i = ident(name);
     let vs = variants.iter().map(|(v, t)| {
         let i = ident(v);
@@ -147,7 +158,8 @@ fn result_enum(shape: &ResultShape, side: &str, op: &Operation) -> TokenStream {
     let d = format!(" The {side} bodies of [`Client::{}`], one variant per status.", op.method_name);
     quote! {
         #[doc = #d]
-        #[derive(Clone, Debug, PartialEq)]
+        #[derive(#clone Debug, PartialEq)]
+        #[non_exhaustive]
         pub enum #name_i { #(#vs,)* }
     }
 }
@@ -174,12 +186,13 @@ fn arg_ty(p: &Param) -> TokenStream {
     }
 }
 
-fn method(op: &Operation, session: Session) -> TokenStream {
+fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str) -> TokenStream {
     let name = ident(&op.method_name);
     let info = info_const(op);
     let mut docs = doc(op.doc.as_deref());
     let sig_line = format!(" `{} {}`", op.http_method, op.path);
     docs.extend(quote!(#[doc = ""] #[doc = #sig_line]));
+    docs.extend(super::examples::example(op, api, krate));
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
 
     let mut args = Vec::new();

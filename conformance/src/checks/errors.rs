@@ -66,7 +66,7 @@ async fn no_token(ctx: &Ctx) -> Result<Verdict, Failure> {
     expect_error(
         "errors.no_token",
         "list_wallets",
-        anonymous.list_wallets(&ListWalletsParams::default()).await,
+        anonymous.list_wallets(&ListWalletsParams::new()).await,
         401,
         "UNAUTHORIZED",
     )?;
@@ -76,9 +76,9 @@ async fn no_token(ctx: &Ctx) -> Result<Verdict, Failure> {
 
 async fn revoked_refresh(ctx: &Ctx) -> Result<Verdict, Failure> {
     let raw = ctx.raw_client("errors.revoked_refresh")?;
-    let login = LoginRequest { username: ctx.key.clone(), password: ctx.secret.clone() };
+    let login = LoginRequest::new(ctx.key.clone(), ctx.secret.clone());
     let tokens = expect_ok("errors.revoked_refresh", "login", raw.login(&login).await)?.body.data;
-    let once = RefreshRequest { refresh_token: tokens.refresh_token.clone() };
+    let once = RefreshRequest::new(tokens.refresh_token.clone());
     expect_ok("errors.revoked_refresh", "refresh_token", raw.refresh_token(&once).await)?;
     expect_error("errors.revoked_refresh", "refresh_token", raw.refresh_token(&once).await, 401, "UNAUTHORIZED")?;
     Verdict::pass()
@@ -98,7 +98,7 @@ async fn not_found(ctx: &Ctx) -> Result<Verdict, Failure> {
     expect_error("errors.not_found", "get_esim_product", c.get_esim_product(hidden).await, 404, "NOT_FOUND")?;
     let mut page = 1;
     loop {
-        let params = ListEsimProductsParams { page: Some(page), per_page: Some(100), ..Default::default() };
+        let params = ListEsimProductsParams::new().page(page).per_page(100);
         let resp = expect_ok("errors.not_found", "list_esim_products", c.list_esim_products(&params).await)?;
         if resp.body.iter().any(|p| p.id == hidden) {
             return Err(fail(
@@ -119,13 +119,7 @@ async fn not_found(ctx: &Ctx) -> Result<Verdict, Failure> {
 async fn duplicate_reference(ctx: &Ctx) -> Result<Verdict, Failure> {
     let c = &ctx.client;
     let reference = ctx.reference("dup");
-    let order = CreateEsimOrderRequest {
-        product_id: 712,
-        amount: Decimal::new(450, 2),
-        quantity: 1,
-        client_reference: Some(reference.clone()),
-        wallet_id: None,
-    };
+    let order = CreateEsimOrderRequest::new(712, Decimal::new(450, 2)).client_reference(reference.clone());
     expect_ok("errors.duplicate_reference", "create_esim_order", c.create_esim_order(&order).await)?;
     expect_error(
         "errors.duplicate_reference",
@@ -134,7 +128,7 @@ async fn duplicate_reference(ctx: &Ctx) -> Result<Verdict, Failure> {
         400,
         "BAD_REQUEST",
     )?;
-    let params = ListEsimOrdersParams { client_reference: Some(reference), ..Default::default() };
+    let params = ListEsimOrdersParams::new().client_reference(reference);
     let found = expect_ok("errors.duplicate_reference", "list_esim_orders", c.list_esim_orders(&params).await)?;
     if found.body.len() != 1 {
         return Err(fail(
@@ -149,11 +143,11 @@ async fn duplicate_reference(ctx: &Ctx) -> Result<Verdict, Failure> {
 
 async fn page_size(ctx: &Ctx) -> Result<Verdict, Failure> {
     let c = &ctx.client;
-    let r = c.list_wallets(&ListWalletsParams { page: None, limit: Some(10_001) }).await;
+    let r = c.list_wallets(&ListWalletsParams::new().limit(10_001)).await;
     expect_error("errors.page_size", "list_wallets", r, 400, "BAD_REQUEST")?;
-    let r = c.list_voucher_products(&ListVoucherProductsParams { limit: Some(501), ..Default::default() }).await;
+    let r = c.list_voucher_products(&ListVoucherProductsParams::new().limit(501)).await;
     expect_error("errors.page_size", "list_voucher_products", r, 400, "BAD_REQUEST")?;
-    let r = c.list_esim_products(&ListEsimProductsParams { per_page: Some(0), ..Default::default() }).await;
+    let r = c.list_esim_products(&ListEsimProductsParams::new().per_page(0)).await;
     expect_error("errors.page_size", "list_esim_products", r, 400, "BAD_REQUEST")?;
     Verdict::pass()
 }

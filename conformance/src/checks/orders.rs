@@ -64,7 +64,7 @@ fn patience(ctx: &Ctx) -> Duration {
 /// A refund (a `CREDIT`) of `amount` among the 20 newest ledger entries, where an order that failed leaves its
 /// debit and its refund.
 async fn refund_of(ctx: &Ctx, rule: &'static str, amount: Decimal) -> Result<(), Failure> {
-    let params = ListTransactionsParams { limit: Some(20), ..Default::default() };
+    let params = ListTransactionsParams::new().limit(20);
     let txns = expect_ok(rule, "list_transactions", ctx.client.list_transactions(&params).await)?;
     let credit = txns.body.iter().any(|t| t.transaction_type.as_str() == "CREDIT" && t.amount == amount);
     if !credit {
@@ -79,13 +79,7 @@ async fn refund_of(ctx: &Ctx, rule: &'static str, amount: Decimal) -> Result<(),
 }
 
 fn esim_order(ctx: &Ctx, suffix: &str, amount: Decimal) -> CreateEsimOrderRequest {
-    CreateEsimOrderRequest {
-        product_id: 712,
-        amount,
-        quantity: 1,
-        client_reference: Some(ctx.reference(suffix)),
-        wallet_id: None,
-    }
+    CreateEsimOrderRequest::new(712, amount).client_reference(ctx.reference(suffix))
 }
 
 /// Checks one eSIM order's terminal (or pending) shape.
@@ -185,13 +179,8 @@ async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
 
 async fn voucher_mode(ctx: &Ctx) -> Result<Verdict, Failure> {
     let rule = "branching.voucher_mode";
-    let order = |quantity, suffix: &str| CreateVoucherOrderRequest {
-        product_id: 123,
-        denomination: Decimal::new(1000, 2),
-        quantity,
-        wallet_id: None,
-        client_reference: Some(ctx.reference(suffix)),
-        email: None,
+    let order = |quantity: i32, suffix: &str| {
+        CreateVoucherOrderRequest::new(123, Decimal::new(1000, 2), quantity).client_reference(ctx.reference(suffix))
     };
     // Each answer must be `status` with `count` vouchers; `what` names it in the failure.
     let expect = |op: &str, r: &ApiResponse<VoucherOrder>, status: &str, count: usize, what: &str| {
@@ -217,14 +206,9 @@ async fn voucher_mode(ctx: &Ctx) -> Result<Verdict, Failure> {
 
 async fn topup(ctx: &Ctx) -> Result<Verdict, Failure> {
     let rule = "branching.topup";
-    let body = CreateTopupOrderRequest {
-        product_id: 4218,
-        amount: Decimal::new(99, 2),
-        input_data: Some([("player_id".to_string(), "5123456789".to_string())].into()),
-        client_reference: Some(ctx.reference("topup")),
-        category: None,
-        wallet_id: None,
-    };
+    let body = CreateTopupOrderRequest::new(4218, Decimal::new(99, 2))
+        .input_data([("player_id".to_string(), "5123456789".to_string())])
+        .client_reference(ctx.reference("topup"));
     ctx.force(
         "branching.topup",
         Vertical::Topups,
@@ -279,7 +263,7 @@ async fn activation_code(ctx: &Ctx) -> Result<Verdict, Failure> {
     let list = expect_ok(
         rule,
         "list_esim_orders",
-        ctx.client.list_esim_orders(&ListEsimOrdersParams { per_page: Some(100), ..Default::default() }).await,
+        ctx.client.list_esim_orders(&ListEsimOrdersParams::new().per_page(100)).await,
     )?;
     if let Some(o) = list.body.iter().find(|o| o.activation_code.is_some()) {
         return Err(fail(
@@ -317,7 +301,7 @@ async fn activation_code(ctx: &Ctx) -> Result<Verdict, Failure> {
 async fn balance(ctx: &Ctx, rule: &'static str, currency: &str) -> Result<(i64, Decimal), Failure> {
     let currencies = expect_ok(rule, "list_currencies", ctx.client.list_currencies().await)?;
     let currency_id = currencies.body.iter().find(|c| c.currency == currency).map(|c| c.id);
-    let wallets = expect_ok(rule, "list_wallets", ctx.client.list_wallets(&ListWalletsParams::default()).await)?;
+    let wallets = expect_ok(rule, "list_wallets", ctx.client.list_wallets(&ListWalletsParams::new()).await)?;
     let w = wallets.body.iter().find(|w| Some(w.currency_id) == currency_id);
     w.map(|w| (w.id, w.amount))
         .ok_or_else(|| fail(rule, "list_wallets", wallets.request_id.as_deref(), format!("no {currency} wallet")))
@@ -329,7 +313,7 @@ async fn echo_amount(ctx: &Ctx) -> Result<Verdict, Failure> {
     let Some(variant) = product.body.variants.first() else {
         return Err(fail(rule, "get_esim_product", product.request_id.as_deref(), "product 712 has no variants"));
     };
-    let quote = EsimChargesRequest { product_id: 712, amount: variant.amount, wallet_id: None };
+    let quote = EsimChargesRequest::new(712, variant.amount);
     let charges = expect_ok(rule, "calculate_esim_charges", ctx.client.calculate_esim_charges(&quote).await)?;
     let (_, before) = balance(ctx, rule, &charges.body.charges_details.destination_currency).await?;
     let body = esim_order(ctx, "echo", variant.amount);
@@ -411,21 +395,22 @@ async fn charges_math(ctx: &Ctx) -> Result<Verdict, Failure> {
     let rule = "money.charges_math";
     let c = &ctx.client;
     let mut wallets: Vec<Option<i64>> = vec![None];
-    let all = expect_ok(rule, "list_wallets", c.list_wallets(&ListWalletsParams::default()).await)?;
+    let all = expect_ok(rule, "list_wallets", c.list_wallets(&ListWalletsParams::new()).await)?;
     wallets.extend(all.body.iter().map(|w| Some(w.id)));
     for wallet_id in wallets {
-        let q = EsimChargesRequest { product_id: 712, amount: Decimal::new(450, 2), wallet_id };
+        let mut q = EsimChargesRequest::new(712, Decimal::new(450, 2));
+        q.wallet_id = wallet_id;
         let r = expect_ok(rule, "calculate_esim_charges", c.calculate_esim_charges(&q).await)?;
         let b = r.body;
         let m = math_of!(b);
         check_math("calculate_esim_charges", r.request_id.as_deref(), m)?;
     }
-    let q = VoucherChargesRequest { denomination: Decimal::new(5000, 2), quantity: 2, wallet_id: None };
+    let q = VoucherChargesRequest::new(Decimal::new(5000, 2), 2);
     let r = expect_ok(rule, "calculate_voucher_charges", c.calculate_voucher_charges(123, &q).await)?;
     let b = r.body;
     let m = math_of!(b);
     check_math("calculate_voucher_charges", r.request_id.as_deref(), m)?;
-    let q = TopupChargesRequest { product_id: 4218, amount: Decimal::new(99, 2), wallet_id: None, category: None };
+    let q = TopupChargesRequest::new(4218, Decimal::new(99, 2));
     let r = expect_ok(rule, "calculate_topup_charges", c.calculate_topup_charges(&q).await)?;
     let b = r.body;
     let m = math_of!(b);

@@ -51,7 +51,6 @@ fn page_of<T>(operation: &'static str, resp: ApiResponse<Vec<T>>, id: impl Fn(&T
 /// Every paged list of the spec, asking for `page` at `size` items per page.
 async fn pages(ctx: &Ctx, page: i32, size: i32) -> Result<Vec<Page>, Failure> {
     let c = &ctx.client;
-    let (p, s) = (Some(page), Some(size));
     let mut out = Vec::new();
     macro_rules! list {
         ($op:ident, $params:expr) => {{
@@ -59,14 +58,14 @@ async fn pages(ctx: &Ctx, page: i32, size: i32) -> Result<Vec<Page>, Failure> {
             out.push(page_of(stringify!($op), resp, |i| i.id))
         }};
     }
-    list!(list_voucher_products, ListVoucherProductsParams { page: p, limit: s, ..Default::default() });
-    list!(list_voucher_orders, ListVoucherOrdersParams { page: p, limit: s, ..Default::default() });
-    list!(list_topup_products, ListTopupProductsParams { page: p, per_page: s, ..Default::default() });
-    list!(list_topup_orders, ListTopupOrdersParams { page: p, per_page: s, ..Default::default() });
-    list!(list_esim_products, ListEsimProductsParams { page: p, per_page: s, ..Default::default() });
-    list!(list_esim_orders, ListEsimOrdersParams { page: p, per_page: s, ..Default::default() });
-    list!(list_wallets, ListWalletsParams { page: p, limit: s });
-    list!(list_transactions, ListTransactionsParams { page: p, limit: s, ..Default::default() });
+    list!(list_voucher_products, ListVoucherProductsParams::new().page(page).limit(size));
+    list!(list_voucher_orders, ListVoucherOrdersParams::new().page(page).limit(size));
+    list!(list_topup_products, ListTopupProductsParams::new().page(page).per_page(size));
+    list!(list_topup_orders, ListTopupOrdersParams::new().page(page).per_page(size));
+    list!(list_esim_products, ListEsimProductsParams::new().page(page).per_page(size));
+    list!(list_esim_orders, ListEsimOrdersParams::new().page(page).per_page(size));
+    list!(list_wallets, ListWalletsParams::new().page(page).limit(size));
+    list!(list_transactions, ListTransactionsParams::new().page(page).limit(size));
     Ok(out)
 }
 
@@ -158,13 +157,13 @@ where
 async fn walk(ctx: &Ctx) -> Result<Verdict, Failure> {
     let (c, rule) = (&ctx.client, "paging.walk");
     walk_one("list_esim_products", 25, |page| async move {
-        let params = ListEsimProductsParams { page: Some(page), per_page: Some(25), ..Default::default() };
+        let params = ListEsimProductsParams::new().page(page).per_page(25);
         let resp = expect_ok(rule, "list_esim_products", c.list_esim_products(&params).await)?;
         Ok(page_of("list_esim_products", resp, |i| i.id))
     })
     .await?;
     walk_one("list_voucher_products", 250, |page| async move {
-        let params = ListVoucherProductsParams { page: Some(page), limit: Some(250), ..Default::default() };
+        let params = ListVoucherProductsParams::new().page(page).limit(250);
         Ok(page_of(
             "list_voucher_products",
             expect_ok(rule, "list_voucher_products", c.list_voucher_products(&params).await)?,

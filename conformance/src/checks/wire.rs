@@ -44,12 +44,12 @@ async fn read_everything(ctx: &Ctx) -> Result<(), Failure> {
     {
         expect_ok(rule, "get_subcategory", c.get_subcategory(first.id).await)?;
     }
-    let params = ListVoucherProductsParams { limit: Some(50), ..Default::default() };
+    let params = ListVoucherProductsParams::new().limit(50);
     let vouchers = expect_ok(rule, "list_voucher_products", c.list_voucher_products(&params).await)?;
     for p in vouchers.body.iter().take(3) {
         expect_ok(rule, "get_voucher_product", c.get_voucher_product(p.id).await)?;
     }
-    let params = ListTopupProductsParams { per_page: Some(50), ..Default::default() };
+    let params = ListTopupProductsParams::new().per_page(50);
     let topups = expect_ok(rule, "list_topup_products", c.list_topup_products(&params).await)?;
     for p in topups.body.iter().take(3) {
         expect_ok(rule, "get_topup_product", c.get_topup_product(p.id).await)?;
@@ -58,7 +58,7 @@ async fn read_everything(ctx: &Ctx) -> Result<(), Failure> {
             expect_ok(rule, "get_topup_variant", c.get_topup_variant(v.id).await)?;
         }
     }
-    let params = ListEsimProductsParams { per_page: Some(50), ..Default::default() };
+    let params = ListEsimProductsParams::new().per_page(50);
     let esims = expect_ok(rule, "list_esim_products", c.list_esim_products(&params).await)?;
     for p in esims.body.iter().take(3) {
         let detail = expect_ok(rule, "get_esim_product", c.get_esim_product(p.id).await)?;
@@ -67,15 +67,15 @@ async fn read_everything(ctx: &Ctx) -> Result<(), Failure> {
             expect_ok(rule, "get_esim_variant", c.get_esim_variant(v.id).await)?;
         }
     }
-    expect_ok(rule, "list_wallets", c.list_wallets(&ListWalletsParams::default()).await)?;
-    let txns = expect_ok(rule, "list_transactions", c.list_transactions(&ListTransactionsParams::default()).await)?;
+    expect_ok(rule, "list_wallets", c.list_wallets(&ListWalletsParams::new()).await)?;
+    let txns = expect_ok(rule, "list_transactions", c.list_transactions(&ListTransactionsParams::new()).await)?;
     if let Some(t) = txns.body.first() {
         expect_ok(rule, "get_transaction", c.get_transaction(t.id).await)?;
     }
     for (op, ids) in [
         (
             "get_voucher_order",
-            expect_ok(rule, "list_voucher_orders", c.list_voucher_orders(&ListVoucherOrdersParams::default()).await)?
+            expect_ok(rule, "list_voucher_orders", c.list_voucher_orders(&ListVoucherOrdersParams::new()).await)?
                 .body
                 .iter()
                 .map(|o| o.id)
@@ -84,7 +84,7 @@ async fn read_everything(ctx: &Ctx) -> Result<(), Failure> {
         ),
         (
             "get_topup_order",
-            expect_ok(rule, "list_topup_orders", c.list_topup_orders(&ListTopupOrdersParams::default()).await)?
+            expect_ok(rule, "list_topup_orders", c.list_topup_orders(&ListTopupOrdersParams::new()).await)?
                 .body
                 .iter()
                 .map(|o| o.id)
@@ -93,7 +93,7 @@ async fn read_everything(ctx: &Ctx) -> Result<(), Failure> {
         ),
         (
             "get_esim_order",
-            expect_ok(rule, "list_esim_orders", c.list_esim_orders(&ListEsimOrdersParams::default()).await)?
+            expect_ok(rule, "list_esim_orders", c.list_esim_orders(&ListEsimOrdersParams::new()).await)?
                 .body
                 .iter()
                 .map(|o| o.id)
@@ -188,7 +188,7 @@ async fn present(ctx: &Ctx) -> Result<Verdict, Failure> {
             return Err(fail(rule, op, None, format!("HTTP {} without a usable X-Request-Id ({id:?})", r.status())));
         }
     }
-    let r = expect_ok(rule, "list_wallets", ctx.client.list_wallets(&ListWalletsParams::default()).await)?;
+    let r = expect_ok(rule, "list_wallets", ctx.client.list_wallets(&ListWalletsParams::new()).await)?;
     for e in ctx.exchanges() {
         if e.header("x-request-id").is_none_or(str::is_empty) {
             return Err(fail(

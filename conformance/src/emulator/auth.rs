@@ -6,6 +6,7 @@ use super::state::State;
 use super::{Break, Shared, jwt, lock};
 use crate::serve::Connection;
 use axum::Extension;
+use axum::body::Bytes;
 use axum::extract::{Request, State as St};
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
@@ -76,7 +77,7 @@ pub fn authenticate(st: &State, headers: &HeaderMap) -> Result<u64, Response> {
     token_claims(st, token, "access").map(|(c, _)| c).ok_or_else(|| unauthorized("Invalid token"))
 }
 
-pub async fn login(St(s): St<Shared>, body: axum::body::Bytes) -> Response {
+pub async fn login(St(s): St<Shared>, body: Bytes) -> Response {
     let body = serde_json::from_slice::<Value>(&body).unwrap_or_default();
     let (user, pass) = (body["username"].as_str().unwrap_or(""), body["password"].as_str().unwrap_or(""));
     if user.is_empty() || pass.is_empty() {
@@ -89,7 +90,7 @@ pub async fn login(St(s): St<Shared>, body: axum::body::Bytes) -> Response {
     ok(issue(&mut st, client_id))
 }
 
-pub async fn refresh(St(s): St<Shared>, body: axum::body::Bytes) -> Response {
+pub async fn refresh(St(s): St<Shared>, body: Bytes) -> Response {
     let body = serde_json::from_slice::<Value>(&body).unwrap_or_default();
     let Some(token) = body["refresh_token"].as_str().filter(|t| !t.is_empty()) else {
         return validation("Refresh token is required");

@@ -5,6 +5,7 @@
 use super::http::{bad_request, err, not_found, now, ok, rfc3339};
 use super::state::State;
 use super::{Outcome, Shared, Vertical, lock};
+use axum::body::Bytes;
 use axum::extract::{Path, Request, State as St};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -23,7 +24,7 @@ pub async fn admin_only(St(s): St<Shared>, req: Request, next: Next) -> Response
 
 /// `POST /_emulator/outcomes` `{"vertical", "outcome", "client_reference"?, "count"?}`: the next `count`
 /// orders of the vertical (or the one with this reference) end this way.
-pub async fn force(St(s): St<Shared>, body: axum::body::Bytes) -> Response {
+pub async fn force(St(s): St<Shared>, body: Bytes) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or_default();
     let vertical = serde_json::from_value::<Vertical>(body["vertical"].clone());
     let outcome = serde_json::from_value::<Outcome>(body["outcome"].clone());

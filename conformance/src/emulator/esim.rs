@@ -8,6 +8,7 @@ use super::money::{Price, price};
 use super::orders::{amount, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
 use super::{Break, Outcome, Shared, Vertical, lock};
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -96,7 +97,7 @@ fn priced(st: &State, c: u64, body: &Value) -> Result<(EsimVariant, Price, usize
     Ok((v.clone(), price(v.amount, v.client_discount, v.currency, st.wallets[wallet].currency), wallet))
 }
 
-pub async fn charges(Caller { s, c }: Caller, body: axum::body::Bytes) -> Response {
+pub async fn charges(Caller { s, c }: Caller, body: Bytes) -> Response {
     let st = lock(&s);
     let body = match super::http::json_body(&body) {
         Ok(b) => b,
@@ -108,7 +109,7 @@ pub async fn charges(Caller { s, c }: Caller, body: axum::body::Bytes) -> Respon
     }
 }
 
-pub async fn create_order(Caller { s, c }: Caller, body: axum::body::Bytes) -> Response {
+pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
     let (id, wait) = {
         let mut st = lock(&s);
         let placed = (|| {

@@ -4,6 +4,7 @@ use super::auth::Caller;
 use super::http::{bad_request, id_of, not_found, now, ok, rfc3339, validation};
 use super::state::{Order, State};
 use super::{Break, Outcome, Shared, Vertical, lock};
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
 use rust_decimal::Decimal;
@@ -141,11 +142,7 @@ pub async fn get_order<const V: u8>(Caller { s, c }: Caller, Path(id): Path<Stri
 }
 
 /// `PATCH /…/orders/{id}/notification-email` of vertical `V`.
-pub async fn order_email<const V: u8>(
-    Caller { s, c }: Caller,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn order_email<const V: u8>(Caller { s, c }: Caller, Path(id): Path<String>, body: Bytes) -> Response {
     set_email(&s, c, Vertical::from_u8(V), &id, &body)
 }
 

@@ -10,6 +10,7 @@ use super::money::{Price, price};
 use super::orders::{amount, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
 use super::{Break, Outcome, Vertical, lock};
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
 use rust_decimal::Decimal;
@@ -71,7 +72,7 @@ fn e164(n: &str) -> bool {
     (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
 }
 
-pub async fn lookup(Caller { s, c }: Caller, body: axum::body::Bytes) -> Result<Response, Response> {
+pub async fn lookup(Caller { s, c }: Caller, body: Bytes) -> Result<Response, Response> {
     let st = lock(&s);
     let body = super::http::json_body(&body)?;
     let number = match body.get("mobile_number") {
@@ -122,7 +123,7 @@ fn priced(st: &State, c: u64, body: &Value) -> Result<(TopupProduct, TopupVarian
     Ok((p.clone(), v.clone(), price(amount, DISCOUNT_PCT, v.currency, st.wallets[wallet].currency), wallet))
 }
 
-pub async fn charges(Caller { s, c }: Caller, body: axum::body::Bytes) -> Result<Response, Response> {
+pub async fn charges(Caller { s, c }: Caller, body: Bytes) -> Result<Response, Response> {
     let st = lock(&s);
     let (_, _, price, _) = priced(&st, c, &super::http::json_body(&body)?)?;
     Ok(ok(price.json(&st.config.breaks)))
@@ -151,7 +152,7 @@ fn input_data(p: &TopupProduct, body: &Value) -> Result<(), Response> {
     Ok(())
 }
 
-pub async fn create_order(Caller { s, c }: Caller, body: axum::body::Bytes) -> Response {
+pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
     let mut st = lock(&s);
     let placed = (|| {
         let body = super::http::json_body(&body)?;
@@ -168,10 +169,7 @@ pub async fn create_order(Caller { s, c }: Caller, body: axum::body::Bytes) -> R
         let pending = (!inline).then_some(st.config.fulfilment_delay);
         place(&mut st, Vertical::Topups, c, wallet, debit, reference, order, outcome, pending)
     })();
-    match placed {
-        Ok(i) => created(st.public(&st.orders[i], false)),
-        Err(e) => e,
-    }
+    placed.map_or_else(|e| e, |i| created(st.public(&st.orders[i], false)))
 }
 
 pub async fn list_orders(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {

@@ -10,6 +10,7 @@ use super::money::{Price, price};
 use super::orders::{amount, email, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
 use super::{Break, Outcome, Vertical, lock};
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -80,11 +81,7 @@ fn quantity(body: &Value) -> Result<u64, Response> {
     Ok(q)
 }
 
-pub async fn availability(
-    Caller { s, c }: Caller,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Response, Response> {
+pub async fn availability(Caller { s, c }: Caller, Path(id): Path<String>, body: Bytes) -> Result<Response, Response> {
     let st = lock(&s);
     let p = product_of(&st, c, &id)?;
     let body = json_body(&body)?;
@@ -105,11 +102,7 @@ fn priced<'a>(st: &'a State, c: u64, p: &'a VoucherProduct, body: &Value) -> Res
     Ok((price(face, d.discount, p.currency, st.wallets[wallet].currency), wallet, quantity))
 }
 
-pub async fn charges(
-    Caller { s, c }: Caller,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Response, Response> {
+pub async fn charges(Caller { s, c }: Caller, Path(id): Path<String>, body: Bytes) -> Result<Response, Response> {
     let st = lock(&s);
     let p = product_of(&st, c, &id)?;
     let (price, _, _) = priced(&st, c, p, &json_body(&body)?)?;
@@ -118,7 +111,7 @@ pub async fn charges(
     Ok(ok(v))
 }
 
-pub async fn create_order(Caller { s, c }: Caller, body: axum::body::Bytes) -> Response {
+pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
     let mut st = lock(&s);
     let placed = (|| {
         let body = json_body(&body)?;
@@ -148,10 +141,7 @@ pub async fn create_order(Caller { s, c }: Caller, body: axum::body::Bytes) -> R
         let pending = (!inline).then_some(st.config.fulfilment_delay);
         place(&mut st, Vertical::Vouchers, c, wallet, debit, reference, order, outcome, pending)
     })();
-    match placed {
-        Ok(i) => created(st.public(&st.orders[i], false)),
-        Err(e) => e,
-    }
+    placed.map_or_else(|e| e, |i| created(st.public(&st.orders[i], false)))
 }
 
 pub async fn list_orders(Caller { s, c }: Caller, axum::extract::Query(q): Query) -> Response {

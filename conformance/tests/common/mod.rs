@@ -11,6 +11,13 @@ pub struct Session {
     pub refresh: String,
 }
 
+/// An emulator with the default configuration, and a session of its first account.
+pub async fn started() -> (Emulator, Session) {
+    let e = Emulator::start(conformance::emulator::Config::default()).await.unwrap();
+    let s = login(&e, 0).await;
+    (e, s)
+}
+
 pub async fn login(e: &Emulator, account: usize) -> Session {
     let http = reqwest::Client::new();
     let a = &e.accounts[account];

@@ -18,7 +18,6 @@ const CONSTRAINTS: &[&str] = &[
     "minItems",
     "maxItems",
 ];
-const PAGE_SIZE: &[&str] = &["limit", "per_page", "page_size"];
 /// How deep a schema walk goes; recursive types stop at the first repetition anyway.
 const MAX_DEPTH: usize = 12;
 
@@ -135,9 +134,9 @@ pub fn collect(root: &Value) -> Facts {
                 field.pointer = at;
                 o.params.insert(format!("{loc}:{name}"), field);
             }
-            let size = PAGE_SIZE.iter().find(|s| o.params.contains_key(&format!("query:{s}")));
-            if let (true, Some(size)) = (o.params.contains_key("query:page"), size) {
-                o.paging = Some(format!("page+{size}"));
+            // Paging as the spec declares it (`x-paging`); a malformed declaration is the generator's to report.
+            if let Ok(Some(p)) = codegen::extensions::read::<codegen::extensions::Paging>(op, &pointer) {
+                o.paging = Some(format!("{}+{}", p.page, p.size));
             }
             if let Some(b) = op.get("requestBody")
                 && let Some((b, at)) = Document::new(root).deref(b, &format!("{pointer}/requestBody"))

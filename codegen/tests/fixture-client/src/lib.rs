@@ -10,6 +10,9 @@
 pub mod auth;
 
 #[rustfmt::skip]
+mod builders;
+
+#[rustfmt::skip]
 pub mod client;
 
 #[rustfmt::skip]

@@ -7,6 +7,7 @@ pub type Alias = Vec<Thing>;
 
 /// Named properties plus typed additional properties.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Catalog {
     pub name: String,
     /// Properties beyond the named ones.
@@ -15,6 +16,7 @@ pub struct Catalog {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Circle {
     pub kind: String,
     pub radius: f64,
@@ -22,6 +24,7 @@ pub struct Circle {
 
 /// Collides with the runtime's type name; lives in `models`, so no clash.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Client2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -29,6 +32,7 @@ pub struct Client2 {
 
 /// An open string enum.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Color {
     /// `red`
     Red,
@@ -50,17 +54,20 @@ crate::support::impl_open_string_enum!(
 );
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Conflict {
     pub existing_id: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Created {
     pub id: i64,
 }
 
 /// oneOf of single-value string schemas becomes one enum.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Direction {
     /// Up.
     North,
@@ -75,6 +82,7 @@ crate::support::impl_open_string_enum!(Direction { North = "north", South = "sou
 /// anyOf (untagged).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum Either {
     Circle(Circle),
     Square(Square),
@@ -85,6 +93,7 @@ pub enum Either {
 /// oneOf of inline objects that each pin `type` to a constant (internally tagged).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type")]
+#[non_exhaustive]
 pub enum Event {
     #[serde(rename = "started")]
     Started { at: chrono::DateTime<chrono::Utc> },
@@ -98,6 +107,7 @@ pub enum Event {
 /// oneOf without a discriminator (untagged).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum IdOrName {
     I64(i64),
     String(String),
@@ -108,6 +118,7 @@ pub enum IdOrName {
 
 /// An open integer enum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Level {
     /// `1`
     V1,
@@ -123,12 +134,14 @@ crate::support::impl_open_int_enum!(Level { V1 = 1, V2 = 2, V3 = 3, });
 
 /// Collides with an operation-derived type name.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListThingsParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Named {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,6 +150,7 @@ pub struct Named {
 
 /// allOf merges the parts' properties and required lists.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct NewThing {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,18 +163,21 @@ pub struct NewThing {
 
 /// Mutually recursive with Pong.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Ping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pong: Option<Box<Pong>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Pong {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ping: Option<Box<Ping>>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Problem {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,6 +186,7 @@ pub struct Problem {
 
 /// A nullable enum.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Shade {
     /// `light`
     Light,
@@ -183,6 +201,7 @@ crate::support::impl_open_string_enum!(Shade { Light = "light", Dark = "dark", }
 /// oneOf with a discriminator and a mapping.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum Shape {
     Circle(Circle),
     Square(Square),
@@ -195,12 +214,14 @@ crate::support::impl_discriminated!(
 );
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Square {
     pub kind: String,
     pub side: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubmitFormBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -210,6 +231,7 @@ pub struct SubmitFormBody {
 
 /// Required, optional, nullable and three-state fields.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Thing {
     /// Read-only: set by the server and ignored in requests.
     pub id: i64,
@@ -329,15 +351,16 @@ impl std::fmt::Debug for Thing {
     }
 }
 
-fn default_thing_enabled() -> bool {
+pub(crate) fn default_thing_enabled() -> bool {
     true
 }
 
-fn default_thing_mode() -> ThingMode {
+pub(crate) fn default_thing_mode() -> ThingMode {
     ThingMode::from("slow")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ThingMode {
     /// `fast`
     Fast,
@@ -351,6 +374,7 @@ crate::support::impl_open_string_enum!(ThingMode { Fast = "fast", Slow = "slow",
 
 /// A recursive type.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Tree {
     pub value: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -400,7 +400,9 @@ pub fn undeclared(operation: &'static str, status: u16) -> crate::error::DecodeE
 
 /// A credential the API shows only once, such as an eSIM activation code (burnt on install). It never
 /// prints, and the generated `take_*` method moves it out of its response, so it is handled on purpose.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// It is neither `Clone` nor `Serialize`: a copy, or a JSON dump of the order, would be a second place the
+/// credential lives. `into_inner` hands it over when storing it is the point.
+#[derive(Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 #[must_use = "a one-time credential is shown once: store it or hand it to the customer now"]
 pub struct OneTimeSecret(String);

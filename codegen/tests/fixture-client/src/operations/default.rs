@@ -41,6 +41,17 @@ pub const GET_UNTAGGED: OperationInfo = OperationInfo {
 impl Client {
     ///
     /// `GET /untagged`
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// match client.get_untagged().await {
+    ///     Ok(resp) => println!("{:?}", resp.request_id),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_untagged(
         &self,
     ) -> Result<

@@ -106,6 +106,7 @@ pub const CREATE_THING: OperationInfo = OperationInfo {
 
 /// The success bodies of [`Client::create_thing`], one variant per status.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum CreateThingResponse {
     Status200(crate::models::Thing),
     Status201(crate::models::Created),
@@ -114,6 +115,7 @@ pub enum CreateThingResponse {
 
 /// The error bodies of [`Client::create_thing`], one variant per status.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum CreateThingError {
     Status400(crate::models::Problem),
     Status409(crate::models::Conflict),
@@ -160,6 +162,7 @@ pub const LIST_THINGS: OperationInfo = OperationInfo {
 
 /// Query and header parameters of [`Client::list_things`].
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ListThingsParams2 {
     /// Default: `1`.
     pub page: Option<i64>,
@@ -194,6 +197,18 @@ impl Client {
     /// Several success types and several error types.
     ///
     /// `POST /things`
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, body: &fixture_client::models::NewThing) -> Result<(), Box<dyn std::error::Error>> {
+    /// match client.create_thing(body).await {
+    ///     Ok(resp) => println!("{:?}", resp.request_id),
+    ///     Err(e) if matches!(e.status(), Some(400 | 409)) => eprintln!("documented error {:?}, request id {:?}", e.status(), e.request_id()),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn create_thing(
         &self,
         body: &crate::models::NewThing,
@@ -212,6 +227,17 @@ impl Client {
     }
     ///
     /// `GET /things/{thing-id}/parts/{part}`
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, thing_id: &str, part: i32) -> Result<(), Box<dyn std::error::Error>> {
+    /// match client.get_part(thing_id, part).await {
+    ///     Ok(resp) => println!("{:?}", resp.request_id),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_part(
         &self,
         thing_id: &str,
@@ -234,6 +260,17 @@ impl Client {
     /// A paged list with every kind of query parameter.
     ///
     /// `GET /things`
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, params: &fixture_client::operations::ListThingsParams2) -> Result<(), Box<dyn std::error::Error>> {
+    /// match client.list_things(params).await {
+    ///     Ok(resp) => println!("{:?}", resp.request_id),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_things(
         &self,
         params: &ListThingsParams2,
@@ -280,6 +317,17 @@ impl Client {
     }
     ///
     /// `PUT /things/{id}/notes`
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, id: uuid::Uuid, body: String) -> Result<(), Box<dyn std::error::Error>> {
+    /// match client.put_note(id, body).await {
+    ///     Ok(resp) => println!("{:?}", resp.request_id),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn put_note(
         &self,
         id: uuid::Uuid,

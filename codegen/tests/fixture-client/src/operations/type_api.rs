@@ -52,6 +52,17 @@ pub const SUBMIT_FORM: OperationInfo = OperationInfo {
 impl Client {
     ///
     /// `POST /forms`
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &fixture_client::Client, body: Option<&fixture_client::models::SubmitFormBody>) -> Result<(), Box<dyn std::error::Error>> {
+    /// match client.submit_form(body).await {
+    ///     Ok(resp) => println!("{:?}", resp.request_id),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn submit_form(
         &self,
         body: Option<&crate::models::SubmitFormBody>,

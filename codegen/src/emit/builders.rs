@@ -1,0 +1,198 @@
+//! `src/builders.rs`: constructors and chainable setters for the types a caller builds: request bodies (and
+//! every struct they contain) and operation parameters. Every generated struct is `#[non_exhaustive]`, so
+//! outside the crate these are the only way to make one, and an optional field the API adds later (its
+//! promise within v1) breaks no caller: `CreateEsimOrderRequest::new(712, amount).client_reference("ref-1")`.
+//! They live in one file of their own, beside the types: what a caller sends, and how it is made.
+
+use super::tokens::{Scope, ident, ty};
+use crate::model::{Api, Field, Operation, Ty, TypeKind};
+use crate::naming::Namespace;
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::BTreeSet;
+
+/// How a member is filled when the value is not given.
+pub enum Slot {
+    /// In the constructor: `impl Into<T>`.
+    Required,
+    /// Required but nullable: the constructor takes `Option<T>`.
+    RequiredNullable,
+    /// `Option<T>`, `None` until set.
+    Optional,
+    /// `T` with the spec's default (the expression that makes it) until set.
+    Defaulted(TokenStream),
+    /// `Tristate<T>`, absent until set (`Some` sends the value, `None` sends `null`).
+    Tristate,
+}
+
+/// One field of a built type: its Rust name, its base type `T` and its slot.
+pub struct Member {
+    pub rust: String,
+    pub base: TokenStream,
+    pub slot: Slot,
+}
+
+/// Method names a setter must not take: the constructor, and what derived traits call by method syntax (an
+/// inherent `clone(self, ..)` would shadow `Clone::clone`).
+const TAKEN: &[&str] = &[
+    "new",
+    "clone",
+    "clone_from",
+    "eq",
+    "ne",
+    "fmt",
+    "default",
+    "serialize",
+    "deserialize",
+    "into",
+    "try_into",
+    "to_owned",
+    "borrow",
+    "borrow_mut",
+    "type_id",
+];
+
+/// The whole `builders.rs`: every built model type (by name), then every operation's `Params`.
+pub fn all(api: &Api) -> TokenStream {
+    let mut items = TokenStream::new();
+    for name in built_by_callers(api) {
+        let Some(TypeKind::Struct(s)) = api.types.get(&name).map(|d| &d.kind) else { continue };
+        let members: Vec<Member> = s.fields.iter().map(|f| member(&name, f, api)).collect();
+        let path = ident(&name);
+        items.extend(builder(quote!(crate::models::#path), &name, &members, super::models::extra_field(s).as_deref()));
+    }
+    let mut ops: Vec<&Operation> = api.operations.iter().filter(|o| o.params_type.is_some()).collect();
+    ops.sort_by(|a, b| a.params_type.cmp(&b.params_type));
+    for op in ops {
+        let Some(name) = &op.params_type else { continue };
+        let members: Vec<Member> = op
+            .params
+            .iter()
+            .map(|p| Member {
+                rust: p.rust.clone(),
+                base: ty(&p.ty, Scope::Elsewhere),
+                slot: if p.required { Slot::Required } else { Slot::Optional },
+            })
+            .collect();
+        let path = ident(name);
+        items.extend(builder(quote!(crate::operations::#path), name, &members, None));
+    }
+    quote! {
+        //! Constructors and chainable setters for what a caller builds: request bodies, the structs inside
+        //! them, and operation parameters. Every generated struct is `#[non_exhaustive]`, so an optional field
+        //! the API adds later breaks no caller.
+        #items
+    }
+}
+
+/// A field as the builder sees it: its base type and how it is filled.
+fn member(owner: &str, f: &Field, api: &Api) -> Member {
+    let base = ty(&f.ty, Scope::Elsewhere);
+    let slot = if f.is_tristate() {
+        Slot::Tristate
+    } else if f.required && f.nullable {
+        Slot::RequiredNullable
+    } else if f.required {
+        Slot::Required
+    } else if let Some(fn_name) = super::models::default_fn_name(owner, f, api) {
+        let call = quote::format_ident!("{}", fn_name);
+        Slot::Defaulted(quote!(crate::models::#call()))
+    } else {
+        Slot::Optional
+    };
+    Member { rust: f.rust.clone(), base, slot }
+}
+
+/// `impl T { pub fn new(required..) -> Self; pub fn field(mut self, v) -> Self ... }` for the type at `path`.
+/// `extra` names a `BTreeMap` of further properties, empty from `new`.
+pub fn builder(path: TokenStream, type_name: &str, members: &[Member], extra: Option<&str>) -> TokenStream {
+    let name = path;
+    let mut methods = Namespace::with_reserved(TAKEN.iter().copied());
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    for m in members {
+        let (f, base) = (ident(&m.rust), &m.base);
+        match &m.slot {
+            Slot::Required => {
+                args.push(quote!(#f: impl Into<#base>));
+                inits.push(quote!(#f: #f.into()));
+            }
+            Slot::RequiredNullable => {
+                args.push(quote!(#f: Option<#base>));
+                inits.push(quote!(#f));
+            }
+            Slot::Optional | Slot::Defaulted(_) | Slot::Tristate => {
+                let init = match &m.slot {
+                    Slot::Defaulted(expr) => expr.clone(),
+                    Slot::Tristate => quote!(crate::support::Tristate::Absent),
+                    _ => quote!(None),
+                };
+                inits.push(quote!(#f: #init));
+                let setter = ident(&methods.claim(&m.rust));
+                let d = format!(" Sets `{}`.", m.rust);
+                setters.push(match &m.slot {
+                    Slot::Tristate => quote! {
+                        #[doc = #d]
+                        #[doc = " `None` sends `null`."]
+                        pub fn #setter(mut self, #f: Option<#base>) -> Self { self.#f = #f.into(); self }
+                    },
+                    Slot::Defaulted(_) => quote! {
+                        #[doc = #d]
+                        pub fn #setter(mut self, #f: impl Into<#base>) -> Self { self.#f = #f.into(); self }
+                    },
+                    _ => quote! {
+                        #[doc = #d]
+                        pub fn #setter(mut self, #f: impl Into<#base>) -> Self { self.#f = Some(#f.into()); self }
+                    },
+                });
+            }
+        }
+    }
+    if let Some(extra) = extra {
+        let e = ident(extra);
+        inits.push(quote!(#e: std::collections::BTreeMap::new()));
+    }
+    let d = format!(" A `{type_name}` with its required fields; the optional ones have chainable setters.");
+    quote! {
+        impl #name {
+            #[doc = #d]
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new(#(#args),*) -> Self { #name { #(#inits),* } }
+            #(#setters)*
+        }
+    }
+}
+
+/// The named structs a caller builds: request bodies and everything reachable from them.
+pub fn built_by_callers(api: &Api) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<&Ty> =
+        api.operations.iter().filter_map(|o: &Operation| o.body.as_ref().map(|b| &b.ty)).collect();
+    while let Some(t) = stack.pop() {
+        match t {
+            Ty::Named(n) => {
+                if !out.insert(n.clone()) {
+                    continue;
+                }
+                match api.types.get(n).map(|d| &d.kind) {
+                    Some(TypeKind::Struct(s)) => {
+                        stack.extend(s.fields.iter().map(|f| &f.ty));
+                        stack.extend(s.extra.iter());
+                    }
+                    Some(TypeKind::Alias(a) | TypeKind::Newtype(a)) => stack.push(a),
+                    Some(TypeKind::Untagged(vs)) => stack.extend(vs.iter().map(|v| &v.ty)),
+                    Some(TypeKind::Discriminated { variants, .. }) => stack.extend(variants.iter().map(|v| &v.ty)),
+                    Some(TypeKind::Tagged { variants, .. }) => {
+                        stack.extend(variants.iter().flat_map(|v| v.fields.iter().map(|f| &f.ty)));
+                    }
+                    _ => {}
+                }
+            }
+            Ty::Vec(i) | Ty::Map(i) | Ty::Option(i) | Ty::Box(i) => stack.push(i),
+            _ => {}
+        }
+    }
+    out.retain(|n| matches!(api.types.get(n).map(|d| &d.kind), Some(TypeKind::Struct(_))));
+    out
+}
