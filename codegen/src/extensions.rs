@@ -17,6 +17,7 @@
 //! | `x-secret`, `x-deliver-once` | a property | redacted `Debug`; a one-time secret |
 //! | `x-webhook-signature`, `x-webhooks` | the document root | webhook verification and payload types |
 //! | `x-name`, `x-client-guide` | a server; `info` | `servers::NAME`; the crate's rustdoc guide |
+//! | `x-inline-wait-seconds` | an operation | (tools) how long it waits before answering `PENDING` |
 
 use crate::diag::child;
 use serde::Deserialize;
@@ -85,6 +86,8 @@ pub const CLIENT_GUIDE: &str = "x-client-guide";
 pub const SERVER_NAME: &str = "x-name";
 /// On an error body schema: the JSON pointer to its machine-readable code.
 pub const ERROR_CODE: &str = "x-error-code";
+/// On an operation that waits for fulfilment before answering: the longest it waits, in seconds.
+pub const INLINE_WAIT_SECONDS: &str = "x-inline-wait-seconds";
 
 /// A flag extension (`x-secret: true`); anything but a boolean reads as `false`.
 pub fn flag(holder: &Value, name: &str) -> bool {

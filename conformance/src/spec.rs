@@ -19,6 +19,8 @@ pub struct Operation {
     pub rate_limit: Option<u32>,
     /// `x-rate-limit.class`: operations of one class share one window.
     pub rate_class: Option<String>,
+    /// `x-inline-wait-seconds`: how long the operation waits for fulfilment before answering `PENDING`.
+    pub inline_wait_secs: Option<u64>,
     /// Declares `x-idempotency`: the operation places an order (and so spends money).
     pub places_order: bool,
 }
@@ -30,6 +32,8 @@ pub struct Spec {
     secrets: std::sync::OnceLock<Vec<String>>,
     /// The document root's `x-paging` headers.
     paging: Option<PagingHeaders>,
+    /// The token lifetimes the security scheme's `x-token-lifecycle` declares, in seconds.
+    pub token_lifetimes: (Option<u64>, Option<u64>),
 }
 
 /// What validating one response found.
@@ -64,12 +68,21 @@ impl Spec {
                 rate_limit: limit.as_ref().and_then(|l| l.sandbox),
                 rate_class: limit.map(|l| l.class),
                 places_order: op.operation.get(extensions::Idempotency::NAME).is_some(),
+                inline_wait_secs: op.operation.get(extensions::INLINE_WAIT_SECONDS).and_then(Value::as_u64),
             });
         }
         let paging = extensions::read::<DocumentPaging>(&doc, "")
             .map_err(|(at, message)| format!("{at}: {message}"))?
             .map(|p| p.headers);
-        Ok(Spec { doc, operations, secrets: std::sync::OnceLock::new(), paging })
+        let schemes = doc.pointer("/components/securitySchemes").and_then(Value::as_object);
+        let lifecycle = schemes.into_iter().flatten().find_map(|(name, scheme)| {
+            extensions::read::<extensions::TokenLifecycle>(scheme, &format!("/components/securitySchemes/{name}"))
+                .ok()
+                .flatten()
+        });
+        let token_lifetimes =
+            lifecycle.map_or((None, None), |l| (l.lifetimes.access_seconds, l.lifetimes.refresh_seconds));
+        Ok(Spec { doc, operations, secrets: std::sync::OnceLock::new(), paging, token_lifetimes })
     }
 
     /// The headers that describe a page of a paged list (the root `x-paging`), when the spec declares them.
@@ -297,6 +310,19 @@ mod tests {
         ] {
             assert!(secrets.iter().any(|s| s == f), "{f} is secret: {secrets:?}");
         }
+    }
+
+    #[test]
+    fn the_emulator_takes_its_lifetimes_and_deadline_from_the_spec() {
+        let spec = Spec::embedded();
+        let config = crate::emulator::Config::default();
+        assert_eq!(spec.token_lifetimes, (Some(3600), Some(604_800)), "the spec declares both lifetimes");
+        assert_eq!((config.access_ttl_secs, config.refresh_ttl_secs), (3600, 604_800));
+        assert_eq!(spec.by_id("create_esim_order").and_then(|o| o.inline_wait_secs), Some(60));
+        assert_eq!(config.inline_deadline, std::time::Duration::from_secs(60));
+        let classes: std::collections::BTreeSet<_> =
+            spec.operations.iter().filter_map(|o| o.rate_class.as_deref()).collect();
+        assert_eq!(classes.len(), 9, "every documented quota class: {classes:?}");
     }
 
     #[test]

@@ -69,12 +69,17 @@ pub struct Config {
 }
 
 impl Default for Config {
+    /// Token lifetimes and the eSIM inline deadline as the spec declares them (`x-token-lifecycle`,
+    /// `x-inline-wait-seconds`).
     fn default() -> Self {
+        let spec = crate::spec::Spec::embedded();
+        let (access, refresh) = spec.token_lifetimes;
+        let inline = spec.by_id("create_esim_order").and_then(|o| o.inline_wait_secs);
         Config {
             seed: 1,
-            access_ttl_secs: 3600,
-            refresh_ttl_secs: 7 * 86_400,
-            inline_deadline: Duration::from_secs(60),
+            access_ttl_secs: access.map_or(3600, |s| s as i64),
+            refresh_ttl_secs: refresh.map_or(7 * 86_400, |s| s as i64),
+            inline_deadline: Duration::from_secs(inline.unwrap_or(60)),
             fulfilment_delay: Duration::from_secs(5),
             rate_limit_scale: Some(1.0),
             faults: None,
