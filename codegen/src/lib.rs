@@ -127,6 +127,26 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
     Ok((api, diags))
 }
 
+/// The source of a crate that uses every public item of the crate `spec` generates, importing it as `api`
+/// ([`emit::caller`]): compiled against a crate from a later spec, it tells whether the change breaks callers.
+pub fn caller_source(spec: &load::Spec) -> Result<String, Diagnostics> {
+    let found = validate::validate(spec);
+    let (api, _) = lower_model(spec, found)?;
+    format::format("caller lib.rs", emit::caller::caller(&api)).map_err(|m| internal_error(spec, m))
+}
+
+/// A generator bug, reported against the spec's file as one error.
+fn internal_error(spec: &load::Spec, message: String) -> Diagnostics {
+    Diagnostics(vec![Diagnostic {
+        file: spec.file.clone(),
+        line: None,
+        column: None,
+        pointer: String::new(),
+        severity: Severity::Error,
+        message,
+    }])
+}
+
 /// Generates a crate from a spec already loaded (tools that also read the spec themselves parse it once).
 pub fn generate_spec(spec: load::Spec, opts: &CrateOptions) -> Result<Generated, Diagnostics> {
     generate_loaded(spec, opts, Instant::now())
@@ -141,16 +161,7 @@ fn generate_loaded(spec: load::Spec, opts: &CrateOptions, begun: Instant) -> Res
     let (api, warnings) = lower_model(&spec, found)?;
     timings.model = started.elapsed();
     let hash = spec_hash(&spec.text);
-    let (files, emit, format) = emit::emit(&api, opts, &hash).map_err(|m| {
-        Diagnostics(vec![Diagnostic {
-            file: spec.file.clone(),
-            line: None,
-            column: None,
-            pointer: String::new(),
-            severity: Severity::Error,
-            message: m,
-        }])
-    })?;
+    let (files, emit, format) = emit::emit(&api, opts, &hash).map_err(|m| internal_error(&spec, m))?;
     timings.emit = emit;
     timings.format = format;
     timings.wall = begun.elapsed();

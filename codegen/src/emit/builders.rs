@@ -65,15 +65,7 @@ pub fn all(api: &Api) -> TokenStream {
     ops.sort_by(|a, b| a.params_type.cmp(&b.params_type));
     for op in ops {
         let Some(name) = &op.params_type else { continue };
-        let members: Vec<Member> = op
-            .params
-            .iter()
-            .map(|p| Member {
-                rust: p.rust.clone(),
-                base: ty(&p.ty, Scope::Elsewhere),
-                slot: if p.required { Slot::Required } else { Slot::Optional },
-            })
-            .collect();
+        let members = param_members(op);
         let path = ident(name);
         items.extend(builder(quote!(crate::operations::#path), name, &members, None));
     }
@@ -85,8 +77,20 @@ pub fn all(api: &Api) -> TokenStream {
     }
 }
 
+/// The members of operation `op`'s `Params`.
+pub fn param_members(op: &Operation) -> Vec<Member> {
+    op.params
+        .iter()
+        .map(|p| Member {
+            rust: p.rust.clone(),
+            base: ty(&p.ty, Scope::Elsewhere),
+            slot: if p.required { Slot::Required } else { Slot::Optional },
+        })
+        .collect()
+}
+
 /// A field as the builder sees it: its base type and how it is filled.
-fn member(owner: &str, f: &Field, api: &Api) -> Member {
+pub fn member(owner: &str, f: &Field, api: &Api) -> Member {
     let base = ty(&f.ty, Scope::Elsewhere);
     let slot = if f.is_tristate() {
         Slot::Tristate
@@ -103,15 +107,27 @@ fn member(owner: &str, f: &Field, api: &Api) -> Member {
     Member { rust: f.rust.clone(), base, slot }
 }
 
+/// The setter names `builder` gives `members`, in order (`None` for a member set by the constructor).
+pub fn setter_names(members: &[Member]) -> Vec<Option<String>> {
+    let mut methods = Namespace::with_reserved(TAKEN.iter().copied());
+    members
+        .iter()
+        .map(|m| match m.slot {
+            Slot::Required | Slot::RequiredNullable => None,
+            _ => Some(methods.claim(&m.rust)),
+        })
+        .collect()
+}
+
 /// `impl T { pub fn new(required..) -> Self; pub fn field(mut self, v) -> Self ... }` for the type at `path`.
 /// `extra` names a `BTreeMap` of further properties, empty from `new`.
 pub fn builder(path: TokenStream, type_name: &str, members: &[Member], extra: Option<&str>) -> TokenStream {
     let name = path;
-    let mut methods = Namespace::with_reserved(TAKEN.iter().copied());
+    let names = setter_names(members);
     let mut args = Vec::new();
     let mut inits = Vec::new();
     let mut setters = Vec::new();
-    for m in members {
+    for (m, setter_name) in members.iter().zip(&names) {
         let (f, base) = (ident(&m.rust), &m.base);
         match &m.slot {
             Slot::Required => {
@@ -129,7 +145,7 @@ pub fn builder(path: TokenStream, type_name: &str, members: &[Member], extra: Op
                     _ => quote!(None),
                 };
                 inits.push(quote!(#f: #init));
-                let setter = ident(&methods.claim(&m.rust));
+                let setter = ident(setter_name.as_deref().unwrap_or(&m.rust));
                 let d = format!(" Sets `{}`.", m.rust);
                 setters.push(match &m.slot {
                     Slot::Tristate => quote! {

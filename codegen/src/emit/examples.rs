@@ -13,10 +13,7 @@ pub fn example(op: &Operation, api: &Api, krate: &str) -> TokenStream {
     let mut params = vec![format!("client: &{krate}::Client")];
     let mut args = Vec::new();
     for p in &op.path_params {
-        let t = match &p.ty {
-            Ty::Prim(crate::model::Prim::String) => "&str".to_string(),
-            other => path(ty(other, Scope::Elsewhere)),
-        };
+        let t = path(super::operations::arg_ty(p));
         params.push(format!("{}: {t}", raw(&p.rust)));
         args.push(raw(&p.rust));
     }

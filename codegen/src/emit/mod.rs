@@ -2,6 +2,7 @@
 //! and the spec's hash; the runtime files are copied verbatim from `codegen/runtime/`.
 
 mod builders;
+pub mod caller;
 mod examples;
 mod models;
 mod operations;

@@ -160,7 +160,7 @@ pub fn extra_field(s: &Struct) -> Option<String> {
 }
 
 /// The field's Rust type after required/nullable: `T`, `Option<T>` or `Tristate<T>`.
-fn field_ty(f: &Field, scope: Scope, has_default: bool) -> TokenStream {
+pub(super) fn field_ty(f: &Field, scope: Scope, has_default: bool) -> TokenStream {
     let base = if f.once { quote!(crate::support::OneTimeSecret) } else { ty(&f.ty, scope) };
     if f.is_tristate() {
         quote!(crate::support::Tristate<#base>)

@@ -175,7 +175,7 @@ fn result_ty(shape: &ResultShape) -> TokenStream {
 }
 
 /// How a path argument is taken: strings by `&str`, other scalars by value, the rest by reference.
-fn arg_ty(p: &Param) -> TokenStream {
+pub(super) fn arg_ty(p: &Param) -> TokenStream {
     match &p.ty {
         Ty::Prim(Prim::String) => quote!(&str),
         Ty::Prim(_) => ty(&p.ty, Scope::Elsewhere),

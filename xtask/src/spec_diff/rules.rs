@@ -39,7 +39,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "the success statuses changed; the generated result type or its decoding changes",
     ),
     ("error-status-added", Info, "a new documented error status"),
-    ("error-status-removed", Info, "an error status is no longer documented"),
+    (
+        "error-status-removed",
+        Breaking,
+        "an error status is no longer documented; the generated error type loses a variant (or collapses to one type)",
+    ),
     ("paging-style-changed", Breaking, "the paging parameters changed (page+limit versus page+per_page)"),
     ("parameter-removed", Breaking, "a parameter is gone; its generated field disappears"),
     ("required-parameter-added", Breaking, "a new required parameter: existing calls lack it"),
@@ -76,15 +80,19 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ),
     (
         "response-field-became-required",
-        Warning,
-        "a response field is now always present; its generated type loses its Option",
+        Breaking,
+        "a response field is now always present; its generated type loses its Option, so code reading it changes",
     ),
     (
         "response-enum-value-added",
         Info,
         "a new value in a response enum: generated enums are open, so it decodes as Unknown(..) until regenerated",
     ),
-    ("response-enum-value-removed", Info, "a response enum value is no longer documented"),
+    (
+        "response-enum-value-removed",
+        Breaking,
+        "a response enum value is no longer documented; its generated variant disappears from callers' matches",
+    ),
     ("response-constraint-changed", Info, "a constraint on a response field changed"),
     ("response-header-removed", Breaking, "a response header is gone"),
     ("response-header-added", Info, "a new response header"),
@@ -94,6 +102,17 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("schema-removed", Breaking, "a component schema is gone; its generated type disappears"),
     ("schema-added", Info, "a new component schema (a new generated type)"),
     ("server-changed", Warning, "the list of servers changed"),
+];
+
+/// Rules whose break is on the wire, not in the generated Rust API: callers' code still compiles, and fails at
+/// run time (a token now needed, a request now refused, a header no longer sent). Every other breaking rule
+/// breaks compilation, and no other rule does (`tests/spec_diff_compiler.rs` checks both against rustc).
+pub const WIRE: &[&str] = &[
+    "security-added",
+    "security-changed",
+    "success-status-changed",
+    "request-constraint-tightened",
+    "response-header-removed",
 ];
 
 pub fn severity_of(rule: &str) -> Severity {

@@ -1,0 +1,92 @@
+//! Spec-diff's severities against the compiler. For every rule's fixture pair, a caller that uses every
+//! public item of the client generated from `before.yaml` (`codegen::caller_source`) is compiled against
+//! that client (it must build: the caller is sound) and against the client generated from `after.yaml`. It
+//! builds there exactly when spec-diff reports nothing breaking for the generated API. Rules whose break is
+//! on the wire, not in the Rust API (`rules::WIRE`), must leave the caller building. The same caller of the
+//! Octopus client itself builds too.
+
+#[path = "../../codegen/tests/common/mod.rs"]
+mod common;
+
+use codegen::CrateOptions;
+use std::path::{Path, PathBuf};
+use xtask::spec_diff::rules::{RULES, Severity, WIRE};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec-diff")
+}
+
+fn write_crate(ws: &Path, name: &str, files: &std::collections::BTreeMap<String, String>) {
+    codegen::write::write(&ws.join("crates").join(name), files).unwrap();
+}
+
+fn write_caller(ws: &Path, name: &str, client: &str, source: &str) {
+    let files = std::collections::BTreeMap::from([
+        (
+            "Cargo.toml".to_string(),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+                 [dependencies]\napi = {{ package = \"{client}\", path = \"../{client}\" }}\n\
+                 # What a caller names for JSON, money, times and ids.\n\
+                 serde_json = \"1\"\nrust_decimal = {{ version = \"1\", default-features = false, features = [\"std\"] }}\n\
+                 chrono = {{ version = \"0.4\", default-features = false }}\nuuid = {{ version = \"1\", default-features = false }}\n"
+            ),
+        ),
+        ("src/lib.rs".to_string(), source.to_string()),
+    ]);
+    write_crate(ws, name, &files);
+}
+
+#[test]
+fn a_caller_of_the_base_compiles_against_the_head_exactly_when_nothing_breaks() {
+    let ws = Path::new(env!("CARGO_TARGET_TMPDIR")).join("spec-diff-compiler");
+    let _ = std::fs::remove_dir_all(&ws);
+    let mut names = Vec::new();
+    let mut expected = Vec::new();
+    for (rule, _, _) in RULES {
+        let read = |side: &str| std::fs::read_to_string(fixtures().join(rule).join(format!("{side}.yaml"))).unwrap();
+        let (before, after) = (read("before"), read("after"));
+        let outcome = xtask::spec_diff::compare("before.yaml", before.clone(), "after.yaml", after.clone()).unwrap();
+        let breaks_api = outcome.changes.iter().any(|c| c.severity == Severity::Breaking && !WIRE.contains(&c.rule));
+        for (side, text) in [("before", &before), ("after", &after)] {
+            let opts = CrateOptions {
+                crate_name: format!("{rule}-{side}"),
+                spec_label: format!("{side}.yaml"),
+                standalone: false,
+            };
+            let generated = codegen::generate_str(&format!("{rule}/{side}.yaml"), text.clone(), &opts)
+                .unwrap_or_else(|d| panic!("{rule}/{side}.yaml: {d}"));
+            write_crate(&ws, &format!("{rule}-{side}"), &generated.files);
+        }
+        let spec = codegen::load::load_str("before.yaml", before).unwrap();
+        let caller = codegen::caller_source(&spec).unwrap_or_else(|d| panic!("{rule}: {d}"));
+        write_caller(&ws, &format!("{rule}-self"), &format!("{rule}-before"), &caller);
+        write_caller(&ws, &format!("{rule}-caller"), &format!("{rule}-after"), &caller);
+        names.extend(["before", "after", "self", "caller"].map(|s| format!("{rule}-{s}")));
+        expected.push((*rule, breaks_api));
+    }
+    // The same caller for the Octopus client itself: every operation, builder, field and variant it has.
+    let octopus = std::fs::read_to_string(fixtures().join("../../../spec/octopus.yaml")).unwrap();
+    let opts = CrateOptions { crate_name: "octopus-api".into(), spec_label: "octopus.yaml".into(), standalone: false };
+    write_crate(&ws, "octopus-api", &codegen::generate_str("octopus.yaml", octopus.clone(), &opts).unwrap().files);
+    let spec = codegen::load::load_str("octopus.yaml", octopus).unwrap();
+    write_caller(&ws, "octopus-caller", "octopus-api", &codegen::caller_source(&spec).unwrap());
+    names.extend(["octopus-api".to_string(), "octopus-caller".to_string()]);
+    let failed = common::check_workspace(&ws, &names);
+    let failed_names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+    let unsound: Vec<_> = failed.iter().filter(|(n, _)| !n.ends_with("-caller")).collect();
+    assert!(unsound.is_empty(), "a generated crate or a caller of its own crate does not build: {unsound:#?}");
+    let mut mismatches = Vec::new();
+    for (rule, breaks_api) in expected {
+        let broke = failed_names.contains(&format!("{rule}-caller").as_str());
+        if broke != breaks_api {
+            let why = failed.iter().find(|(n, _)| *n == format!("{rule}-caller")).map_or("", |(_, e)| e.as_str());
+            mismatches.push(format!(
+                "{rule}: spec-diff says {}, the compiler says {}\n{why}",
+                if breaks_api { "breaking" } else { "not breaking" },
+                if broke { "breaking" } else { "not breaking" }
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+}
