@@ -116,6 +116,12 @@ macro_rules! impl_open_string_enum {
                     Self::Unknown(v) => v,
                 }
             }
+
+            /// A value the spec did not document when this client was generated (the API adds values within
+            /// v1): handle it as "something new", never as an error.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
         }
 
         impl From<&str> for $name {
@@ -160,6 +166,11 @@ macro_rules! impl_open_int_enum {
                     $(Self::$variant => $value,)*
                     Self::Unknown(v) => *v,
                 }
+            }
+
+            /// A value the spec did not document when this client was generated.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
             }
         }
 

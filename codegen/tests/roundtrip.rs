@@ -18,6 +18,7 @@ fn thing(extra: Value) -> Value {
 fn unknown_string_enum_value_is_kept_and_reserialized() {
     let c: Color = serde_json::from_value(json!("ultraviolet")).unwrap();
     assert_eq!(c, Color::Unknown("ultraviolet".into()));
+    assert!(c.is_unknown() && !Color::DarkBlue.is_unknown());
     assert_eq!(serde_json::to_value(&c).unwrap(), json!("ultraviolet"));
     // A documented value that happens to be spelled "Unknown" is still a known variant.
     assert_eq!(serde_json::from_value::<Color>(json!("Unknown")).unwrap(), Color::Unknown2);
@@ -33,6 +34,7 @@ fn unknown_string_enum_value_is_kept_and_reserialized() {
 fn unknown_integer_enum_value_is_kept() {
     let l: Level = serde_json::from_value(json!(7)).unwrap();
     assert_eq!(l, Level::Unknown(7));
+    assert!(l.is_unknown() && !Level::V2.is_unknown());
     assert_eq!(serde_json::to_value(l).unwrap(), json!(7));
     assert_eq!(serde_json::from_value::<Level>(json!(2)).unwrap(), Level::V2);
 }
