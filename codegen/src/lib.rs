@@ -250,13 +250,9 @@ fn retry_hint(spec: &load::Spec, diags: &mut Vec<Diagnostic>) -> Option<extensio
     for (name, r) in spec.raw.pointer("/components/responses").and_then(|v| v.as_object()).into_iter().flatten() {
         visit(r, diag::child("/components/responses", name));
     }
-    for (path, item) in spec.raw.get("paths").and_then(|v| v.as_object()).into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            for (status, r) in op.get("responses").and_then(|v| v.as_object()).into_iter().flatten() {
-                let at =
-                    diag::child(&diag::child(&diag::child(&diag::child("/paths", path), method), "responses"), status);
-                visit(r, at);
-            }
+    for op in spec.document().operations() {
+        for (status, r) in op.operation.get("responses").and_then(|v| v.as_object()).into_iter().flatten() {
+            visit(r, diag::child(&diag::child(&op.pointer, "responses"), status));
         }
     }
     let (first, _) = found.first()?.clone();

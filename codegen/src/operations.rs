@@ -14,6 +14,8 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
     let spec = tl.spec;
     let mut methods = Namespace::with_reserved(crate::naming::reserved_methods().iter().map(String::as_str));
     let global_secure = spec.api.security.as_ref().is_some_and(|s| !s.is_empty());
+    // Read once: the paging headers every paged operation shares unless it declares its own.
+    let document_headers = document_paging(spec);
     let mut ops = Vec::new();
     for (path, item) in &spec.api.paths.paths {
         let path_ptr = child("/paths", path);
@@ -89,7 +91,7 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
             let success = shape(tl, &mut responses, true, &format!("{type_base}Response"));
             let error = shape(tl, &mut responses, false, &format!("{type_base}Error"));
 
-            let paging = paging_of(tl, &params, &op.extensions, &ptr);
+            let paging = paging_of(tl, &params, &op.extensions, &ptr, document_headers.as_ref());
             let page_is_int = |p: &Paging| {
                 params.iter().any(|q| {
                     q.wire == p.page_param
@@ -445,6 +447,7 @@ fn paging_of(
     params: &[Param],
     ext: &IndexMap<String, serde_json::Value>,
     ptr: &str,
+    document: Option<&extensions::PagingHeaders>,
 ) -> Option<Paging> {
     let declared = declared::<extensions::Paging>(tl, ext, ptr)?;
     let at = child(ptr, extensions::Paging::NAME);
@@ -454,10 +457,9 @@ fn paging_of(
             return None;
         }
     }
-    let document = document_paging(tl.spec);
     let (headers, shared) = match (declared.headers, document) {
         (Some(own), _) => (own, false),
-        (None, Some(d)) => (d, true),
+        (None, Some(d)) => (d.clone(), true),
         (None, None) => {
             tl.error(&at, "x-paging needs `headers`, here or in the document root's `x-paging`");
             return None;

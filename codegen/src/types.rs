@@ -726,7 +726,7 @@ impl TypeLowering<'_> {
         let mut todo: Vec<String> = Vec::new();
         for op in ops {
             for r in &op.responses {
-                all_names(&r.body, &mut todo);
+                r.body.named(&mut todo);
             }
         }
         while let Some(n) = todo.pop() {
@@ -735,7 +735,7 @@ impl TypeLowering<'_> {
             }
             if let Some(def) = self.types.get(&n) {
                 for t in direct_types(&def.kind) {
-                    all_names(t, &mut todo);
+                    t.named(&mut todo);
                 }
             }
         }
@@ -762,7 +762,7 @@ impl TypeLowering<'_> {
             .map(|n| {
                 let mut out = Vec::new();
                 if let TypeKind::Alias(t) = &self.types[n].kind {
-                    all_names(t, &mut out);
+                    t.named(&mut out);
                 }
                 out.iter().filter_map(|t| index.get(t.as_str()).copied()).collect()
             })
@@ -781,10 +781,6 @@ impl TypeLowering<'_> {
 }
 
 /// Every named type a type mentions, under any container.
-fn all_names(ty: &Ty, out: &mut Vec<String>) {
-    ty.named(out)
-}
-
 fn int_prim(format: Option<&str>) -> Prim {
     match format {
         Some("int8") => Prim::I8,
@@ -877,7 +873,7 @@ pub fn once_holders(types: &BTreeMap<String, TypeDef>) -> BTreeSet<String> {
         let before = holders.len();
         for (name, def) in types {
             let mut names = Vec::new();
-            direct_types(&def.kind).into_iter().for_each(|t| all_names(t, &mut names));
+            direct_types(&def.kind).into_iter().for_each(|t| t.named(&mut names));
             if names.iter().any(|n| holders.contains(n)) {
                 holders.insert(name.clone());
             }

@@ -52,19 +52,11 @@ fn first_esim_example() -> String {
     text[..text.find("#[tokio::main]").unwrap()].to_string()
 }
 
+/// A caller of the regenerated client, with what the examples use beside it.
 fn write_caller(ws: &Path, name: &str, body: &str) {
-    let dir = ws.join("crates").join(name);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n\
-             octopus-client = {{ path = \"../octopus-client\" }}\nfutures-util = {{ version = \"0.3\", default-features = false, features = [\"std\"] }}\n\
-             serde_json = \"1\"\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/lib.rs"), format!("#![allow(dead_code, unused_imports)]\n{body}\n")).unwrap();
+    let dependencies = "octopus-client = { path = \"../octopus-client\" }\n\
+        futures-util = { version = \"0.3\", default-features = false, features = [\"std\"] }\nserde_json = \"1\"\n";
+    common::write_library(ws, name, dependencies, &format!("#![allow(dead_code, unused_imports)]\n{body}\n"));
 }
 
 #[test]

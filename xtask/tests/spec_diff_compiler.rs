@@ -20,21 +20,15 @@ fn write_crate(ws: &Path, name: &str, files: &std::collections::BTreeMap<String,
     codegen::write::write(&ws.join("crates").join(name), files).unwrap();
 }
 
+/// The caller crate `name`, importing the client crate `client` as `api`.
 fn write_caller(ws: &Path, name: &str, client: &str, source: &str) {
-    let files = std::collections::BTreeMap::from([
-        (
-            "Cargo.toml".to_string(),
-            format!(
-                "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-                 [dependencies]\napi = {{ package = \"{client}\", path = \"../{client}\" }}\n\
-                 # What a caller names for JSON, money, times and ids.\n\
-                 serde_json = \"1\"\nrust_decimal = {{ version = \"1\", default-features = false, features = [\"std\"] }}\n\
-                 chrono = {{ version = \"0.4\", default-features = false }}\nuuid = {{ version = \"1\", default-features = false }}\n"
-            ),
-        ),
-        ("src/lib.rs".to_string(), source.to_string()),
-    ]);
-    write_crate(ws, name, &files);
+    // What a caller names for JSON, money, times and ids, beside the client.
+    let dependencies = format!(
+        "api = {{ package = \"{client}\", path = \"../{client}\" }}\nserde_json = \"1\"\n\
+         rust_decimal = {{ version = \"1\", default-features = false, features = [\"std\"] }}\n\
+         chrono = {{ version = \"0.4\", default-features = false }}\nuuid = {{ version = \"1\", default-features = false }}\n"
+    );
+    common::write_library(ws, name, &dependencies, source);
 }
 
 #[test]

@@ -15,6 +15,18 @@ pub fn shared_target() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("third-party/target")
 }
 
+/// Writes a library crate `ws/crates/<name>` with these `[dependencies]` lines and this `lib.rs`: the callers
+/// the compile tests build against generated crates.
+pub fn write_library(ws: &Path, name: &str, dependencies: &str, lib: &str) {
+    let dir = ws.join("crates").join(name);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{dependencies}"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+}
+
 /// `cargo check`s the crates under `ws/crates/<name>` as one throwaway workspace, warnings denied; returns,
 /// per crate, the first lines of its errors (empty when everything compiled). Every compile test passes the
 /// same flags, so the shared target directory is never rebuilt for a change of flags.
