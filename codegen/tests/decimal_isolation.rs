@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 const MAIN: &str = r##"
 use rust_decimal::Decimal;
@@ -50,14 +49,7 @@ fn another_crates_decimal_keeps_rust_decimals_default_encoding() {
     )
     .unwrap();
     std::fs::write(ws.join("src/main.rs"), MAIN).unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["run", "--quiet"])
-        .current_dir(&ws)
-        .env("CARGO_TARGET_DIR", common::shared_target())
-        .env("RUSTFLAGS", "-D warnings")
-        .output()
-        .expect("cargo runs");
+    let out = common::nested_cargo(&ws, &["run", "--quiet"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}{}", stdout, String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("decimal isolation: ok"));
