@@ -2,9 +2,10 @@
 //! request ids, timeouts, safe retries, and turning a response into a typed result.
 
 use crate::auth::{Auth, Credentials, Failure, Http};
-use crate::error::{ServiceError, DecodeError, Error, TimeoutError, TransportError};
+use crate::error::{DecodeError, Error, SendError, ServiceError, TimeoutError, TransportError};
 use crate::retry::{RetryPolicy, retry_after};
 use serde::de::DeserializeOwned;
+use std::convert::Infallible;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -477,7 +478,7 @@ impl Client {
     }
 
     /// The token to send, if the operation is secured: the fixed one, or the lifecycle's.
-    async fn token<E>(&self, op: &'static OperationInfo) -> Result<Option<Secret>, Error<E>> {
+    async fn token(&self, op: &'static OperationInfo) -> Result<Option<Secret>, Error<Infallible>> {
         if !op.secure {
             return Ok(None);
         }
@@ -528,11 +529,16 @@ impl Client {
     /// With the `tracing` feature the call is a span (`octopus.call`) with the operation id, method, path
     /// template, request id, attempts, status and elapsed time. Not part of the stable API.
     #[doc(hidden)]
-    pub async fn send<E>(
+    pub async fn send(&self, op: &'static OperationInfo, req: reqwest::RequestBuilder) -> Result<RawResponse, SendError> {
+        self.send_untyped(op, req).await.map_err(SendError)
+    }
+
+    /// `send`'s body. Its errors carry no typed body, so it is compiled once, not once per error type.
+    async fn send_untyped(
         &self,
         op: &'static OperationInfo,
         req: reqwest::RequestBuilder,
-    ) -> Result<RawResponse, Error<E>> {
+    ) -> Result<RawResponse, Error<Infallible>> {
         let mut req = req.build().map_err(|e| Error::InvalidRequest(format!("{}: {e}", op.id)))?;
         if let Some(call) = &self.call {
             if let Some(bad) = &call.invalid {
@@ -590,12 +596,12 @@ impl Client {
     }
 
     /// The call's own attempts under the per-call total timeout, when one is set.
-    async fn send_traced<E>(
+    async fn send_traced(
         &self,
         op: &'static OperationInfo,
         req: reqwest::Request,
         request_id: String,
-    ) -> Result<RawResponse, Error<E>> {
+    ) -> Result<RawResponse, Error<Infallible>> {
         match self.call.as_ref().and_then(|c| c.total_timeout) {
             None => self.attempts(op, req, request_id).await,
             Some(limit) => {
@@ -608,12 +614,12 @@ impl Client {
     }
 
     /// The body of `send`: token, attempts, retries and recovery, inside its span when tracing is on.
-    async fn attempts<E>(
+    async fn attempts(
         &self,
         op: &'static OperationInfo,
         req: reqwest::Request,
         request_id: String,
-    ) -> Result<RawResponse, Error<E>> {
+    ) -> Result<RawResponse, Error<Infallible>> {
         // A create carrying its reference may be retried; without one it never is.
         let reference = op.idempotency.and_then(|i| body_field(&req, i.field));
         let retryable = op.retry_safe || reference.is_some();
@@ -902,30 +908,34 @@ impl RawResponse {
         }
     }
 
-    fn decode<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+    /// The body as `T`. Generic code is compiled once per body type, so it is kept to the decoder call; the
+    /// failure is described by a function compiled once.
+    fn decode<T: DeserializeOwned>(&self) -> Result<T, Box<DecodeError>> {
         let mut de = serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            DecodeError {
-                operation: self.operation,
-                status: self.status,
-                path: if path.is_empty() || path == "?" { ".".into() } else { path },
-                message: e.into_inner().to_string(),
-                excerpt: crate::support::redacted_excerpt(&self.body, EXCERPT),
-                request_id: self.request_id.clone(),
-            }
+        serde_path_to_error::deserialize(&mut de).map_err(|e| self.decode_failure(e))
+    }
+
+    fn decode_failure(&self, e: serde_path_to_error::Error<serde_json::Error>) -> Box<DecodeError> {
+        let path = e.path().to_string();
+        Box::new(DecodeError {
+            operation: self.operation,
+            status: self.status,
+            path: if path.is_empty() || path == "?" { ".".into() } else { path },
+            message: e.into_inner().to_string(),
+            excerpt: crate::support::redacted_excerpt(&self.body, EXCERPT),
+            request_id: self.request_id.clone(),
         })
     }
 
     /// A JSON success body.
     pub fn json<T: DeserializeOwned, E>(self) -> Result<ApiResponse<T>, Error<E>> {
-        let body = self.decode().map_err(|e| Error::Decode(Box::new(e)))?;
+        let body = self.decode().map_err(Error::Decode)?;
         Ok(self.wrap(body))
     }
 
     /// A JSON success body, into one variant of the operation's success enum.
     pub fn json_into<T: DeserializeOwned, U, E>(self, variant: fn(T) -> U) -> Result<ApiResponse<U>, Error<E>> {
-        let body = self.decode().map_err(|e| Error::Decode(Box::new(e)))?;
+        let body = self.decode().map_err(Error::Decode)?;
         Ok(self.wrap(variant(body)))
     }
 

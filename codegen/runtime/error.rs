@@ -58,6 +58,28 @@ pub struct DecodeError {
     pub request_id: Option<String>,
 }
 
+/// A failure before any typed body: what the request path (token, attempts, retries) ends in. Not part of
+/// the stable API; `?` turns it into the operation's `Error<E>`. The request path is compiled once this way,
+/// not once per operation's error type.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SendError(pub(crate) Error<std::convert::Infallible>);
+
+impl<E> From<SendError> for Error<E> {
+    fn from(e: SendError) -> Self {
+        match e.0 {
+            Error::Api(s) => {
+                let ServiceError { operation, status, body, excerpt, request_id, headers } = *s;
+                Error::Api(Box::new(ServiceError { operation, status, body: body.map(|never| match never {}), excerpt, request_id, headers }))
+            }
+            Error::Transport(t) => Error::Transport(t),
+            Error::Timeout(t) => Error::Timeout(t),
+            Error::Decode(d) => Error::Decode(d),
+            Error::InvalidRequest(m) => Error::InvalidRequest(m),
+        }
+    }
+}
+
 impl<E> Error<E> {
     /// The `X-Request-Id` of the exchange, when there was one.
     pub fn request_id(&self) -> Option<&str> {

@@ -86,6 +86,9 @@ pub const CLIENT_GUIDE: &str = "x-client-guide";
 pub const SERVER_NAME: &str = "x-name";
 /// On an error body schema: the JSON pointer to its machine-readable code.
 pub const ERROR_CODE: &str = "x-error-code";
+/// At the root: outbound webhooks, event name → the path item the receiver accepts (OpenAPI 3.0 has no
+/// `webhooks` key). Their payload types compile with the `webhooks` feature.
+pub const WEBHOOKS: &str = "x-webhooks";
 /// On an operation that waits for fulfilment before answering: the longest it waits, in seconds.
 pub const INLINE_WAIT_SECONDS: &str = "x-inline-wait-seconds";
 

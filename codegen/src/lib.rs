@@ -8,6 +8,7 @@ pub mod diag;
 pub mod emit;
 pub mod extensions;
 pub mod format;
+pub mod gating;
 pub mod load;
 pub mod locate;
 pub mod model;
@@ -87,6 +88,10 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
     resolve_lookups(spec, &mut operations, &mut tl.diags);
     let retry_hint = retry_hint(spec, &mut tl.diags);
     let webhook_signature = webhook_signature(spec, &mut tl.diags);
+    let names = tl.component_names_by_key();
+    let webhook_payloads = spec.document().webhook_payloads();
+    let webhook_payloads = webhook_payloads.iter().filter_map(|k| names.get(k)).map(|n| model::Ty::Named(n.clone()));
+    let webhook_payloads = webhook_payloads.collect();
     if let Err((at, message)) = extensions::read::<extensions::DocumentPaging>(&spec.raw, "") {
         tl.diags.push(spec.diag(Severity::Error, &at, message));
     }
@@ -121,6 +126,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
         uses: tl.uses,
         auth,
         webhook_signature,
+        webhook_payloads,
         paging_headers,
         retry_hint,
     };

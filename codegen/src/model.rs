@@ -3,7 +3,7 @@
 //! Lowering (`types`, `operations`) builds it from the spec; emission (`emit`) turns it into tokens. Nothing
 //! here knows about OpenAPI or about `syn`. Collections are sorted, so output order never depends on hashing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The whole client: named types and operations.
 #[derive(Debug, Default)]
@@ -28,6 +28,8 @@ pub struct Api {
     pub auth: Option<AuthFlow>,
     /// `x-webhook-signature`: how webhook deliveries are signed.
     pub webhook_signature: Option<crate::extensions::WebhookSignature>,
+    /// The types of `x-webhooks` request bodies: what a webhook receiver decodes.
+    pub webhook_payloads: Vec<Ty>,
     /// The document root's `x-paging` headers, when an operation uses them.
     pub paging_headers: Option<crate::extensions::PagingHeaders>,
     /// `x-retry-hint`: where an error body states its wait, when the responses declare it.
@@ -52,6 +54,60 @@ pub struct AuthFlow {
     pub access_lifetime_secs: u64,
     pub refresh_lifetime_secs: u64,
     pub refresh_before_secs: u64,
+}
+
+impl Api {
+    /// The named types these type expressions reach: themselves, and every type a reached type mentions (its
+    /// fields, extra properties, variants, alias target and error code's type).
+    pub fn reachable<'a>(&'a self, roots: impl IntoIterator<Item = &'a Ty>) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut stack: Vec<&Ty> = roots.into_iter().collect();
+        while let Some(t) = stack.pop() {
+            match t {
+                Ty::Named(n) => {
+                    if !out.insert(n.clone()) {
+                        continue;
+                    }
+                    let Some(def) = self.types.get(n) else { continue };
+                    stack.extend(def.error_code.as_ref().map(|e| &e.code));
+                    match &def.kind {
+                        TypeKind::Struct(s) => {
+                            stack.extend(s.fields.iter().map(|f| &f.ty));
+                            stack.extend(s.extra.iter());
+                        }
+                        TypeKind::Alias(a) | TypeKind::Newtype(a) => stack.push(a),
+                        TypeKind::Untagged(vs) | TypeKind::Discriminated { variants: vs, .. } => {
+                            stack.extend(vs.iter().map(|v| &v.ty));
+                        }
+                        TypeKind::Tagged { variants, .. } => {
+                            stack.extend(variants.iter().flat_map(|v| v.fields.iter().map(|f| &f.ty)));
+                        }
+                        TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => {}
+                    }
+                }
+                Ty::Vec(i) | Ty::Map(i) | Ty::Option(i) | Ty::Box(i) => stack.push(i),
+                Ty::Prim(_) | Ty::Json | Ty::Unit => {}
+            }
+        }
+        out
+    }
+}
+
+impl Operation {
+    /// Every type expression the operation's signature and results mention: parameters, body, response bodies
+    /// and the success and error shapes.
+    pub fn type_roots(&self) -> Vec<&Ty> {
+        let mut roots: Vec<&Ty> = self.path_params.iter().chain(&self.params).map(|p| &p.ty).collect();
+        roots.extend(self.body.as_ref().map(|b| &b.ty));
+        roots.extend(self.responses.iter().map(|r| &r.body));
+        for shape in [&self.success, &self.error] {
+            match shape {
+                ResultShape::Single(t) => roots.push(t),
+                ResultShape::Enum { variants, .. } => roots.extend(variants.iter().map(|(_, t)| t)),
+            }
+        }
+        roots
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy)]

@@ -151,10 +151,12 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
     ops
 }
 
-/// The module (file) of a tag: snake case, never a keyword (`mod` would also clash with `mod.rs`).
+/// The module (file) of a tag, and the name of its cargo feature: snake case, never a keyword (`mod` would
+/// also clash with `mod.rs`) nor one of the crate's own features. Untagged operations share `untagged`.
 fn module_name(tag: Option<&String>) -> String {
-    let m = tag.map_or_else(|| "default".to_string(), |t| snake(t));
-    if crate::naming::is_keyword(&m) { format!("{m}_api") } else { m }
+    let m = tag.map_or_else(|| "untagged".to_string(), |t| snake(t));
+    let taken = crate::naming::is_keyword(&m) || crate::naming::CRATE_FEATURES.contains(&m.as_str());
+    if taken { format!("{m}_api") } else { m }
 }
 
 fn derived_id(method: &str, path: &str) -> String {

@@ -203,9 +203,34 @@ impl<'a> Document<'a> {
 
     /// Every operation, in document order (path items reached through `$ref` included).
     pub fn operations(&self) -> Vec<RawOperation<'a>> {
+        self.operations_under("paths")
+    }
+
+    /// Every outbound webhook (`x-webhooks`: event name → the path item the receiver must accept), as
+    /// operations whose `path` is the event's name.
+    pub fn webhooks(&self) -> Vec<RawOperation<'a>> {
+        self.operations_under(crate::extensions::WEBHOOKS)
+    }
+
+    /// The component schemas the webhooks' request bodies name: the payload types a receiver decodes.
+    pub fn webhook_payloads(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for hook in self.webhooks() {
+            let body = self.follow(&hook.operation["requestBody"]);
+            for media in body["content"].as_object().into_iter().flatten().map(|(_, m)| m) {
+                let reference = media["schema"]["$ref"].as_str().and_then(ref_pointer);
+                let key = reference.and_then(|r| r.strip_prefix("/components/schemas/"));
+                out.extend(key.map(|k| k.replace("~1", "/").replace("~0", "~")));
+            }
+        }
+        out
+    }
+
+    fn operations_under(&self, key: &str) -> Vec<RawOperation<'a>> {
         let mut out = Vec::new();
-        for (path, item) in self.root["paths"].as_object().into_iter().flatten() {
-            let Some((item, _)) = self.deref(item, &child("/paths", path)) else { continue };
+        let root = format!("/{key}");
+        for (path, item) in self.root[key].as_object().into_iter().flatten() {
+            let Some((item, _)) = self.deref(item, &child(&root, path)) else { continue };
             for (method, op) in item.as_object().into_iter().flatten() {
                 if !METHODS.contains(&method.as_str()) || !op.is_object() {
                     continue;
@@ -216,7 +241,7 @@ impl<'a> Document<'a> {
                     id: op["operationId"].as_str(),
                     operation: op,
                     item,
-                    pointer: child(&child("/paths", path), method),
+                    pointer: child(&child(&root, path), method),
                 });
             }
         }

@@ -126,7 +126,7 @@ fn hostile_but_valid_documents_generate() {
     let g = generate_str("hostile.yaml", text, &opts()).unwrap_or_else(|d| panic!("{d}"));
     let models = &g.files["src/models.rs"];
     assert!(models.contains("pub next: Option<Box<Loop>>"), "{models}");
-    assert!(g.files["src/operations/default.rs"].contains("pub async fn r#match("));
+    assert!(g.files["src/operations/untagged.rs"].contains("pub async fn r#match("));
 }
 
 #[test]

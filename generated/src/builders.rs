@@ -3,6 +3,7 @@
 //! Constructors and chainable setters for what a caller builds: request bodies, the structs inside
 //! them, and operation parameters. Every generated struct is `#[non_exhaustive]`, so an optional field
 //! the API adds later breaks no caller.
+#[cfg(feature = "vouchers")]
 impl crate::models::AvailabilityRequest {
     /// A `AvailabilityRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -17,6 +18,7 @@ impl crate::models::AvailabilityRequest {
     }
 }
 
+#[cfg(feature = "esim")]
 impl crate::models::CreateEsimOrderRequest {
     /// A `CreateEsimOrderRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -52,6 +54,7 @@ impl crate::models::CreateEsimOrderRequest {
     }
 }
 
+#[cfg(feature = "topups")]
 impl crate::models::CreateTopupOrderRequest {
     /// A `CreateTopupOrderRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -99,6 +102,7 @@ impl crate::models::CreateTopupOrderRequest {
     }
 }
 
+#[cfg(feature = "vouchers")]
 impl crate::models::CreateVoucherOrderRequest {
     /// A `CreateVoucherOrderRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -136,6 +140,7 @@ impl crate::models::CreateVoucherOrderRequest {
     }
 }
 
+#[cfg(feature = "esim")]
 impl crate::models::EsimChargesRequest {
     /// A `EsimChargesRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -156,6 +161,7 @@ impl crate::models::EsimChargesRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::models::LoginRequest {
     /// A `LoginRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -167,6 +173,7 @@ impl crate::models::LoginRequest {
     }
 }
 
+#[cfg(feature = "topups")]
 impl crate::models::MobileLookupRequest {
     /// A `MobileLookupRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -177,6 +184,7 @@ impl crate::models::MobileLookupRequest {
     }
 }
 
+#[cfg(any(feature = "esim", feature = "topups"))]
 impl crate::models::NotificationEmailRequest {
     /// A `NotificationEmailRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -187,6 +195,7 @@ impl crate::models::NotificationEmailRequest {
     }
 }
 
+#[cfg(feature = "auth")]
 impl crate::models::RefreshRequest {
     /// A `RefreshRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -197,6 +206,7 @@ impl crate::models::RefreshRequest {
     }
 }
 
+#[cfg(feature = "topups")]
 impl crate::models::TopupChargesRequest {
     /// A `TopupChargesRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -226,6 +236,7 @@ impl crate::models::TopupChargesRequest {
     }
 }
 
+#[cfg(feature = "vouchers")]
 impl crate::models::VoucherChargesRequest {
     /// A `VoucherChargesRequest` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -246,6 +257,7 @@ impl crate::models::VoucherChargesRequest {
     }
 }
 
+#[cfg(feature = "esim")]
 impl crate::operations::ListEsimOrdersParams {
     /// A `ListEsimOrdersParams` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -282,6 +294,7 @@ impl crate::operations::ListEsimOrdersParams {
     }
 }
 
+#[cfg(feature = "esim")]
 impl crate::operations::ListEsimProductsParams {
     /// A `ListEsimProductsParams` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -318,6 +331,7 @@ impl crate::operations::ListEsimProductsParams {
     }
 }
 
+#[cfg(feature = "topups")]
 impl crate::operations::ListTopupOrdersParams {
     /// A `ListTopupOrdersParams` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -369,6 +383,7 @@ impl crate::operations::ListTopupOrdersParams {
     }
 }
 
+#[cfg(feature = "topups")]
 impl crate::operations::ListTopupProductsParams {
     /// A `ListTopupProductsParams` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -402,6 +417,7 @@ impl crate::operations::ListTopupProductsParams {
     }
 }
 
+#[cfg(feature = "wallets")]
 impl crate::operations::ListTransactionsParams {
     /// A `ListTransactionsParams` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -435,6 +451,7 @@ impl crate::operations::ListTransactionsParams {
     }
 }
 
+#[cfg(feature = "vouchers")]
 impl crate::operations::ListVoucherOrdersParams {
     /// A `ListVoucherOrdersParams` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -474,6 +491,7 @@ impl crate::operations::ListVoucherOrdersParams {
     }
 }
 
+#[cfg(feature = "vouchers")]
 impl crate::operations::ListVoucherProductsParams {
     /// A `ListVoucherProductsParams` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -537,6 +555,7 @@ impl crate::operations::ListVoucherProductsParams {
     }
 }
 
+#[cfg(feature = "wallets")]
 impl crate::operations::ListWalletsParams {
     /// A `ListWalletsParams` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]

@@ -1,14 +1,17 @@
 //! Project automation behind `cargo xtask` (see `.cargo/config.toml`). The binary is a thin dispatcher;
 //! the commands live here so tests can drive them.
 
+pub mod against_progenitor;
 pub mod bench;
 pub mod conformance;
 pub mod decode;
 pub mod fuzz;
 pub mod generate;
+pub mod measure;
 pub mod sandbox;
 pub mod spec_diff;
 pub mod spec_review;
+pub mod tag_cost;
 
 /// The multi-threaded async runtime the async commands run on, or the exit code after saying why not.
 pub fn runtime() -> Result<tokio::runtime::Runtime, std::process::ExitCode> {

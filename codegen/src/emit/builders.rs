@@ -4,8 +4,8 @@
 //! promise within v1) breaks no caller: `CreateEsimOrderRequest::new(712, amount).client_reference("ref-1")`.
 //! They live in one file of their own, beside the types: what a caller sends, and how it is made.
 
-use super::tokens::{Scope, ident, ty};
-use crate::model::{Api, Field, Operation, Ty, TypeKind};
+use super::tokens::{Scope, cfg_any, ident, ty};
+use crate::model::{Api, Field, Operation, TypeKind};
 use crate::naming::Namespace;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -52,14 +52,25 @@ const TAKEN: &[&str] = &[
     "type_id",
 ];
 
-/// The whole `builders.rs`: every built model type (by name), then every operation's `Params`.
-pub fn all(api: &Api) -> TokenStream {
-    let mut items = TokenStream::new();
+/// The head of `builders.rs`: its module documentation.
+pub fn head() -> TokenStream {
+    quote! {
+        //! Constructors and chainable setters for what a caller builds: request bodies, the structs inside
+        //! them, and operation parameters. Every generated struct is `#[non_exhaustive]`, so an optional field
+        //! the API adds later breaks no caller.
+    }
+}
+
+/// The items of `builders.rs`, each with the `cfg` of what it builds: every built model type (by name), then
+/// every operation's `Params`.
+pub fn all(api: &Api, gates: &crate::gating::Gates) -> Vec<(TokenStream, TokenStream)> {
+    let mut items = Vec::new();
     for name in built_by_callers(api) {
         let Some(TypeKind::Struct(s)) = api.types.get(&name).map(|d| &d.kind) else { continue };
         let members: Vec<Member> = s.fields.iter().map(|f| member(&name, f, api)).collect();
         let path = ident(&name);
-        items.extend(builder(quote!(crate::models::#path), &name, &members, super::models::extra_field(s).as_deref()));
+        let built = builder(quote!(crate::models::#path), &name, &members, super::models::extra_field(s).as_deref());
+        items.push((built, cfg_any(gates.users_of(&name).into_iter().flatten())));
     }
     let mut ops: Vec<&Operation> = api.operations.iter().filter(|o| o.params_type.is_some()).collect();
     ops.sort_by(|a, b| a.params_type.cmp(&b.params_type));
@@ -67,14 +78,9 @@ pub fn all(api: &Api) -> TokenStream {
         let Some(name) = &op.params_type else { continue };
         let members = param_members(op);
         let path = ident(name);
-        items.extend(builder(quote!(crate::operations::#path), name, &members, None));
+        items.push((builder(quote!(crate::operations::#path), name, &members, None), cfg_any([&op.module])));
     }
-    quote! {
-        //! Constructors and chainable setters for what a caller builds: request bodies, the structs inside
-        //! them, and operation parameters. Every generated struct is `#[non_exhaustive]`, so an optional field
-        //! the API adds later breaks no caller.
-        #items
-    }
+    items
 }
 
 /// The members of operation `op`'s `Params`.
@@ -182,33 +188,7 @@ pub fn builder(path: TokenStream, type_name: &str, members: &[Member], extra: Op
 
 /// The named structs a caller builds: request bodies and everything reachable from them.
 pub fn built_by_callers(api: &Api) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack: Vec<&Ty> =
-        api.operations.iter().filter_map(|o: &Operation| o.body.as_ref().map(|b| &b.ty)).collect();
-    while let Some(t) = stack.pop() {
-        match t {
-            Ty::Named(n) => {
-                if !out.insert(n.clone()) {
-                    continue;
-                }
-                match api.types.get(n).map(|d| &d.kind) {
-                    Some(TypeKind::Struct(s)) => {
-                        stack.extend(s.fields.iter().map(|f| &f.ty));
-                        stack.extend(s.extra.iter());
-                    }
-                    Some(TypeKind::Alias(a) | TypeKind::Newtype(a)) => stack.push(a),
-                    Some(TypeKind::Untagged(vs)) => stack.extend(vs.iter().map(|v| &v.ty)),
-                    Some(TypeKind::Discriminated { variants, .. }) => stack.extend(variants.iter().map(|v| &v.ty)),
-                    Some(TypeKind::Tagged { variants, .. }) => {
-                        stack.extend(variants.iter().flat_map(|v| v.fields.iter().map(|f| &f.ty)));
-                    }
-                    _ => {}
-                }
-            }
-            Ty::Vec(i) | Ty::Map(i) | Ty::Option(i) | Ty::Box(i) => stack.push(i),
-            _ => {}
-        }
-    }
+    let mut out = api.reachable(api.operations.iter().filter_map(|o: &Operation| o.body.as_ref().map(|b| &b.ty)));
     out.retain(|n| matches!(api.types.get(n).map(|d| &d.kind), Some(TypeKind::Struct(_))));
     out
 }

@@ -6,15 +6,8 @@ use crate::naming::{Namespace, snake};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-pub fn models(types: &[&TypeDef], api: &Api) -> TokenStream {
-    let mut items = TokenStream::new();
-    for def in types {
-        items.extend(type_def(def, api));
-    }
-    items
-}
-
-fn type_def(def: &TypeDef, api: &Api) -> TokenStream {
+/// Every item one named type needs: its definition and its impls.
+pub fn type_def(def: &TypeDef, api: &Api) -> TokenStream {
     let mut out = type_items(def, api);
     out.extend(error_code_impl(def));
     out

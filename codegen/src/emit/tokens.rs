@@ -102,3 +102,32 @@ pub fn is_stringy(t: &Ty) -> bool {
         _ => false,
     }
 }
+
+/// The `cfg` predicate that holds when any of these modules' features is on; `full` for none (a type that no
+/// operation reaches).
+pub fn any_feature<'a>(modules: impl IntoIterator<Item = &'a String>) -> TokenStream {
+    let features: Vec<&String> = modules.into_iter().collect();
+    match features.as_slice() {
+        [] => {
+            let full = crate::gating::FULL;
+            quote!(feature = #full)
+        }
+        [one] => quote!(feature = #one),
+        many => quote!(any(#(feature = #many),*)),
+    }
+}
+
+/// The `cfg` predicate that holds when all of these features are on (`all()`, always, for none).
+pub fn all_features<'a>(features: impl IntoIterator<Item = &'a String>) -> TokenStream {
+    let features: Vec<&String> = features.into_iter().collect();
+    match features.as_slice() {
+        [one] => quote!(feature = #one),
+        many => quote!(all(#(feature = #many),*)),
+    }
+}
+
+/// `#[cfg(..)]` for what compiles with any of these modules (see [`any_feature`]).
+pub fn cfg_any<'a>(modules: impl IntoIterator<Item = &'a String>) -> TokenStream {
+    let predicate = any_feature(modules);
+    quote!(#[cfg(#predicate)])
+}

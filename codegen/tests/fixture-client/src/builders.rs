@@ -3,6 +3,7 @@
 //! Constructors and chainable setters for what a caller builds: request bodies, the structs inside
 //! them, and operation parameters. Every generated struct is `#[non_exhaustive]`, so an optional field
 //! the API adds later breaks no caller.
+#[cfg(feature = "things")]
 impl crate::models::Circle {
     /// A `Circle` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -14,6 +15,7 @@ impl crate::models::Circle {
     }
 }
 
+#[cfg(feature = "things")]
 impl crate::models::NewThing {
     /// A `NewThing` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -40,6 +42,7 @@ impl crate::models::NewThing {
     }
 }
 
+#[cfg(feature = "things")]
 impl crate::models::Square {
     /// A `Square` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -51,6 +54,7 @@ impl crate::models::Square {
     }
 }
 
+#[cfg(feature = "type_api")]
 impl crate::models::SubmitFormBody {
     /// A `SubmitFormBody` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -72,6 +76,7 @@ impl crate::models::SubmitFormBody {
     }
 }
 
+#[cfg(feature = "things")]
 impl crate::operations::ListThingsParams2 {
     /// A `ListThingsParams2` with its required fields; the optional ones have chainable setters.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
