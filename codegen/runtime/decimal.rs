@@ -163,3 +163,14 @@ pub mod number {
         T::Wire::deserialize(d).map(T::from_wire)
     }
 }
+
+/// `number::deserialize` as a seed, for the generated structs' `Deserialize` (`support::impl_deserialize_struct`).
+#[doc(hidden)]
+pub struct NumberSeed<T>(pub std::marker::PhantomData<T>);
+
+impl<'de, T: number::Numbers> serde::de::DeserializeSeed<'de> for NumberSeed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        number::deserialize(d)
+    }
+}

@@ -100,6 +100,84 @@ pub fn de_str<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error
     d.deserialize_str(V)
 }
 
+/// An object key, borrowed from the input when the input allows.
+#[doc(hidden)]
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        de_str(d).map(Key)
+    }
+}
+
+/// Fills a field's slot; a key given twice is an error, as with serde's derive.
+#[doc(hidden)]
+pub fn fill<T, E: serde::de::Error>(slot: &mut Option<T>, value: T, wire: &'static str) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::duplicate_field(wire));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// A required field's value, or serde's "missing field" error.
+#[doc(hidden)]
+pub fn required<T, E: serde::de::Error>(slot: Option<T>, wire: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| E::missing_field(wire))
+}
+
+/// `Deserialize` for a generated struct, in place of serde's derive: the same behaviour for what the
+/// generator emits (renamed fields, defaults, unknown keys ignored or kept in the flattened map, duplicate
+/// and missing fields refused with serde's messages) from about a third of the code, which is most of what
+/// `cargo check` spends on a generated crate. Each field is `name = "wire" how`, where `how` is `req`
+/// (required), `dflt` (absent: `Default`), or `dfn f` (absent: `f()`), with `num` before the wire name for
+/// decimals read as JSON numbers (`crate::decimal::number`). `extra name` collects the other keys.
+#[allow(unused_macros)] // Which helpers a crate uses depends on its spec.
+macro_rules! impl_deserialize_struct {
+    ($name:ident { $($field:ident = $($num:ident)? $wire:literal $how:ident $($default:ident)?,)* } $(extra $extra:ident)?) => {
+        impl<'de> serde::Deserialize<'de> for $name {
+            // Generic and local names start with `__`: no schema's type name can, so none is shadowed.
+            fn deserialize<__D: serde::Deserializer<'de>>(d: __D) -> Result<Self, __D::Error> {
+                struct __Visitor;
+                impl<'de> serde::de::Visitor<'de> for __Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+                    fn visit_map<__A: serde::de::MapAccess<'de>>(self, mut map: __A) -> Result<$name, __A::Error> {
+                        $(let mut $field = None;)*
+                        $(let mut $extra = std::collections::BTreeMap::new();)?
+                        while let Some(key) = map.next_key::<$crate::support::Key<'de>>()? {
+                            match &*key.0 {
+                                $($wire => $crate::support::fill(
+                                    &mut $field,
+                                    $crate::support::impl_deserialize_struct!(@read map $($num)?),
+                                    $wire,
+                                )?,)*
+                                _ => $crate::support::impl_deserialize_struct!(@other map key $($extra)?),
+                            }
+                        }
+                        Ok($name {
+                            $($field: $crate::support::impl_deserialize_struct!(@finish $field $wire $how $($default)?),)*
+                            $($extra,)?
+                        })
+                    }
+                }
+                d.deserialize_map(__Visitor)
+            }
+        }
+    };
+    (@read $map:ident) => { $map.next_value()? };
+    (@read $map:ident num) => { $map.next_value_seed($crate::decimal::NumberSeed(std::marker::PhantomData))? };
+    (@other $map:ident $key:ident) => {{ $map.next_value::<serde::de::IgnoredAny>()?; }};
+    (@other $map:ident $key:ident $extra:ident) => {{ $extra.insert($key.0.into_owned(), $map.next_value()?); }};
+    (@finish $field:ident $wire:literal req) => { $crate::support::required($field, $wire)? };
+    (@finish $field:ident $wire:literal dflt) => { $field.unwrap_or_default() };
+    (@finish $field:ident $wire:literal dfn $default:ident) => { $field.unwrap_or_else($default) };
+}
+#[allow(unused_imports)]
+pub(crate) use impl_deserialize_struct;
+
 /// The impls of an open string enum (the enum itself is written out in `models.rs`): wire text, parsing
 /// with a catch-all `Unknown(String)` that keeps any value the server adds later, and serde.
 #[allow(unused_macros)] // Which helpers a crate uses depends on its spec.

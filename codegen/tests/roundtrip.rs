@@ -163,3 +163,32 @@ fn a_one_time_credential_is_neither_copied_nor_written_out() {
     assert!(!written.contains("PLANTED-WRITTEN") && !written.contains("activation_code"), "{written}");
     assert!(order.activation_code.as_ref().is_some_and(|c| c.reveal() == "LPA:1$PLANTED-WRITTEN"));
 }
+
+/// The structs' `Deserialize` (`support::impl_deserialize_struct!`, not serde's derive) keeps serde's
+/// behaviour: the same messages for a missing or repeated field, a nullable required field read as `None`
+/// when absent, extra keys kept in the flattened map, and failure paths that name the field.
+#[test]
+fn struct_decoding_matches_serdes_derive() {
+    let missing = serde_json::from_value::<Thing>(json!({"id": 1, "price": 1})).unwrap_err();
+    assert_eq!(missing.to_string(), "missing field `name`");
+    let twice = serde_json::from_str::<Thing>(r#"{"id": 1, "name": "a", "name": "b", "price": 1}"#).unwrap_err();
+    assert!(twice.to_string().starts_with("duplicate field `name`"), "{twice}");
+    let not_an_object = serde_json::from_value::<Thing>(json!([1, 2])).unwrap_err();
+    assert_eq!(not_an_object.to_string(), "invalid type: sequence, expected struct Thing");
+
+    // `nickname` is required but nullable: absent reads as `None`, like the derive's `Option` fields.
+    let t: Thing = serde_json::from_value(json!({"id": 1, "name": "a", "price": 1})).unwrap();
+    assert_eq!(t.nickname, None);
+    assert!(t.enabled, "the spec's default applies when absent");
+
+    let c: fixture_client::models::Catalog = serde_json::from_value(json!({"name": "n", "a": 1, "b": 2})).unwrap();
+    assert_eq!(c.additional_properties.len(), 2);
+    assert_eq!(serde_json::to_value(&c).unwrap(), json!({"name": "n", "a": 1, "b": 2}));
+    assert!(serde_json::from_value::<fixture_client::models::Catalog>(json!({"name": "n", "a": "x"})).is_err());
+
+    // Through serde_path_to_error (as the client decodes), the failing field is named.
+    let body = br#"{"id": 1, "name": "a", "price": 1, "matrix": [[1, "two"]]}"#;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let e = serde_path_to_error::deserialize::<_, Thing>(&mut de).unwrap_err();
+    assert_eq!(e.path().to_string(), "matrix[0][1]");
+}

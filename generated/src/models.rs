@@ -35,7 +35,7 @@ crate::support::impl_open_string_enum!(
         feature = "wallets"
     )
 )]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ApiError {
     pub name: ErrorName,
@@ -44,9 +44,23 @@ pub struct ApiError {
     pub message: String,
 }
 
+#[cfg(
+    any(
+        feature = "auth",
+        feature = "esim",
+        feature = "reference_data",
+        feature = "topups",
+        feature = "vouchers",
+        feature = "wallets"
+    )
+)]
+crate::support::impl_deserialize_struct!(
+    ApiError { name = "name" req, code = "code" req, message = "message" req, }
+);
+
 /// A JWT pair and when each token expires.
 #[cfg(feature = "auth")]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AuthTokens {
     /// Bearer token for every other endpoint; valid one hour.
@@ -57,6 +71,13 @@ pub struct AuthTokens {
     pub refresh_expires_at: chrono::DateTime<chrono::Utc>,
     pub client_id: i64,
 }
+
+#[cfg(feature = "auth")]
+crate::support::impl_deserialize_struct!(
+    AuthTokens { access_token = "access_token" req, refresh_token = "refresh_token" req,
+    access_expires_at = "access_expires_at" req, refresh_expires_at =
+    "refresh_expires_at" req, client_id = "client_id" req, }
+);
 
 #[cfg(feature = "auth")]
 impl std::fmt::Debug for AuthTokens {
@@ -73,7 +94,7 @@ impl std::fmt::Debug for AuthTokens {
 
 /// The auth endpoints' wrapper around the token pair.
 #[cfg(feature = "auth")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AuthTokensEnvelope {
     /// Always `true` on success.
@@ -81,8 +102,13 @@ pub struct AuthTokensEnvelope {
     pub data: AuthTokens,
 }
 
+#[cfg(feature = "auth")]
+crate::support::impl_deserialize_struct!(
+    AuthTokensEnvelope { success = "success" req, data = "data" req, }
+);
+
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Availability {
     /// Whether inventory can fulfil this denomination and quantity now.
@@ -90,7 +116,12 @@ pub struct Availability {
 }
 
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+crate::support::impl_deserialize_struct!(
+    Availability { is_available = "is_available" req, }
+);
+
+#[cfg(feature = "vouchers")]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AvailabilityRequest {
     #[serde(with = "crate::decimal::number")]
@@ -98,19 +129,28 @@ pub struct AvailabilityRequest {
     pub quantity: i32,
 }
 
+#[cfg(feature = "vouchers")]
+crate::support::impl_deserialize_struct!(
+    AvailabilityRequest { denomination = num "denomination" req, quantity = "quantity"
+    req, }
+);
+
 #[cfg(feature = "reference_data")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Category {
     pub id: i64,
     pub name: String,
 }
 
+#[cfg(feature = "reference_data")]
+crate::support::impl_deserialize_struct!(Category { id = "id" req, name = "name" req, });
+
 /// What an order costs. In the product's currency, `non_discounted_total - discount_amount = total_amount`;
 /// in the wallet's currency, `net_amount = total_amount * forex_rate` and
 /// `total_payable = net_amount + handling_fee_amount`, which is what leaves the wallet.
 #[cfg(any(feature = "esim", feature = "topups"))]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Charges {
     #[serde(with = "crate::decimal::number")]
@@ -147,9 +187,18 @@ pub struct Charges {
     pub charges_details: ChargesDetails,
 }
 
+#[cfg(any(feature = "esim", feature = "topups"))]
+crate::support::impl_deserialize_struct!(
+    Charges { non_discounted_total = num "non_discounted_total" req, discount_amount =
+    num "discount_amount" req, total_amount = num "total_amount" req, discount = num
+    "discount" req, gst_amount = num "gst_amount" dflt, total_payable = num
+    "total_payable" req, net_amount = num "net_amount" dflt, handling_fee_amount = num
+    "handling_fee_amount" dflt, charges_details = "charges_details" req, }
+);
+
 /// The currencies involved. `forex_rate` and `conversion_fee` are `null` when no conversion happens.
 #[cfg(any(feature = "esim", feature = "topups", feature = "vouchers"))]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ChargesDetails {
     pub source_currency: CurrencyCode,
@@ -160,12 +209,19 @@ pub struct ChargesDetails {
     pub conversion_fee: Option<rust_decimal::Decimal>,
 }
 
+#[cfg(any(feature = "esim", feature = "topups", feature = "vouchers"))]
+crate::support::impl_deserialize_struct!(
+    ChargesDetails { source_currency = "source_currency" req, destination_currency =
+    "destination_currency" req, forex_rate = num "forex_rate" dflt, conversion_fee = num
+    "conversion_fee" dflt, }
+);
+
 /// The caller's own order reference. At most 255 printable ASCII characters; unique per client.
 #[cfg(any(feature = "esim", feature = "topups", feature = "vouchers"))]
 pub type ClientReference = String;
 
 #[cfg(feature = "reference_data")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Country {
     pub id: i64,
@@ -178,12 +234,19 @@ pub struct Country {
     pub dialing_prefix: String,
 }
 
+#[cfg(feature = "reference_data")]
+crate::support::impl_deserialize_struct!(
+    Country { id = "id" req, name = "name" req, official_name = "official_name" req,
+    alpha_2 = "alpha_2" req, alpha_3 = "alpha_3" req, numeric_code = "numeric_code" req,
+    dialing_prefix = "dialing_prefix" req, }
+);
+
 /// ISO 3166-1 alpha-3 country code in upper case, or `GLO` for global.
 #[cfg(any(feature = "esim", feature = "topups", feature = "vouchers"))]
 pub type CountryAlpha3 = String;
 
 #[cfg(feature = "esim")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateEsimOrderRequest {
     pub product_id: i64,
@@ -202,12 +265,19 @@ pub struct CreateEsimOrderRequest {
 }
 
 #[cfg(feature = "esim")]
+crate::support::impl_deserialize_struct!(
+    CreateEsimOrderRequest { product_id = "product_id" req, amount = num "amount" req,
+    quantity = "quantity" dfn default_create_esim_order_request_quantity,
+    client_reference = "client_reference" dflt, wallet_id = "wallet_id" dflt, }
+);
+
+#[cfg(feature = "esim")]
 pub(crate) fn default_create_esim_order_request_quantity() -> i32 {
     1i32
 }
 
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateTopupOrderRequest {
     pub product_id: i64,
@@ -225,8 +295,15 @@ pub struct CreateTopupOrderRequest {
     pub wallet_id: Option<i64>,
 }
 
+#[cfg(feature = "topups")]
+crate::support::impl_deserialize_struct!(
+    CreateTopupOrderRequest { product_id = "product_id" req, amount = num "amount" req,
+    input_data = "input_data" dflt, client_reference = "client_reference" dflt, category
+    = "category" dflt, wallet_id = "wallet_id" dflt, }
+);
+
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateVoucherOrderRequest {
     pub product_id: i64,
@@ -244,8 +321,15 @@ pub struct CreateVoucherOrderRequest {
     pub email: Option<Email>,
 }
 
+#[cfg(feature = "vouchers")]
+crate::support::impl_deserialize_struct!(
+    CreateVoucherOrderRequest { product_id = "product_id" req, denomination = num
+    "denomination" req, quantity = "quantity" req, wallet_id = "wallet_id" dflt,
+    client_reference = "client_reference" dflt, email = "email" dflt, }
+);
+
 #[cfg(feature = "reference_data")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Currency {
     pub id: i64,
@@ -254,6 +338,12 @@ pub struct Currency {
     /// Decimal places for display (2 for USD, 0 for JPY).
     pub precision: i32,
 }
+
+#[cfg(feature = "reference_data")]
+crate::support::impl_deserialize_struct!(
+    Currency { id = "id" req, name = "name" req, currency = "currency" req, precision =
+    "precision" req, }
+);
 
 /// ISO 4217 currency code.
 #[cfg(
@@ -305,7 +395,7 @@ crate::support::impl_open_string_enum!(
 /// A face value or a range. Fixed when `min_value` equals `max_value`; otherwise any amount in
 /// `[min_value, max_value]`. `discount` is a percentage off the face value (`3.5` is 3.5%).
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Denomination {
     #[serde(with = "crate::decimal::number")]
@@ -315,6 +405,12 @@ pub struct Denomination {
     #[serde(with = "crate::decimal::number")]
     pub discount: Option<rust_decimal::Decimal>,
 }
+
+#[cfg(feature = "vouchers")]
+crate::support::impl_deserialize_struct!(
+    Denomination { min_value = num "min_value" dflt, max_value = num "max_value" dflt,
+    discount = num "discount" dflt, }
+);
 
 /// An email address, at most 254 characters.
 #[cfg(any(feature = "esim", feature = "topups", feature = "vouchers"))]
@@ -382,11 +478,23 @@ crate::support::impl_open_string_enum!(
         feature = "wallets"
     )
 )]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ErrorEnvelope {
     pub error: ApiError,
 }
+
+#[cfg(
+    any(
+        feature = "auth",
+        feature = "esim",
+        feature = "reference_data",
+        feature = "topups",
+        feature = "vouchers",
+        feature = "wallets"
+    )
+)]
+crate::support::impl_deserialize_struct!(ErrorEnvelope { error = "error" req, });
 
 #[cfg(
     any(
@@ -458,7 +566,7 @@ crate::support::impl_open_string_enum!(
 );
 
 #[cfg(feature = "esim")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EsimChargesRequest {
     pub product_id: i64,
@@ -469,10 +577,16 @@ pub struct EsimChargesRequest {
     pub wallet_id: Option<i64>,
 }
 
+#[cfg(feature = "esim")]
+crate::support::impl_deserialize_struct!(
+    EsimChargesRequest { product_id = "product_id" req, amount = num "amount" req,
+    wallet_id = "wallet_id" dflt, }
+);
+
 /// An eSIM order. `activation_code` appears only on a delivered order that is not yet installed, and never in
 /// lists: store it when it first appears.
 #[cfg(feature = "esim")]
-#[derive(PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EsimOrder {
     pub id: i64,
@@ -524,6 +638,20 @@ pub struct EsimOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_user_fixable: Option<bool>,
 }
+
+#[cfg(feature = "esim")]
+crate::support::impl_deserialize_struct!(
+    EsimOrder { id = "id" req, client_reference = "client_reference" dflt, status =
+    "status" req, status_text = "status_text" dflt, product_name = "product_name" dflt,
+    country_code = "country_code" dflt, data_amount_gb = num "data_amount_gb" dflt,
+    validity_days = "validity_days" dflt, amount = num "amount" req, currency =
+    "currency" req, activation_code = "activation_code" dflt, iccid = "iccid" dflt,
+    activation_status = "activation_status" dflt, is_installed = "is_installed" dflt,
+    installed_at = "installed_at" dflt, activated_at = "activated_at" dflt,
+    transaction_id = "transaction_id" dflt, created_at = "created_at" dflt, failure_code
+    = "failure_code" dflt, failure_reason = "failure_reason" dflt, is_user_fixable =
+    "is_user_fixable" dflt, }
+);
 
 #[cfg(feature = "esim")]
 impl std::fmt::Debug for EsimOrder {
@@ -596,7 +724,7 @@ impl EsimOrderStatus {
 
 /// A country or region (`GLO` for global) with one or more data plans.
 #[cfg(feature = "esim")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EsimProduct {
     pub id: i64,
@@ -608,7 +736,13 @@ pub struct EsimProduct {
 }
 
 #[cfg(feature = "esim")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+crate::support::impl_deserialize_struct!(
+    EsimProduct { id = "id" req, name = "name" req, country_code = "country_code" req,
+    currency_code = "currency_code" req, image_url = "image_url" req, }
+);
+
+#[cfg(feature = "esim")]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EsimProductDetail {
     pub id: i64,
@@ -620,9 +754,16 @@ pub struct EsimProductDetail {
     pub variants: Vec<EsimVariant>,
 }
 
+#[cfg(feature = "esim")]
+crate::support::impl_deserialize_struct!(
+    EsimProductDetail { id = "id" req, name = "name" req, country_code = "country_code"
+    req, currency_code = "currency_code" req, image_url = "image_url" req, variants =
+    "variants" req, }
+);
+
 /// A data plan at a fixed price. Echo `amount` exactly when ordering.
 #[cfg(feature = "esim")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EsimVariant {
     pub id: i64,
@@ -648,6 +789,14 @@ pub struct EsimVariant {
     )]
     pub client_discount: Option<rust_decimal::Decimal>,
 }
+
+#[cfg(feature = "esim")]
+crate::support::impl_deserialize_struct!(
+    EsimVariant { id = "id" req, esim_product_id = "esim_product_id" dflt, name = "name"
+    dflt, description = "description" dflt, currency_code = "currency_code" req, amount =
+    num "amount" req, data_amount_gb = num "data_amount_gb" req, validity_days =
+    "validity_days" req, client_discount = num "client_discount" dflt, }
+);
 
 /// Why an order failed. The documents reference a failure-code enum without showing it, so this is an open
 /// string: clients must accept any value.
@@ -692,7 +841,7 @@ crate::support::impl_open_string_enum!(
 
 /// The API key and secret. Never log this body.
 #[cfg(feature = "auth")]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LoginRequest {
     /// The API key issued for the client account.
@@ -702,6 +851,11 @@ pub struct LoginRequest {
     /// Write-only: sent in requests, never returned.
     pub password: String,
 }
+
+#[cfg(feature = "auth")]
+crate::support::impl_deserialize_struct!(
+    LoginRequest { username = "username" req, password = "password" req, }
+);
 
 #[cfg(feature = "auth")]
 impl std::fmt::Debug for LoginRequest {
@@ -715,7 +869,7 @@ impl std::fmt::Debug for LoginRequest {
 
 /// The auth endpoints' wrapper around the logout confirmation.
 #[cfg(feature = "auth")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LogoutEnvelope {
     pub success: bool,
@@ -723,14 +877,22 @@ pub struct LogoutEnvelope {
 }
 
 #[cfg(feature = "auth")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+crate::support::impl_deserialize_struct!(
+    LogoutEnvelope { success = "success" req, data = "data" req, }
+);
+
+#[cfg(feature = "auth")]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LogoutResult {
     pub message: String,
 }
 
+#[cfg(feature = "auth")]
+crate::support::impl_deserialize_struct!(LogoutResult { message = "message" req, });
+
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct MobileLookupRequest {
     /// E.164 number with a leading `+`, no spaces or dashes.
@@ -738,7 +900,12 @@ pub struct MobileLookupRequest {
 }
 
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+crate::support::impl_deserialize_struct!(
+    MobileLookupRequest { mobile_number = "mobile_number" req, }
+);
+
+#[cfg(feature = "topups")]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct MobileOperatorMatch {
     /// Use directly with charges and orders.
@@ -749,6 +916,12 @@ pub struct MobileOperatorMatch {
     /// `true` for the primary guess, `false` for alternatives.
     pub identified: bool,
 }
+
+#[cfg(feature = "topups")]
+crate::support::impl_deserialize_struct!(
+    MobileOperatorMatch { product_id = "product_id" req, name = "name" req, country_code
+    = "country_code" req, identified = "identified" req, }
+);
 
 /// An exact decimal amount, always paired with a currency. It can carry more than two decimals (`4.275`).
 #[cfg(
@@ -763,14 +936,19 @@ pub struct MobileOperatorMatch {
 pub type Money = rust_decimal::Decimal;
 
 #[cfg(any(feature = "esim", feature = "topups"))]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct NotificationEmailRequest {
     pub email: Email,
 }
 
+#[cfg(any(feature = "esim", feature = "topups"))]
+crate::support::impl_deserialize_struct!(
+    NotificationEmailRequest { email = "email" req, }
+);
+
 #[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OrderEventData {
     pub id: i64,
@@ -803,9 +981,18 @@ pub struct OrderEventData {
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+#[cfg(feature = "webhooks")]
+crate::support::impl_deserialize_struct!(
+    OrderEventData { id = "id" req, reference_code = "reference_code" dflt, status =
+    "status" req, product_name = "product_name" dflt, denomination = num "denomination"
+    dflt, quantity = "quantity" dflt, amount = num "amount" dflt, delivered_quantity =
+    "delivered_quantity" dflt, delivered_on = "delivered_on" dflt, created_at =
+    "created_at" dflt, }
+);
+
 /// A voucher order event. It never carries codes; fetch the order.
 #[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OrderWebhookEvent {
     pub id: String,
@@ -814,18 +1001,29 @@ pub struct OrderWebhookEvent {
     pub data: OrderEventData,
 }
 
+#[cfg(feature = "webhooks")]
+crate::support::impl_deserialize_struct!(
+    OrderWebhookEvent { id = "id" req, r#type = "type" req, created_at = "created_at"
+    req, data = "data" req, }
+);
+
 /// An exact decimal amount greater than zero.
 #[cfg(any(feature = "esim", feature = "topups", feature = "vouchers"))]
 pub type PositiveMoney = rust_decimal::Decimal;
 
 /// A refresh token from `login` or an earlier `refresh_token`.
 #[cfg(feature = "auth")]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RefreshRequest {
     /// Write-only: sent in requests, never returned.
     pub refresh_token: String,
 }
+
+#[cfg(feature = "auth")]
+crate::support::impl_deserialize_struct!(
+    RefreshRequest { refresh_token = "refresh_token" req, }
+);
 
 #[cfg(feature = "auth")]
 impl std::fmt::Debug for RefreshRequest {
@@ -837,20 +1035,30 @@ impl std::fmt::Debug for RefreshRequest {
 }
 
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Region {
     pub code: String,
     pub name: String,
 }
 
+#[cfg(feature = "topups")]
+crate::support::impl_deserialize_struct!(
+    Region { code = "code" req, name = "name" req, }
+);
+
 #[cfg(feature = "reference_data")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Subcategory {
     pub id: i64,
     pub name: String,
 }
+
+#[cfg(feature = "reference_data")]
+crate::support::impl_deserialize_struct!(
+    Subcategory { id = "id" req, name = "name" req, }
+);
 
 /// Narrows the variant when a product has several kinds: `Airtime` (open range), `Data` (exact denomination), `Bundle` (combos).
 #[cfg(feature = "topups")]
@@ -873,7 +1081,7 @@ crate::support::impl_open_string_enum!(
 );
 
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopupChargesRequest {
     pub product_id: i64,
@@ -886,9 +1094,15 @@ pub struct TopupChargesRequest {
     pub category: Option<TopupCategory>,
 }
 
+#[cfg(feature = "topups")]
+crate::support::impl_deserialize_struct!(
+    TopupChargesRequest { product_id = "product_id" req, amount = num "amount" req,
+    wallet_id = "wallet_id" dflt, category = "category" dflt, }
+);
+
 /// A topup order. Optional fields are omitted, not `null`, when unset.
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopupOrder {
     pub id: i64,
@@ -927,6 +1141,18 @@ pub struct TopupOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
 }
+
+#[cfg(feature = "topups")]
+crate::support::impl_deserialize_struct!(
+    TopupOrder { id = "id" req, client_reference = "client_reference" dflt, product_id =
+    "product_id" req, product_name = "product_name" dflt, variant_name = "variant_name"
+    dflt, country_code = "country_code" dflt, amount = num "amount" req, currency =
+    "currency" req, status = "status" req, status_text = "status_text" dflt,
+    transaction_id = "transaction_id" dflt, created_at = "created_at" req, completed_at =
+    "completed_at" dflt, failure_code = "failure_code" dflt, failure_reason =
+    "failure_reason" dflt, is_user_fixable = "is_user_fixable" dflt, email = "email"
+    dflt, }
+);
 
 /// `PENDING` orders are already paid. `DELIVERED`, `FAILED` and `CANCELLED` are terminal.
 #[cfg(feature = "topups")]
@@ -985,7 +1211,7 @@ crate::support::impl_open_string_enum!(
 );
 
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopupProduct {
     pub id: i64,
@@ -998,9 +1224,16 @@ pub struct TopupProduct {
     pub image_url: String,
 }
 
+#[cfg(feature = "topups")]
+crate::support::impl_deserialize_struct!(
+    TopupProduct { id = "id" req, name = "name" req, topup_type = "topup_type" req,
+    country_code = "country_code" req, currency_code = "currency_code" req, image_url =
+    "image_url" req, }
+);
+
 /// A topup product with the inputs its orders need.
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopupProductDetail {
     pub id: i64,
@@ -1014,6 +1247,13 @@ pub struct TopupProductDetail {
     /// The keys `input_data` must carry on an order, for example `player_id` and `server`, or `phone_number`.
     pub input_fields: Vec<String>,
 }
+
+#[cfg(feature = "topups")]
+crate::support::impl_deserialize_struct!(
+    TopupProductDetail { id = "id" req, name = "name" req, topup_type = "topup_type" req,
+    country_code = "country_code" req, currency_code = "currency_code" req, image_url =
+    "image_url" req, input_fields = "input_fields" req, }
+);
 
 /// `GAMING` for in-game currency and passes, `MOBILE` for airtime and data, `UTILITY` for bill payments.
 #[cfg(feature = "topups")]
@@ -1038,7 +1278,7 @@ crate::support::impl_open_string_enum!(
 /// A SKU-level price. Fixed-denomination variants list `fixed_amounts`; open-range variants set `min_amount`
 /// and `max_amount` instead (both omitted otherwise).
 #[cfg(feature = "topups")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TopupVariant {
     pub id: i64,
@@ -1071,9 +1311,17 @@ pub struct TopupVariant {
     pub fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
+#[cfg(feature = "topups")]
+crate::support::impl_deserialize_struct!(
+    TopupVariant { id = "id" req, name = "name" req, category = "category" dflt,
+    currency_code = "currency_code" req, is_fixed_amount = "is_fixed_amount" dflt,
+    min_amount = num "min_amount" dflt, max_amount = num "max_amount" dflt, fixed_amounts
+    = "fixed_amounts" dflt, available_in = "available_in" dflt, fields = "fields" dflt, }
+);
+
 /// A ledger entry. An order's debit and a failed order's refund are separate transactions.
 #[cfg(feature = "wallets")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Transaction {
     pub id: i64,
@@ -1092,6 +1340,16 @@ pub struct Transaction {
     pub remarks: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
+
+#[cfg(feature = "wallets")]
+crate::support::impl_deserialize_struct!(
+    Transaction { id = "id" req, wallet_id = "wallet_id" req, currency_id = "currency_id"
+    req, amount = num "amount" req, transaction_type = "transaction_type" req, status =
+    "status" req, source_currency = "source_currency" dflt, destination_currency =
+    "destination_currency" dflt, forex_rate = num "forex_rate" dflt, conversion_charges =
+    num "conversion_charges" dflt, remarks = "remarks" req, created_at = "created_at"
+    req, }
+);
 
 #[cfg(feature = "wallets")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1132,7 +1390,7 @@ crate::support::impl_open_string_enum!(
 
 /// One delivered code. Which fields are set depends on the product's delivery mode. Treat codes and PINs as secrets.
 #[cfg(feature = "vouchers")]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Voucher {
     pub card_number: Option<String>,
@@ -1141,6 +1399,13 @@ pub struct Voucher {
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub voucher_reference_number: Option<String>,
 }
+
+#[cfg(feature = "vouchers")]
+crate::support::impl_deserialize_struct!(
+    Voucher { card_number = "card_number" dflt, pin_code = "pin_code" dflt, claim_url =
+    "claim_url" dflt, expires_at = "expires_at" dflt, voucher_reference_number =
+    "voucher_reference_number" dflt, }
+);
 
 #[cfg(feature = "vouchers")]
 impl std::fmt::Debug for Voucher {
@@ -1157,7 +1422,7 @@ impl std::fmt::Debug for Voucher {
 
 /// Voucher charges carry the largest quantity the client may order at once.
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VoucherCharges {
     #[serde(with = "crate::decimal::number")]
@@ -1197,7 +1462,17 @@ pub struct VoucherCharges {
 }
 
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+crate::support::impl_deserialize_struct!(
+    VoucherCharges { non_discounted_total = num "non_discounted_total" req,
+    discount_amount = num "discount_amount" req, total_amount = num "total_amount" req,
+    discount = num "discount" req, gst_amount = num "gst_amount" dflt, total_payable =
+    num "total_payable" req, net_amount = num "net_amount" dflt, handling_fee_amount =
+    num "handling_fee_amount" dflt, charges_details = "charges_details" req, max_quantity
+    = "max_quantity" req, }
+);
+
+#[cfg(feature = "vouchers")]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VoucherChargesRequest {
     /// Face value; it must lie in one of the product's denominations.
@@ -1210,9 +1485,15 @@ pub struct VoucherChargesRequest {
     pub wallet_id: Option<i64>,
 }
 
+#[cfg(feature = "vouchers")]
+crate::support::impl_deserialize_struct!(
+    VoucherChargesRequest { denomination = num "denomination" req, quantity = "quantity"
+    req, wallet_id = "wallet_id" dflt, }
+);
+
 /// A voucher order. `vouchers` is empty until the order is delivered.
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VoucherOrder {
     pub id: i64,
@@ -1247,6 +1528,16 @@ pub struct VoucherOrder {
     pub email: Option<Email>,
     pub vouchers: Vec<Voucher>,
 }
+
+#[cfg(feature = "vouchers")]
+crate::support::impl_deserialize_struct!(
+    VoucherOrder { id = "id" req, product_id = "product_id" req, product_name =
+    "product_name" dflt, denomination = num "denomination" req, quantity = "quantity"
+    req, amount = num "amount" req, discount = num "discount" dflt, client_reference =
+    "client_reference" dflt, wallet_id = "wallet_id" dflt, status = "status" req,
+    base_currency = "base_currency" dflt, deduction_currency = "deduction_currency" dflt,
+    message = "message" dflt, email = "email" dflt, vouchers = "vouchers" req, }
+);
 
 /// `PENDING` orders are already paid. `DELIVERED`, `PARTIALLY_DELIVERED`, `FAILED` and `CANCELLED` are terminal.
 #[cfg(any(feature = "vouchers", feature = "webhooks"))]
@@ -1285,7 +1576,7 @@ impl VoucherOrderStatus {
 
 /// A gift card of one brand in one country and currency, with its denominations.
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VoucherProduct {
     pub id: i64,
@@ -1307,9 +1598,18 @@ pub struct VoucherProduct {
     pub available_denominations: Vec<Denomination>,
 }
 
+#[cfg(feature = "vouchers")]
+crate::support::impl_deserialize_struct!(
+    VoucherProduct { id = "id" req, name = "name" req, category = "category" req,
+    sub_category = "sub_category" dflt, country_code = "country_code" req, currency_code
+    = "currency_code" req, image_url = "image_url" dflt, delivery_mode = "delivery_mode"
+    dflt, delivery_time = "delivery_time" dflt, validity = "validity" dflt,
+    available_denominations = "available_denominations" req, }
+);
+
 /// A voucher product with its terms and redemption instructions.
 #[cfg(feature = "vouchers")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VoucherProductDetail {
     pub id: i64,
@@ -1340,9 +1640,19 @@ pub struct VoucherProductDetail {
     pub how_to_use: crate::support::Tristate<String>,
 }
 
+#[cfg(feature = "vouchers")]
+crate::support::impl_deserialize_struct!(
+    VoucherProductDetail { id = "id" req, name = "name" req, category = "category" req,
+    sub_category = "sub_category" dflt, country_code = "country_code" req, currency_code
+    = "currency_code" req, image_url = "image_url" dflt, delivery_mode = "delivery_mode"
+    dflt, delivery_time = "delivery_time" dflt, validity = "validity" dflt,
+    available_denominations = "available_denominations" req, terms = "terms" dflt,
+    details = "details" dflt, how_to_use = "how_to_use" dflt, }
+);
+
 /// One wallet per currency.
 #[cfg(feature = "wallets")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Wallet {
     pub id: i64,
@@ -1352,6 +1662,12 @@ pub struct Wallet {
     pub amount: Money,
     pub r#type: WalletType,
 }
+
+#[cfg(feature = "wallets")]
+crate::support::impl_deserialize_struct!(
+    Wallet { id = "id" req, currency_id = "currency_id" req, amount = num "amount" req,
+    r#type = "type" req, }
+);
 
 /// `PREPAID` (the default; the balance must cover orders) or `POSTPAID` (credit, settled periodically).
 #[cfg(feature = "wallets")]
@@ -1377,7 +1693,7 @@ pub type WalletWebhookEvent = WebhookEvent;
 
 /// The envelope of every webhook delivery. `id` equals the `X-Event-ID` header.
 #[cfg(feature = "webhooks")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct WebhookEvent {
     pub id: String,
@@ -1386,6 +1702,12 @@ pub struct WebhookEvent {
     /// The event's payload; its shape depends on `type`.
     pub data: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+#[cfg(feature = "webhooks")]
+crate::support::impl_deserialize_struct!(
+    WebhookEvent { id = "id" req, r#type = "type" req, created_at = "created_at" req,
+    data = "data" req, }
+);
 
 /// Any webhook delivery, told apart by `type`. Types added later decode as unknown, not as errors.
 #[cfg(feature = "webhooks")]

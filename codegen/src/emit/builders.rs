@@ -61,26 +61,39 @@ pub fn head() -> TokenStream {
     }
 }
 
-/// The items of `builders.rs`, each with the `cfg` of what it builds: every built model type (by name), then
-/// every operation's `Params`.
-pub fn all(api: &Api, gates: &crate::gating::Gates) -> Vec<(TokenStream, TokenStream)> {
-    let mut items = Vec::new();
-    for name in built_by_callers(api) {
-        let Some(TypeKind::Struct(s)) = api.types.get(&name).map(|d| &d.kind) else { continue };
-        let members: Vec<Member> = s.fields.iter().map(|f| member(&name, f, api)).collect();
-        let path = ident(&name);
-        let built = builder(quote!(crate::models::#path), &name, &members, super::models::extra_field(s).as_deref());
-        items.push((built, cfg_any(gates.users_of(&name).into_iter().flatten())));
-    }
+/// One builder of `builders.rs`: for a model type (by name) or for an operation's `Params`.
+pub enum Target<'a> {
+    Model(String),
+    Params(&'a Operation),
+}
+
+/// What `builders.rs` builds, in file order: every built model type (by name), then every operation's
+/// `Params` (by type name).
+pub fn targets(api: &Api) -> Vec<Target<'_>> {
+    let mut out: Vec<Target> = built_by_callers(api).into_iter().map(Target::Model).collect();
     let mut ops: Vec<&Operation> = api.operations.iter().filter(|o| o.params_type.is_some()).collect();
     ops.sort_by(|a, b| a.params_type.cmp(&b.params_type));
-    for op in ops {
-        let Some(name) = &op.params_type else { continue };
-        let members = param_members(op);
-        let path = ident(name);
-        items.push((builder(quote!(crate::operations::#path), name, &members, None), cfg_any([&op.module])));
+    out.extend(ops.into_iter().map(Target::Params));
+    out
+}
+
+/// One target's builder, with the `cfg` of what it builds; nothing for a model type that is not a struct.
+pub fn item(api: &Api, gates: &crate::gating::Gates, target: &Target) -> Option<(TokenStream, TokenStream)> {
+    match target {
+        Target::Model(name) => {
+            let Some(TypeKind::Struct(s)) = api.types.get(name).map(|d| &d.kind) else { return None };
+            let members: Vec<Member> = s.fields.iter().map(|f| member(name, f, api)).collect();
+            let path = ident(name);
+            let extra = super::models::extra_field(s);
+            let built = builder(quote!(crate::models::#path), name, &members, extra.as_deref());
+            Some((built, cfg_any(gates.users_of(name).into_iter().flatten())))
+        }
+        Target::Params(op) => {
+            let name = op.params_type.as_ref()?;
+            let path = ident(name);
+            Some((builder(quote!(crate::operations::#path), name, &param_members(op), None), cfg_any([&op.module])))
+        }
     }
-    items
 }
 
 /// The members of operation `op`'s `Params`.

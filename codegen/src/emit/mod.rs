@@ -59,7 +59,7 @@ enum Unit<'a> {
     Models { first: bool, types: Vec<&'a TypeDef> },
     OperationModule { module: &'a str, first: bool, ops: Vec<&'a Operation>, all: Vec<&'a Operation> },
     OperationsMod { modules: Vec<&'a str> },
-    Builders,
+    Builders { first: bool, targets: &'a [builders::Target<'a>] },
 }
 
 impl Unit<'_> {
@@ -70,7 +70,7 @@ impl Unit<'_> {
             Unit::Models { types, .. } => types.len() * 2,
             Unit::OperationModule { ops, first, all, .. } => ops.len() * 8 + if *first { all.len() } else { 0 },
             Unit::OperationsMod { modules } => modules.len(),
-            Unit::Builders => 8,
+            Unit::Builders { targets, .. } => targets.len() * 2,
         }
     }
 
@@ -80,7 +80,7 @@ impl Unit<'_> {
             Unit::Models { .. } => "src/models.rs".into(),
             Unit::OperationModule { module, .. } => format!("src/operations/{module}.rs"),
             Unit::OperationsMod { .. } => "src/operations/mod.rs".into(),
-            Unit::Builders => "src/builders.rs".into(),
+            Unit::Builders { .. } => "src/builders.rs".into(),
         }
     }
 
@@ -121,9 +121,9 @@ impl Unit<'_> {
                 )
             }
             Unit::OperationsMod { modules } => parse(&name, operations_mod(api, modules)),
-            Unit::Builders => {
-                let mut file = parse(&name, builders::head())?;
-                for (items, cfg) in builders::all(api, gates) {
+            Unit::Builders { first, targets } => {
+                let mut file = parse(&name, if *first { builders::head() } else { TokenStream::new() })?;
+                for (items, cfg) in targets.iter().filter_map(|t| builders::item(api, gates, t)) {
                     file.items.extend(with_attrs(&name, items, cfg)?);
                 }
                 Ok(file)
@@ -144,6 +144,7 @@ pub fn emit(
         opts.spec_label
     );
     let gates = crate::gating::plan(api);
+    let built = builders::targets(api);
     let mut units = vec![Unit::Lib];
     let types: Vec<&TypeDef> = api.types.values().collect();
     for (i, chunk) in types.chunks(TYPES_PER_UNIT).enumerate() {
@@ -163,7 +164,12 @@ pub fn emit(
         }
     }
     units.push(Unit::OperationsMod { modules });
-    units.push(Unit::Builders);
+    for (i, chunk) in built.chunks(TYPES_PER_UNIT).enumerate() {
+        units.push(Unit::Builders { first: i == 0, targets: chunk });
+    }
+    if built.is_empty() {
+        units.push(Unit::Builders { first: true, targets: &[] });
+    }
 
     // Token streams are not `Send`, so each worker builds and formats its own units; the heaviest go first
     // so that no large unit starts last.

@@ -99,11 +99,13 @@ fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> Token
     let default = all_optional(type_name, &s.fields, api).then(|| quote!(Default,));
     let derive_debug = (!secret).then(|| quote!(Debug,));
     let clone = clone_of(api, type_name);
+    let deserialize = deserialize_struct(type_name, s, api);
     let mut out = quote! {
         #docs
-        #[derive(#clone #derive_debug #default PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(#clone #derive_debug #default PartialEq, serde::Serialize)]
         #[non_exhaustive]
         pub struct #name { #(#fields,)* }
+        #deserialize
     };
     if secret {
         out.extend(redacted_debug(type_name, s));
@@ -112,6 +114,32 @@ fn structure(type_name: &str, docs: TokenStream, s: &Struct, api: &Api) -> Token
     out.extend(take_methods(type_name, s, api));
     out.extend(defaults);
     out
+}
+
+/// The struct's `Deserialize` (`support::impl_deserialize_struct!`, not serde's derive: it is most of what
+/// checking a generated crate costs). Absent fields read as the serde attributes on the struct say for
+/// serializing: required, the spec's default, or `Default` (`None`, `Tristate::Absent`, an empty secret).
+fn deserialize_struct(type_name: &str, s: &Struct, api: &Api) -> TokenStream {
+    let name = ident(type_name);
+    let fields = s.fields.iter().map(|f| {
+        let (field, wire) = (ident(&f.rust), &f.wire);
+        let how = match default_fn_name(type_name, f, api) {
+            _ if f.once || f.is_tristate() || f.nullable => quote!(dflt),
+            Some(path) if !f.required => {
+                let path = format_ident!("{}", path);
+                quote!(dfn #path)
+            }
+            _ if !f.required => quote!(dflt),
+            _ => quote!(req),
+        };
+        let num = numeric(&f.ty, api).then(|| quote!(num));
+        quote!(#field = #num #wire #how,)
+    });
+    let extra = extra_field(s).map(|e| {
+        let e = ident(&e);
+        quote!(extra #e)
+    });
+    quote! { crate::support::impl_deserialize_struct!(#name { #(#fields)* } #extra); }
 }
 
 /// Whether a type is decimals carried as JSON numbers all the way down (through `Option`, `Vec`, maps,

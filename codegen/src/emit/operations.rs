@@ -532,6 +532,14 @@ fn decode_table(ops: &[&Operation]) -> TokenStream {
             };
             arms.push((None, fallback));
         }
+        // Arms just before the catch-all that decode the same way add nothing (`4XX`, `5XX` and `default`
+        // are often one error type).
+        if let Some((None, fallback)) = arms.last() {
+            let fallback = fallback.to_string();
+            while arms.len() > 1 && arms[arms.len() - 2].1.to_string() == fallback {
+                arms.remove(arms.len() - 2);
+            }
+        }
         match arms.as_slice() {
             // A lone catch-all needs no match.
             [(None, only)] => quote!(#id => #only,),

@@ -21,31 +21,6 @@ pub(crate) fn decode_response(
                         crate::models::AuthTokensEnvelope,
                     >("login", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("login", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("login", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("login", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("login", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("login", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -60,26 +35,6 @@ pub(crate) fn decode_response(
                         crate::models::LogoutEnvelope,
                     >("logout", status, body)
                 }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("logout", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("logout", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("logout", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("logout", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -92,31 +47,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::AuthTokensEnvelope,
-                    >("refresh_token", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("refresh_token", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("refresh_token", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("refresh_token", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("refresh_token", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("refresh_token", status, body)
                 }
                 _ => {

@@ -21,36 +21,6 @@ pub(crate) fn decode_response(
                         crate::models::Charges,
                     >("calculate_esim_charges", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_esim_charges", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_esim_charges", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_esim_charges", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_esim_charges", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_esim_charges", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_esim_charges", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -63,36 +33,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::EsimOrder,
-                    >("create_esim_order", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_esim_order", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_esim_order", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_esim_order", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_esim_order", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_esim_order", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("create_esim_order", status, body)
                 }
                 _ => {
@@ -109,36 +49,6 @@ pub(crate) fn decode_response(
                         crate::models::EsimOrder,
                     >("get_esim_order", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_order", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_order", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_order", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_order", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_order", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_order", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -151,36 +61,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::EsimProductDetail,
-                    >("get_esim_product", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_product", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_product", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_product", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_product", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_product", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("get_esim_product", status, body)
                 }
                 _ => {
@@ -197,36 +77,6 @@ pub(crate) fn decode_response(
                         crate::models::EsimVariant,
                     >("get_esim_variant", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_variant", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_variant", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_variant", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_variant", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_variant", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_esim_variant", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -239,31 +89,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         Vec<crate::models::EsimOrder>,
-                    >("list_esim_orders", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_orders", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_orders", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_orders", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_orders", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("list_esim_orders", status, body)
                 }
                 _ => {
@@ -280,36 +105,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::EsimVariant>,
                     >("list_esim_product_variants", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_product_variants", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_product_variants", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_product_variants", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_product_variants", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_product_variants", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_product_variants", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -324,31 +119,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::EsimProduct>,
                     >("list_esim_products", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_products", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_products", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_products", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_products", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_esim_products", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -361,36 +131,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::EsimOrder,
-                    >("set_esim_order_notification_email", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_esim_order_notification_email", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_esim_order_notification_email", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_esim_order_notification_email", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_esim_order_notification_email", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_esim_order_notification_email", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("set_esim_order_notification_email", status, body)
                 }
                 _ => {

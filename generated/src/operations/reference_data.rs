@@ -21,36 +21,6 @@ pub(crate) fn decode_response(
                         crate::models::Category,
                     >("get_category", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_category", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_category", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_category", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_category", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_category", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_category", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -63,36 +33,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::Country,
-                    >("get_country", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_country", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_country", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_country", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_country", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_country", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("get_country", status, body)
                 }
                 _ => {
@@ -109,36 +49,6 @@ pub(crate) fn decode_response(
                         crate::models::Subcategory,
                     >("get_subcategory", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_subcategory", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_subcategory", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_subcategory", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_subcategory", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_subcategory", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_subcategory", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -151,31 +61,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         Vec<crate::models::Category>,
-                    >("list_categories", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_categories", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_categories", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_categories", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_categories", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("list_categories", status, body)
                 }
                 _ => {
@@ -192,26 +77,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::Country>,
                     >("list_countries", status, body)
                 }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_countries", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_countries", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_countries", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_countries", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -226,26 +91,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::Currency>,
                     >("list_currencies", status, body)
                 }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_currencies", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_currencies", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_currencies", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_currencies", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -258,31 +103,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         Vec<crate::models::Subcategory>,
-                    >("list_subcategories", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_subcategories", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_subcategories", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_subcategories", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_subcategories", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("list_subcategories", status, body)
                 }
                 _ => {

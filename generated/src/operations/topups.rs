@@ -21,36 +21,6 @@ pub(crate) fn decode_response(
                         crate::models::Charges,
                     >("calculate_topup_charges", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_topup_charges", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_topup_charges", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_topup_charges", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_topup_charges", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_topup_charges", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_topup_charges", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -70,36 +40,6 @@ pub(crate) fn decode_response(
                         crate::models::TopupOrder,
                     >("create_topup_order", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_topup_order", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_topup_order", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_topup_order", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_topup_order", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_topup_order", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_topup_order", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -112,36 +52,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::TopupOrder,
-                    >("get_topup_order", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_order", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_order", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_order", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_order", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_order", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("get_topup_order", status, body)
                 }
                 _ => {
@@ -158,36 +68,6 @@ pub(crate) fn decode_response(
                         crate::models::TopupProductDetail,
                     >("get_topup_product", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_product", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_product", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_product", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_product", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_product", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_product", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -200,36 +80,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::TopupVariant,
-                    >("get_topup_variant", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_variant", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_variant", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_variant", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_variant", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_topup_variant", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("get_topup_variant", status, body)
                 }
                 _ => {
@@ -246,31 +96,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::TopupOrder>,
                     >("list_topup_orders", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_orders", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_orders", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_orders", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_orders", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_orders", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -283,36 +108,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         Vec<crate::models::TopupVariant>,
-                    >("list_topup_product_variants", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_product_variants", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_product_variants", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_product_variants", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_product_variants", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_product_variants", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("list_topup_product_variants", status, body)
                 }
                 _ => {
@@ -329,31 +124,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::TopupProduct>,
                     >("list_topup_products", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_products", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_products", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_products", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_products", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_topup_products", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -368,31 +138,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::MobileOperatorMatch>,
                     >("lookup_mobile_operator", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("lookup_mobile_operator", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("lookup_mobile_operator", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("lookup_mobile_operator", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("lookup_mobile_operator", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("lookup_mobile_operator", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -405,36 +150,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::TopupOrder,
-                    >("set_topup_order_notification_email", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_topup_order_notification_email", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_topup_order_notification_email", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_topup_order_notification_email", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_topup_order_notification_email", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("set_topup_order_notification_email", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("set_topup_order_notification_email", status, body)
                 }
                 _ => {

@@ -21,36 +21,6 @@ pub(crate) fn decode_response(
                         crate::models::VoucherCharges,
                     >("calculate_voucher_charges", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_voucher_charges", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_voucher_charges", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_voucher_charges", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_voucher_charges", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_voucher_charges", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("calculate_voucher_charges", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -63,36 +33,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::Availability,
-                    >("check_voucher_availability", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("check_voucher_availability", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("check_voucher_availability", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("check_voucher_availability", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("check_voucher_availability", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("check_voucher_availability", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("check_voucher_availability", status, body)
                 }
                 _ => {
@@ -109,36 +49,6 @@ pub(crate) fn decode_response(
                         crate::models::VoucherOrder,
                     >("create_voucher_order", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_voucher_order", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_voucher_order", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_voucher_order", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_voucher_order", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_voucher_order", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("create_voucher_order", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -151,36 +61,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         crate::models::VoucherOrder,
-                    >("get_voucher_order", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_order", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_order", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_order", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_order", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_order", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("get_voucher_order", status, body)
                 }
                 _ => {
@@ -197,36 +77,6 @@ pub(crate) fn decode_response(
                         crate::models::VoucherProductDetail,
                     >("get_voucher_product", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_product", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_product", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_product", status, body)
-                }
-                404 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_product", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_product", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("get_voucher_product", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -241,31 +91,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::VoucherOrder>,
                     >("list_voucher_orders", status, body)
                 }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_orders", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_orders", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_orders", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_orders", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_orders", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::ErrorEnvelope,
@@ -278,31 +103,6 @@ pub(crate) fn decode_response(
                 200 => {
                     crate::support::decode_as::<
                         Vec<crate::models::VoucherProduct>,
-                    >("list_voucher_products", status, body)
-                }
-                400 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_products", status, body)
-                }
-                401 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_products", status, body)
-                }
-                403 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_products", status, body)
-                }
-                429 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
-                    >("list_voucher_products", status, body)
-                }
-                500 => {
-                    crate::support::decode_as::<
-                        crate::models::ErrorEnvelope,
                     >("list_voucher_products", status, body)
                 }
                 _ => {

@@ -9,7 +9,7 @@ pub type Alias = Vec<Thing>;
 
 /// Named properties plus typed additional properties.
 #[cfg(feature = "full")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Catalog {
     pub name: String,
@@ -18,22 +18,35 @@ pub struct Catalog {
     pub additional_properties: std::collections::BTreeMap<String, i64>,
 }
 
+#[cfg(feature = "full")]
+crate::support::impl_deserialize_struct!(
+    Catalog { name = "name" req, } extra additional_properties
+);
+
 #[cfg(feature = "things")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Circle {
     pub kind: String,
     pub radius: f64,
 }
 
+#[cfg(feature = "things")]
+crate::support::impl_deserialize_struct!(
+    Circle { kind = "kind" req, radius = "radius" req, }
+);
+
 /// Collides with the runtime's type name; lives in `models`, so no clash.
 #[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Client2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+#[cfg(feature = "full")]
+crate::support::impl_deserialize_struct!(Client2 { name = "name" dflt, });
 
 /// An open string enum.
 #[cfg(feature = "things")]
@@ -61,18 +74,24 @@ crate::support::impl_open_string_enum!(
 );
 
 #[cfg(feature = "things")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Conflict {
     pub existing_id: i64,
 }
 
 #[cfg(feature = "things")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+crate::support::impl_deserialize_struct!(Conflict { existing_id = "existing_id" req, });
+
+#[cfg(feature = "things")]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Created {
     pub id: i64,
 }
+
+#[cfg(feature = "things")]
+crate::support::impl_deserialize_struct!(Created { id = "id" req, });
 
 /// oneOf of single-value string schemas becomes one enum.
 #[cfg(feature = "full")]
@@ -150,7 +169,7 @@ crate::support::impl_open_int_enum!(Level { V1 = 1, V2 = 2, V3 = 3, });
 
 /// Collides with an operation-derived type name.
 #[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ListThingsParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,7 +177,10 @@ pub struct ListThingsParams {
 }
 
 #[cfg(feature = "full")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+crate::support::impl_deserialize_struct!(ListThingsParams { x = "x" dflt, });
+
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Named {
     pub name: String,
@@ -166,9 +188,14 @@ pub struct Named {
     pub description: Option<String>,
 }
 
+#[cfg(feature = "full")]
+crate::support::impl_deserialize_struct!(
+    Named { name = "name" req, description = "description" dflt, }
+);
+
 /// allOf merges the parts' properties and required lists.
 #[cfg(feature = "things")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct NewThing {
     pub name: String,
@@ -180,9 +207,15 @@ pub struct NewThing {
     pub shape: Option<Shape>,
 }
 
+#[cfg(feature = "things")]
+crate::support::impl_deserialize_struct!(
+    NewThing { name = "name" req, description = "description" dflt, price = num "price"
+    req, shape = "shape" dflt, }
+);
+
 /// Mutually recursive with Pong.
 #[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Ping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,21 +223,32 @@ pub struct Ping {
 }
 
 #[cfg(feature = "full")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+crate::support::impl_deserialize_struct!(Ping { pong = "pong" dflt, });
+
+#[cfg(feature = "full")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Pong {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ping: Option<Box<Ping>>,
 }
 
+#[cfg(feature = "full")]
+crate::support::impl_deserialize_struct!(Pong { ping = "ping" dflt, });
+
 #[cfg(feature = "things")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Problem {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+
+#[cfg(feature = "things")]
+crate::support::impl_deserialize_struct!(
+    Problem { title = "title" req, detail = "detail" dflt, }
+);
 
 /// A nullable enum.
 #[cfg(feature = "things")]
@@ -240,15 +284,20 @@ crate::support::impl_discriminated!(
 );
 
 #[cfg(feature = "things")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Square {
     pub kind: String,
     pub side: f64,
 }
 
+#[cfg(feature = "things")]
+crate::support::impl_deserialize_struct!(
+    Square { kind = "kind" req, side = "side" req, }
+);
+
 #[cfg(feature = "type_api")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SubmitFormBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,9 +306,14 @@ pub struct SubmitFormBody {
     pub count: Option<i64>,
 }
 
+#[cfg(feature = "type_api")]
+crate::support::impl_deserialize_struct!(
+    SubmitFormBody { name = "name" dflt, count = "count" dflt, }
+);
+
 /// Required, optional, nullable and three-state fields.
 #[cfg(feature = "things")]
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Thing {
     /// Read-only: set by the server and ignored in requests.
@@ -341,6 +395,21 @@ pub struct Thing {
 }
 
 #[cfg(feature = "things")]
+crate::support::impl_deserialize_struct!(
+    Thing { id = "id" req, name = "name" req, nickname = "nickname" dflt, note = "note"
+    dflt, parent_id = "parent_id" dflt, price = num "price" req, list_price =
+    "list_price" dflt, ratio = "ratio" dflt, weight = "weight" dflt, small = "small"
+    dflt, tiny = "tiny" dflt, created = "created" dflt, birthday = "birthday" dflt, uid =
+    "uid" dflt, address = "address" dflt, blob = "blob" dflt, color = "color" dflt, level
+    = "level" dflt, shade = "shade" dflt, labels = "labels" dflt, anything = "anything"
+    dflt, extras = "extras" dflt, tags = "tags" dflt, matrix = "matrix" dflt, enabled =
+    "enabled" dfn default_thing_enabled, mode = "mode" dfn default_thing_mode,
+    secret_code = "secret_code" dflt, password = "password" dflt, r#type = "type" dflt,
+    self_ = "self" dflt, _2fa = "2fa" dflt, camel_case = "camelCase" dflt, snake_case =
+    "snake_case" dflt, }
+);
+
+#[cfg(feature = "things")]
 impl std::fmt::Debug for Thing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Thing")
@@ -408,7 +477,7 @@ crate::support::impl_open_string_enum!(ThingMode { Fast = "fast", Slow = "slow",
 
 /// A recursive type.
 #[cfg(feature = "full")]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Tree {
     pub value: i64,
@@ -419,3 +488,9 @@ pub struct Tree {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<Tree>>,
 }
+
+#[cfg(feature = "full")]
+crate::support::impl_deserialize_struct!(
+    Tree { value = "value" req, left = "left" dflt, right = "right" dflt, children =
+    "children" dflt, }
+);

@@ -63,11 +63,6 @@ pub(crate) fn decode_response(
                         Vec<crate::models::Thing>,
                     >("listThings", status, body)
                 }
-                400..=499 => {
-                    crate::support::decode_as::<
-                        crate::models::Problem,
-                    >("listThings", status, body)
-                }
                 _ => {
                     crate::support::decode_as::<
                         crate::models::Problem,
