@@ -113,13 +113,33 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Fills a field's slot; a key given twice is an error, as with serde's derive.
+/// Fills a field's slot with the map's next value; a key given twice is an error, as with serde's derive.
+/// (One call per field, so the generated decoder stays small.)
 #[doc(hidden)]
-pub fn fill<T, E: serde::de::Error>(slot: &mut Option<T>, value: T, wire: &'static str) -> Result<(), E> {
+pub fn fill<'de, T: Deserialize<'de>, A: serde::de::MapAccess<'de>>(
+    slot: &mut Option<T>,
+    map: &mut A,
+    wire: &'static str,
+) -> Result<(), A::Error> {
     if slot.is_some() {
-        return Err(E::duplicate_field(wire));
+        return Err(<A::Error as serde::de::Error>::duplicate_field(wire));
     }
-    *slot = Some(value);
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// `fill` for a decimal read as a JSON number (`crate::decimal::number`).
+#[doc(hidden)]
+pub fn fill_seed<'de, S: serde::de::DeserializeSeed<'de>, A: serde::de::MapAccess<'de>>(
+    slot: &mut Option<S::Value>,
+    map: &mut A,
+    wire: &'static str,
+    seed: S,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(<A::Error as serde::de::Error>::duplicate_field(wire));
+    }
+    *slot = Some(map.next_value_seed(seed)?);
     Ok(())
 }
 
@@ -152,11 +172,7 @@ macro_rules! impl_deserialize_struct {
                         $(let mut $extra = std::collections::BTreeMap::new();)?
                         while let Some(key) = map.next_key::<$crate::support::Key<'de>>()? {
                             match &*key.0 {
-                                $($wire => $crate::support::fill(
-                                    &mut $field,
-                                    $crate::support::impl_deserialize_struct!(@read map $($num)?),
-                                    $wire,
-                                )?,)*
+                                $($wire => $crate::support::impl_deserialize_struct!(@fill map $field $wire $($num)?),)*
                                 _ => $crate::support::impl_deserialize_struct!(@other map key $($extra)?),
                             }
                         }
@@ -170,8 +186,10 @@ macro_rules! impl_deserialize_struct {
             }
         }
     };
-    (@read $map:ident) => { $map.next_value()? };
-    (@read $map:ident num) => { $map.next_value_seed($crate::decimal::NumberSeed(std::marker::PhantomData))? };
+    (@fill $map:ident $field:ident $wire:literal) => { $crate::support::fill(&mut $field, &mut $map, $wire)? };
+    (@fill $map:ident $field:ident $wire:literal num) => {
+        $crate::support::fill_seed(&mut $field, &mut $map, $wire, $crate::decimal::NumberSeed(std::marker::PhantomData))?
+    };
     (@other $map:ident $key:ident) => {{ $map.next_value::<serde::de::IgnoredAny>()?; }};
     (@other $map:ident $key:ident $extra:ident) => {{ $extra.insert($key.0.into_owned(), $map.next_value()?); }};
     (@finish $field:ident $wire:literal req) => { $crate::support::required($field, $wire)? };
