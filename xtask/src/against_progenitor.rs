@@ -24,7 +24,8 @@ struct Generated {
     rounds: usize,
 }
 
-/// The rows for octopus, nexus and any `--spec NAME=PATH` documents.
+/// The rows: generation of octopus, every shared third-party document and any `--spec NAME=PATH` documents;
+/// compilation of nexus's crates and the `--spec` documents'.
 pub fn run(quick: bool, extra: &[(String, PathBuf)]) -> Result<Vec<Row>, String> {
     let root = crate::root();
     let dir = root.join("target/bench-progenitor");
@@ -33,7 +34,21 @@ pub fn run(quick: bool, extra: &[(String, PathBuf)]) -> Result<Vec<Row>, String>
         ("octopus".into(), root.join("spec/octopus.yaml")),
         ("nexus".into(), root.join("../shared/specs/nexus.json")),
     ];
+    // The other shared third-party documents are generated too (not compiled): what progenitor cannot
+    // generate is part of the comparison.
+    let shared = std::fs::read_dir(root.join("../shared/specs")).map_err(|e| format!("../shared/specs: {e}"))?;
+    let mut others: Vec<PathBuf> = shared
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "yaml") && !p.ends_with("nexus.json"))
+        .collect();
+    others.sort();
+    for path in others {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().replace('.', "-")).unwrap_or_default();
+        specs.push((stem, path));
+    }
     specs.extend(extra.iter().cloned());
+    let compile: Vec<&str> = std::iter::once("nexus").chain(extra.iter().map(|(n, _)| n.as_str())).collect();
     let rounds = if quick { 3 } else { 15 };
     let out = dir.join("out");
     let mut cmd = Command::new(&harness);
@@ -66,8 +81,8 @@ pub fn run(quick: bool, extra: &[(String, PathBuf)]) -> Result<Vec<Row>, String>
     }
     if !quick {
         let target = dir.join("target-crates");
-        for name in compiled.iter().filter(|n| n.as_str() != "octopus") {
-            rows.extend(compile_pair(&out.join(name), name, &target)?);
+        for name in compiled.iter().filter(|n| compile.contains(&n.as_str())) {
+            rows.extend(compile_pair(&out.join(name), name, &target, 3)?);
         }
     }
     Ok(rows)
@@ -96,9 +111,17 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
+/// The run with the median wall time, with the highest peak memory of all runs.
+fn median(mut runs: Vec<Measured>) -> Measured {
+    let peak = runs.iter().map(|m| m.peak_rss).max().unwrap_or(0);
+    runs.sort_by_key(|m| m.wall);
+    let mid = runs.get(runs.len() / 2).copied().unwrap_or(Measured { wall: Default::default(), peak_rss: 0 });
+    Measured { peak_rss: peak, ..mid }
+}
+
 /// `cargo check` and `cargo build` of both crates generated from one document, from clean with dependencies
 /// prebuilt, in turn, in one target directory.
-fn compile_pair(dir: &Path, name: &str, target: &Path) -> Result<Vec<Row>, String> {
+fn compile_pair(dir: &Path, name: &str, target: &Path, rounds: usize) -> Result<Vec<Row>, String> {
     let crates = [(dir.join("ours"), format!("ours-{name}")), (dir.join("progenitor"), format!("progenitor-{name}"))];
     let cargo_in = |krate: &Path, args: &[&str]| -> Result<Measured, String> {
         measure::run(Command::new(cargo()).args(args).arg("--quiet").current_dir(krate).env("CARGO_TARGET_DIR", target))
@@ -107,21 +130,25 @@ fn compile_pair(dir: &Path, name: &str, target: &Path) -> Result<Vec<Row>, Strin
         cargo_in(krate, &["build"])?; // dependencies
         cargo_in(krate, &["check"])?;
     }
+    // Each figure is the median of `rounds` runs, ours and progenitor's in turn (a single compile is noisy).
     let mut figures: Vec<(&str, Measured, Measured)> = Vec::new();
     for verb in ["check", "build"] {
-        let mut took = Vec::new();
-        for (krate, package) in &crates {
-            cargo_in(krate, &["clean", "--package", package])?;
-            took.push(cargo_in(krate, &[verb])?);
+        let mut took: [Vec<Measured>; 2] = [Vec::new(), Vec::new()];
+        for _ in 0..rounds {
+            for (i, (krate, package)) in crates.iter().enumerate() {
+                cargo_in(krate, &["clean", "--package", package])?;
+                took[i].push(cargo_in(krate, &[verb])?);
+            }
         }
-        figures.push((verb, took[0], took[1]));
+        let [ours, theirs] = took.map(median);
+        figures.push((verb, ours, theirs));
     }
     let mut rows = Vec::new();
     for (verb, ours, theirs) in figures {
         let bound = if verb == "check" { "<= 0.5x" } else { "<= 0.4x" };
         let ratio = ours.wall.as_secs_f64() / theirs.wall.as_secs_f64();
         rows.push(row(
-            &format!("{name} crate: cargo {verb} from clean, dependencies prebuilt"),
+            &format!("{name} crate: cargo {verb} from clean, dependencies prebuilt (median of {rounds})"),
             ours.secs(),
             format!("{} (progenitor)", theirs.secs()),
             Some(ratio),
