@@ -24,6 +24,8 @@ pub struct Gates {
     pub modules: BTreeMap<String, BTreeSet<String>>,
     /// Per named type, the modules whose operations reach it; absent: none does.
     pub users: BTreeMap<String, BTreeSet<String>>,
+    /// The features that are operations modules (all of `modules` but a `webhooks` without operations).
+    pub operation_modules: BTreeSet<String>,
 }
 
 impl Gates {
@@ -75,11 +77,12 @@ pub fn plan(api: &Api) -> Gates {
             users.entry(name).or_default().insert(op.module.clone());
         }
     }
+    let operation_modules = modules.keys().cloned().collect();
     if api.webhook_signature.is_some() || !api.webhook_payloads.is_empty() {
         modules.entry(WEBHOOKS.to_string()).or_default();
         for name in api.reachable(&api.webhook_payloads) {
             users.entry(name).or_default().insert(WEBHOOKS.to_string());
         }
     }
-    Gates { modules, users }
+    Gates { modules, users, operation_modules }
 }

@@ -405,11 +405,11 @@ fn features_doc(gates: &Gates) -> Vec<String> {
     for (module, needs) in &gates.modules {
         let needs: Vec<String> = needs.iter().map(|n| format!("`{n}`")).collect();
         let also = if needs.is_empty() { String::new() } else { format!(" (turns on {})", needs.join(", ")) };
-        let what = if module == crate::gating::WEBHOOKS {
-            "webhook verification and the webhook payload types".to_string()
-        } else {
-            format!("`operations::{module}`")
-        };
+        let operations = gates.operation_modules.contains(module).then(|| format!("`operations::{module}`"));
+        let webhooks = (module == crate::gating::WEBHOOKS)
+            .then(|| "webhook verification and the webhook payload types".to_string());
+        let what: Vec<String> = operations.into_iter().chain(webhooks).collect();
+        let what = what.join(", ");
         lines.push(format!(" - `{module}`: {what}{also}"));
     }
     lines
