@@ -26,6 +26,10 @@ pub struct Gates {
     pub users: BTreeMap<String, BTreeSet<String>>,
     /// The features that are operations modules (all of `modules` but a `webhooks` without operations).
     pub operation_modules: BTreeSet<String>,
+    /// The modules of the token lifecycle's operations: the crate's `AUTH` flow exists when all are on.
+    pub session: BTreeSet<String>,
+    /// The modules whose operations stream pages: the paging runtime compiles with any of them.
+    pub streaming: BTreeSet<String>,
 }
 
 impl Gates {
@@ -35,18 +39,12 @@ impl Gates {
     }
 }
 
-/// The modules of the token lifecycle's operations (login, refresh, logout): the crate's `AUTH` flow exists
-/// when all of them compile.
-pub fn session_modules(api: &Api) -> BTreeSet<String> {
+/// The modules of the token lifecycle's operations (login, refresh, logout).
+fn session_modules(api: &Api) -> BTreeSet<String> {
     let Some(a) = &api.auth else { return BTreeSet::new() };
     let methods = [Some(&a.login), a.refresh.as_ref(), a.logout.as_ref()];
     let methods: BTreeSet<&String> = methods.into_iter().flatten().collect();
     api.operations.iter().filter(|o| methods.contains(&o.method_name)).map(|o| o.module.clone()).collect()
-}
-
-/// The modules whose operations stream pages (the paging runtime compiles with any of them).
-pub fn streaming(api: &Api) -> BTreeSet<String> {
-    api.operations.iter().filter(|o| o.stream_name.is_some()).map(|o| o.module.clone()).collect()
 }
 
 /// Plans the features of the crate `api` becomes.
@@ -84,5 +82,6 @@ pub fn plan(api: &Api) -> Gates {
             users.entry(name).or_default().insert(WEBHOOKS.to_string());
         }
     }
-    Gates { modules, users, operation_modules }
+    let streaming = api.operations.iter().filter(|o| o.stream_name.is_some()).map(|o| o.module.clone()).collect();
+    Gates { modules, users, operation_modules, session, streaming }
 }

@@ -99,16 +99,12 @@ fn build_harness(dir: &Path) -> Result<PathBuf, String> {
     let target = dir.join("target-harness");
     println!("building the progenitor harness (progenitor 0.15.1 and our generator, release)...");
     measure::run(
-        Command::new(cargo())
+        Command::new(crate::cargo())
             .args(["build", "--release", "--quiet"])
             .current_dir(&src)
             .env("CARGO_TARGET_DIR", &target),
     )?;
     Ok(target.join("release/progenitor-harness"))
-}
-
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 /// The run with the median wall time, with the highest peak memory of all runs.
@@ -124,7 +120,9 @@ fn median(mut runs: Vec<Measured>) -> Measured {
 fn compile_pair(dir: &Path, name: &str, target: &Path, rounds: usize) -> Result<Vec<Row>, String> {
     let crates = [(dir.join("ours"), format!("ours-{name}")), (dir.join("progenitor"), format!("progenitor-{name}"))];
     let cargo_in = |krate: &Path, args: &[&str]| -> Result<Measured, String> {
-        measure::run(Command::new(cargo()).args(args).arg("--quiet").current_dir(krate).env("CARGO_TARGET_DIR", target))
+        measure::run(
+            Command::new(crate::cargo()).args(args).arg("--quiet").current_dir(krate).env("CARGO_TARGET_DIR", target),
+        )
     };
     for (krate, _) in &crates {
         cargo_in(krate, &["build"])?; // dependencies

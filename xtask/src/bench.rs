@@ -99,7 +99,7 @@ pub fn run(a: Args) -> ExitCode {
     }
     if cfg!(debug_assertions) {
         // Timings of a debug build mean nothing: run the release build with the same arguments.
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let cargo = crate::cargo();
         let status = Command::new(cargo)
             .args(["run", "--quiet", "--release", "--package", "xtask", "--", "bench"])
             .args(args)
@@ -265,7 +265,7 @@ fn compile_cost(quick: bool) -> Result<Vec<Row>, String> {
         codegen::write::write(&dir, &g.files).map_err(|e| e.to_string())?;
         let cargo = |args: &[&str]| -> Result<Duration, String> {
             let t = Instant::now();
-            let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            let out = Command::new(crate::cargo())
                 .args(args)
                 .arg("--quiet")
                 .current_dir(&dir)

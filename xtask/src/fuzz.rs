@@ -19,7 +19,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> ExitCode {
     let (seconds, compile) = (a.seconds, a.compile);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = crate::cargo();
     let status = Command::new(cargo)
         .args(["test", "--release", "-p", "codegen", "--test", "fuzz_structure", "--", "--nocapture"])
         .env("FUZZ_SECONDS", seconds.to_string())

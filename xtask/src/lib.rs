@@ -21,6 +21,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, std::process::ExitCode> {
     })
 }
 
+/// The cargo that runs us (`$CARGO`), for the commands that start cargo themselves.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 /// The workspace root: xtask lives one level below it.
 pub fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()

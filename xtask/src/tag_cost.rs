@@ -27,7 +27,7 @@ pub fn run(name: &str, spec: &Path, tags: &[String]) -> Result<Vec<Row>, String>
     )];
     let target = dir.join("target");
     let check = |features: &[&str]| -> Result<Measured, String> {
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        let mut cmd = Command::new(crate::cargo());
         cmd.args(["check", "--quiet", "--no-default-features", "--features", &features.join(",")])
             .current_dir(&krate)
             .env("CARGO_TARGET_DIR", &target);
@@ -35,7 +35,7 @@ pub fn run(name: &str, spec: &Path, tags: &[String]) -> Result<Vec<Row>, String>
     };
     let clean = || -> Result<Measured, String> {
         measure::run(
-            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            Command::new(crate::cargo())
                 .args(["clean", "--quiet", "--package", &package])
                 .current_dir(&krate)
                 .env("CARGO_TARGET_DIR", &target),

@@ -231,7 +231,7 @@ pub fn emit(
             format!("{header}// Copied verbatim from codegen/runtime/decimal.rs.\n\n{DECIMAL}"),
         );
     }
-    if streams(api) {
+    if !gates.streaming.is_empty() {
         files.insert(
             "src/paging.rs".into(),
             format!("{header}// Copied verbatim from codegen/runtime/paging.rs.\n\n{PAGING}"),
@@ -300,7 +300,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
                 refresh_before_secs: #before,
             }));
             // The flow's operations compile with their modules' features, which every secured module turns on.
-            let on = tokens::all_features(&crate::gating::session_modules(api));
+            let on = tokens::all_features(&gates.session);
             quote! {
                 {
                     #[cfg(#on)]
@@ -329,8 +329,8 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         }
     });
     let decimal = api.uses.decimal.then(|| quote! { #skip pub mod decimal; });
-    let paging = streams(api).then(|| {
-        let cfg = tokens::cfg_any(&crate::gating::streaming(api));
+    let paging = (!gates.streaming.is_empty()).then(|| {
+        let cfg = tokens::cfg_any(&gates.streaming);
         quote! { #cfg #skip pub mod paging; }
     });
     // Runtime helpers that only operations call may be unused while a module is off (with every module on,
@@ -491,7 +491,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
     if api.uses.chrono {
         deps.push(lean("chrono", "0.4", &["serde", "std"]));
     }
-    if streams(api) {
+    if !gates.streaming.is_empty() {
         deps.push(lean("futures-util", "0.3", &["std"]));
     }
     if api.webhook_signature.is_some() {
@@ -581,9 +581,4 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
         doc.insert("workspace", Item::Table(Table::new()));
     }
     doc.to_string()
-}
-
-/// Whether any operation streams its pages (and so needs the paging runtime).
-fn streams(api: &Api) -> bool {
-    api.operations.iter().any(|o| o.stream_name.is_some())
 }

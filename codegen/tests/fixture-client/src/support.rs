@@ -113,24 +113,10 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Fills a field's slot with the map's next value; a key given twice is an error, as with serde's derive.
-/// (One call per field, so the generated decoder stays small.)
+/// Fills a field's slot with the map's next value, read by `seed` (`PhantomData<T>` reads a plain `T`); a
+/// key given twice is an error, as with serde's derive. One call per field keeps the generated decoder small.
 #[doc(hidden)]
-pub fn fill<'de, T: Deserialize<'de>, A: serde::de::MapAccess<'de>>(
-    slot: &mut Option<T>,
-    map: &mut A,
-    wire: &'static str,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(<A::Error as serde::de::Error>::duplicate_field(wire));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
-
-/// `fill` for a decimal read as a JSON number (`crate::decimal::number`).
-#[doc(hidden)]
-pub fn fill_seed<'de, S: serde::de::DeserializeSeed<'de>, A: serde::de::MapAccess<'de>>(
+pub fn fill<'de, S: serde::de::DeserializeSeed<'de>, A: serde::de::MapAccess<'de>>(
     slot: &mut Option<S::Value>,
     map: &mut A,
     wire: &'static str,
@@ -186,9 +172,11 @@ macro_rules! impl_deserialize_struct {
             }
         }
     };
-    (@fill $map:ident $field:ident $wire:literal) => { $crate::support::fill(&mut $field, &mut $map, $wire)? };
+    (@fill $map:ident $field:ident $wire:literal) => {
+        $crate::support::fill(&mut $field, &mut $map, $wire, std::marker::PhantomData)?
+    };
     (@fill $map:ident $field:ident $wire:literal num) => {
-        $crate::support::fill_seed(&mut $field, &mut $map, $wire, $crate::decimal::NumberSeed(std::marker::PhantomData))?
+        $crate::support::fill(&mut $field, &mut $map, $wire, $crate::decimal::NumberSeed(std::marker::PhantomData))?
     };
     (@other $map:ident $key:ident) => {{ $map.next_value::<serde::de::IgnoredAny>()?; }};
     (@other $map:ident $key:ident $extra:ident) => {{ $extra.insert($key.0.into_owned(), $map.next_value()?); }};
