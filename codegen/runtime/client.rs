@@ -50,7 +50,7 @@ pub struct PagingHeaders {
 }
 
 /// A create request that carries its own reference can be retried: a duplicate is refused by the server,
-/// and the one order is found again with the lookup operation.
+/// and the one order is found again with the lookup operation (`crate::recovery`).
 #[derive(Debug, Clone, Copy)]
 pub struct Idempotency {
     /// The body field that identifies the request (`client_reference`).
@@ -63,6 +63,19 @@ pub struct Idempotency {
     /// with, such as a one-time activation code), and the field of the found item that fills its one path
     /// parameter.
     pub read: Option<(&'static OperationInfo, &'static str)>,
+    /// The request fields a found order must repeat to be this request's (request field, order field).
+    pub matches: &'static [(&'static str, &'static str)],
+    /// How the server says the reference is taken; `None`: any `400` or `409` may mean it.
+    pub duplicate: Option<DuplicateAnswer>,
+}
+
+/// The answer that refuses a create because its reference is taken (the spec's `x-idempotency.duplicate`):
+/// its status, and text the string at `pointer` contains.
+#[derive(Debug, Clone, Copy)]
+pub struct DuplicateAnswer {
+    pub status: u16,
+    pub pointer: &'static str,
+    pub contains: &'static str,
 }
 
 /// How the client logs in and rotates its token (the spec's `x-token-lifecycle`).
@@ -95,12 +108,16 @@ pub struct ApiResponse<T> {
     pub headers: reqwest::header::HeaderMap,
     /// The response's `X-Request-Id`.
     pub request_id: Option<String>,
-    /// True when a create was found again by its reference after an ambiguous failure (the retry was refused
-    /// as a duplicate): `body` is the one order, and the API never saw two.
+    /// True when a create was refused because its reference was already used, and `body` is the order that
+    /// reference names, found again and checked against the request (same reference, and the fields the spec's
+    /// `x-idempotency.match` lists). An earlier attempt of this call, an earlier call or another process
+    /// placed it; the API holds one order, paid once. False for every other answer.
     pub recovered: bool,
     pub body: T,
     /// The paging headers of the operation, when it pages.
-    paging_headers: Option<&'static PagingHeaders>,
+    pub(crate) paging_headers: Option<&'static PagingHeaders>,
+    /// The operation that answered.
+    pub(crate) operation: &'static str,
 }
 
 impl<T> ApiResponse<T> {
@@ -305,7 +322,7 @@ impl ClientBuilder {
 pub struct Client {
     inner: Arc<Inner>,
     /// Overrides for the calls made through this handle ([`Client::with_options`]).
-    call: Option<Arc<CallOptions>>,
+    pub(crate) call: Option<Arc<CallOptions>>,
 }
 
 /// Settings for the calls made through one handle, over the client's defaults: a timeout, a retry policy,
@@ -316,17 +333,33 @@ pub struct Client {
 /// let once = client.with_options(CallOptions::new().retry(RetryPolicy::none()).total_timeout(Duration::from_secs(5)));
 /// once.get_esim_order(42).await?;
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct CallOptions {
     timeout: Option<Duration>,
-    total_timeout: Option<Duration>,
+    pub(crate) total_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
     request_id: Option<String>,
     reference: Option<String>,
     /// A header that is not valid HTTP, reported when a call is made.
     invalid: Option<String>,
+}
+
+/// Header values never print (a per-call `Authorization` or API key is a secret); their names do.
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<String> = self.headers.iter().map(|(name, _)| format!("{name}: <redacted>")).collect();
+        f.debug_struct("CallOptions")
+            .field("timeout", &self.timeout)
+            .field("total_timeout", &self.total_timeout)
+            .field("retry", &self.retry)
+            .field("headers", &headers)
+            .field("request_id", &self.request_id)
+            .field("reference", &self.reference)
+            .field("invalid", &self.invalid)
+            .finish()
+    }
 }
 
 impl CallOptions {
@@ -358,7 +391,8 @@ impl CallOptions {
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match (reqwest::header::HeaderName::try_from(name), reqwest::header::HeaderValue::try_from(value)) {
             (Ok(n), Ok(v)) => self.headers.push((n, v)),
-            _ => self.invalid = Some(format!("the header {name:?} is not a valid HTTP header")),
+            // The value is left out of the message: it may be a credential.
+            _ => self.invalid = Some(format!("the header {name:?} is not a valid HTTP header (name or value)")),
         }
         self
     }
@@ -478,7 +512,7 @@ impl Client {
     }
 
     /// The token to send, if the operation is secured: the fixed one, or the lifecycle's.
-    async fn token(&self, op: &'static OperationInfo) -> Result<Option<Secret>, Error<Infallible>> {
+    pub(crate) async fn token(&self, op: &'static OperationInfo) -> Result<Option<Secret>, Error<Infallible>> {
         if !op.secure {
             return Ok(None);
         }
@@ -595,36 +629,72 @@ impl Client {
         self.send_traced(op, req, request_id).await
     }
 
-    /// The call's own attempts under the per-call total timeout, when one is set.
+    /// The call's own attempts under the per-call total timeout, when one is set. A timeout that ends a
+    /// create's recovery is the recovery's failure (the order may exist), not a plain timeout.
     async fn send_traced(
         &self,
         op: &'static OperationInfo,
         req: reqwest::Request,
         request_id: String,
     ) -> Result<RawResponse, Error<Infallible>> {
+        let recovering = crate::recovery::Recovering::default();
         match self.call.as_ref().and_then(|c| c.total_timeout) {
-            None => self.attempts(op, req, request_id).await,
+            None => self.attempts(op, req, request_id, &recovering).await,
             Some(limit) => {
                 let id = request_id.clone();
-                tokio::time::timeout(limit, self.attempts(op, req, request_id))
-                    .await
-                    .unwrap_or_else(|_| Err(Error::Timeout(TimeoutError { operation: op.id, request_id: Some(id) })))
+                match tokio::time::timeout(limit, self.attempts(op, req, request_id, &recovering)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(recovering.timed_out().unwrap_or(Error::Timeout(TimeoutError {
+                        operation: op.id,
+                        request_id: Some(id),
+                    }))),
+                }
             }
         }
     }
 
-    /// The body of `send`: token, attempts, retries and recovery, inside its span when tracing is on.
+    /// The body of `send`: token, attempts and retries, then, for a create refused as a duplicate of its
+    /// reference, the recovery of the order that reference names.
     async fn attempts(
         &self,
         op: &'static OperationInfo,
         req: reqwest::Request,
         request_id: String,
+        recovering: &crate::recovery::Recovering,
     ) -> Result<RawResponse, Error<Infallible>> {
         // A create carrying its reference may be retried; without one it never is.
         let reference = op.idempotency.and_then(|i| body_field(&req, i.field));
         let retryable = op.retry_safe || reference.is_some();
-        let policy = self.call.as_ref().and_then(|c| c.retry).unwrap_or(self.inner.retry);
+        let policy = self.policy();
         let mut token = self.token(op).await?;
+        let (resp, ambiguous) = self.exchange(op, &req, &request_id, retryable, policy, &mut token).await?;
+        match (op.idempotency, reference) {
+            (Some(i), Some(reference)) if crate::recovery::may_refuse_duplicate(&i, resp.status) => {
+                let asked = crate::recovery::Asked { op, idempotency: i, reference, request: &req, ambiguous };
+                self.recover(asked, resp, recovering).await
+            }
+            _ => Ok(resp),
+        }
+    }
+
+    /// The retry policy of this handle's calls.
+    pub(crate) fn policy(&self) -> RetryPolicy {
+        self.call.as_ref().and_then(|c| c.retry).unwrap_or(self.inner.retry)
+    }
+
+    /// Sends `req` until it has an answer to keep: a non-retryable status, or the last attempt's. Renews
+    /// the token once on a `401`; honours `Retry-After` on a `429`; backs off on `5xx` and network errors
+    /// (only when `retryable`). Also says whether an attempt may have reached the server without its
+    /// answer reaching us (`ambiguous`).
+    pub(crate) async fn exchange(
+        &self,
+        op: &'static OperationInfo,
+        req: &reqwest::Request,
+        request_id: &str,
+        retryable: bool,
+        policy: RetryPolicy,
+        token: &mut Option<Secret>,
+    ) -> Result<(RawResponse, bool), Error<Infallible>> {
         let (mut attempt, mut reauthenticated, mut ambiguous) = (0u32, false, false);
         loop {
             attempt += 1;
@@ -637,7 +707,7 @@ impl Client {
                 Attempt::Failed { error, maybe_delivered } => {
                     ambiguous |= maybe_delivered;
                     if last {
-                        return Err(transport(op, error, Some(request_id)));
+                        return Err(transport(op, error, Some(request_id.to_string())));
                     }
                     let wait = policy.backoff(attempt);
                     crate::support::trace_event!(
@@ -651,12 +721,12 @@ impl Client {
                 }
                 Attempt::Answer(resp) if resp.status == 401 && op.secure && !reauthenticated => {
                     // Once per call: renew the token (or log in again) and repeat the same request.
-                    let Some(auth) = &self.inner.auth else { return Ok(resp) };
-                    let Some(used) = token.clone() else { return Ok(resp) };
+                    let Some(auth) = &self.inner.auth else { return Ok((resp, ambiguous)) };
+                    let Some(used) = token.clone() else { return Ok((resp, ambiguous)) };
                     reauthenticated = true;
                     attempt -= 1;
                     crate::support::trace_event!(INFO, reason = "401", "renewing the token and sending again");
-                    token = Some(auth.rejected(&self.http(), &used).await.map_err(auth_error)?);
+                    *token = Some(auth.rejected(&self.http(), &used).await.map_err(auth_error)?);
                 }
                 Attempt::Answer(resp) if resp.status == 429 || resp.status >= 500 => {
                     ambiguous |= resp.status >= 500;
@@ -666,7 +736,7 @@ impl Client {
                         policy.backoff(attempt)
                     };
                     if last || wait > policy.max_retry_after {
-                        return Ok(resp);
+                        return Ok((resp, ambiguous));
                     }
                     crate::support::trace_event!(
                         WARN,
@@ -677,89 +747,14 @@ impl Client {
                     );
                     tokio::time::sleep(wait).await;
                 }
-                Attempt::Answer(resp) if resp.status == 400 && ambiguous => {
-                    // An earlier attempt may have created it: a duplicate reference is refused. Find the one.
-                    let (Some(i), Some(value)) = (op.idempotency, reference.as_deref()) else { return Ok(resp) };
-                    let found = self.lookup(op, i, value, token.as_ref()).await;
-                    crate::support::trace_event!(
-                        INFO,
-                        lookup = i.lookup.id,
-                        found = found.is_some(),
-                        "an ambiguous create was refused as a duplicate; recovered it by its reference"
-                    );
-                    return Ok(found.unwrap_or(resp));
-                }
-                Attempt::Answer(resp) => return Ok(resp),
+                Attempt::Answer(resp) => return Ok((resp, ambiguous)),
             }
         }
-    }
-
-    /// The create request's result found again by its reference: the order the lookup list finds, read
-    /// back by id when the spec names the read (so it carries everything the create would have answered),
-    /// answered as the create's own success status. Each read backs off between attempts.
-    async fn lookup(
-        &self,
-        op: &'static OperationInfo,
-        i: Idempotency,
-        value: &str,
-        token: Option<&Secret>,
-    ) -> Option<RawResponse> {
-        let req = self
-            .request(i.lookup, i.lookup.path)
-            .query(&[(i.lookup_param, value)])
-            .header("x-request-id", new_request_id())
-            .build()
-            .ok()?;
-        let found = self.answer_with_backoff(req, i.lookup, token).await?;
-        let items: Vec<serde_json::Value> = serde_json::from_slice(&found.body).ok()?;
-        let first = items.into_iter().next()?;
-        let mut body = bytes::Bytes::from(serde_json::to_vec(&first).ok()?);
-        let mut resp = found;
-        if let Some((read, id_field)) = i.read
-            && let Some(id) = first.get(id_field).filter(|v| v.is_string() || v.is_number())
-        {
-            let path = fill_path(read.path, &crate::support::path_segment(id));
-            if let Some(req) = self.request(read, &path).header("x-request-id", new_request_id()).build().ok()
-                && let Some(whole) = self.answer_with_backoff(req, read, token).await
-            {
-                body = whole.body.clone();
-                resp = whole;
-            }
-        }
-        Some(RawResponse {
-            operation: op.id,
-            status: op.success_status,
-            body,
-            recovered: true,
-            paging: op.paging.as_ref().map(|p| &p.headers),
-            ..resp
-        })
-    }
-
-    /// A `2xx` answer to a read, retried with backoff on anything else.
-    async fn answer_with_backoff(
-        &self,
-        req: reqwest::Request,
-        op: &'static OperationInfo,
-        token: Option<&Secret>,
-    ) -> Option<RawResponse> {
-        let policy = self.inner.retry;
-        for attempt in 1..=policy.max_attempts.max(1) {
-            if attempt > 1 {
-                tokio::time::sleep(policy.backoff(attempt - 1)).await;
-            }
-            if let Attempt::Answer(resp) = self.attempt(req.try_clone()?, op, token).await
-                && (200..300).contains(&resp.status)
-            {
-                return Some(resp);
-            }
-        }
-        None
     }
 }
 
 /// A path template with its one parameter filled in (`/orders/{id}` → `/orders/42`).
-fn fill_path(template: &str, value: &str) -> String {
+pub(crate) fn fill_path(template: &str, value: &str) -> String {
     match (template.find('{'), template.find('}')) {
         (Some(open), Some(close)) if open < close => format!("{}{value}{}", &template[..open], &template[close + 1..]),
         _ => template.to_string(),
@@ -888,7 +883,7 @@ pub struct RawResponse {
     pub headers: reqwest::header::HeaderMap,
     pub request_id: Option<String>,
     pub body: bytes::Bytes,
-    /// Found again by its idempotency reference after an ambiguous failure.
+    /// The order a create's reference names, found again after the create was refused as a duplicate.
     pub recovered: bool,
     /// The operation's paging headers, when it pages.
     pub paging: Option<&'static PagingHeaders>,
@@ -905,6 +900,7 @@ impl RawResponse {
             recovered: self.recovered,
             body,
             paging_headers: self.paging,
+            operation: self.operation,
         }
     }
 
@@ -921,7 +917,7 @@ impl RawResponse {
             operation: self.operation,
             status: self.status,
             path: if path.is_empty() || path == "?" { ".".into() } else { path },
-            message: e.into_inner().to_string(),
+            message: crate::support::without_values(&e.into_inner().to_string()),
             excerpt: crate::support::redacted_excerpt(&self.body, EXCERPT),
             request_id: self.request_id.clone(),
         })

@@ -297,9 +297,10 @@ macro_rules! impl_discriminated {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 use serde::de::Error as _;
-                let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                let kept = <$crate::support::Buffered as serde::Deserialize>::deserialize(d)?;
+                let v = kept.value().map_err(D::Error::custom)?;
                 match v.get($property).and_then(serde_json::Value::as_str) {
-                    $(Some($($value)|+) => serde_json::from_value(v).map(Self::$variant).map_err(D::Error::custom),)*
+                    $(Some($($value)|+) => kept.decode().map(Self::$variant).map_err(D::Error::custom),)*
                     _ => Ok(Self::Unknown(v)),
                 }
             }
@@ -308,6 +309,56 @@ macro_rules! impl_discriminated {
 }
 #[allow(unused_imports)]
 pub(crate) use impl_discriminated;
+
+/// A JSON value held for a second look (a union deciding its variant): its own text when the input is JSON
+/// text, so a number keeps its digits (decimals are read from them), otherwise the value itself.
+#[doc(hidden)]
+pub enum Buffered {
+    Text(String),
+    Value(serde_json::Value),
+}
+
+impl Buffered {
+    pub fn value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        match self {
+            Buffered::Text(t) => serde_json::from_str(t),
+            Buffered::Value(v) => Ok(v.clone()),
+        }
+    }
+
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        match self {
+            Buffered::Text(t) => serde_json::from_str(t),
+            Buffered::Value(v) => T::deserialize(v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Buffered {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Buffered;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            // serde_json's raw text (its `raw_value` feature): `{"$serde_json::private::RawValue": text}`.
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Buffered, A::Error> {
+                match map.next_key::<Cow<'de, str>>()? {
+                    Some(k) if k == RAW_VALUE => map.next_value::<String>().map(Buffered::Text),
+                    _ => Err(serde::de::Error::custom("a raw JSON value was asked for and a map given")),
+                }
+            }
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Buffered, D::Error> {
+                serde_json::Value::deserialize(d).map(Buffered::Value)
+            }
+        }
+        d.deserialize_newtype_struct(RAW_VALUE, V)
+    }
+}
+
+/// serde_json's name for a value's raw text (with its `raw_value` feature; without it, the value is read).
+const RAW_VALUE: &str = "$serde_json::private::RawValue";
 
 /// Text of a scalar parameter value, as it goes into a path, a query or a header.
 pub fn param_text<T: Serialize + ?Sized>(value: &T) -> String {
@@ -446,6 +497,36 @@ fn redact_value(v: &mut serde_json::Value) {
     }
 }
 
+/// A decoder's message without the value it quotes: ``invalid type: integer `8910…`, expected a string``
+/// becomes `invalid type: integer, expected a string`. The value may sit at a secret field (a number where
+/// an ICCID string belongs), and the message is as useful without it: the path says where, the kinds what.
+#[doc(hidden)]
+pub fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "unknown variant "] {
+        let Some(rest) = message.strip_prefix(prefix) else { continue };
+        let (what, tail) = rest.rfind(", expected").map_or((rest, ""), |i| rest.split_at(i));
+        // The kind comes first (`integer`, `floating point`, `string`, `sequence`); the value after it.
+        let kind = what.split(['`', '"']).next().unwrap_or_default().trim();
+        let kind = if kind.is_empty() { "value" } else { kind };
+        let (prefix, kind) = if prefix == "unknown variant " { ("unknown variant", "") } else { (prefix, kind) };
+        return format!("{prefix}{kind}{}", without_found(tail));
+    }
+    without_found(message)
+}
+
+/// Drops what follows ``found `…` `` (how some parsers quote the offending input).
+fn without_found(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("found `") {
+        out.push_str(&rest[..i + "found".len()]);
+        let after = &rest[i + "found `".len()..];
+        rest = after.find('`').map_or("", |end| &after[end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Decodes `body` as `T` and re-encodes it: the normalized JSON of a response. Not part of the stable API.
 #[doc(hidden)]
 #[cfg(feature = "decode")]
@@ -461,7 +542,7 @@ pub fn decode_as<T: serde::de::DeserializeOwned + Serialize>(
             operation,
             status,
             path: if path.is_empty() || path == "?" { ".".into() } else { path },
-            message: e.into_inner().to_string(),
+            message: without_values(&e.into_inner().to_string()),
             excerpt: redacted_excerpt(body, 512),
             request_id: None,
         }

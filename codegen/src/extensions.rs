@@ -215,8 +215,23 @@ pub struct Idempotency {
     /// The field of a found item that fills the read's path parameter.
     #[serde(default = "id")]
     pub read_id: String,
+    /// The request fields a found order must repeat to be this request's: request field → order field.
+    #[serde(default, rename = "match")]
+    pub matches: BTreeMap<String, String>,
+    /// The answer that refuses a create whose reference is taken. Without it, any `400` or `409` may be.
+    #[serde(default)]
+    pub duplicate: Option<DuplicateAnswer>,
     #[serde(flatten)]
     pub notes: BTreeMap<String, Value>,
+}
+
+/// `x-idempotency.duplicate`: the status of the refusal, and text the string at `pointer` contains.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateAnswer {
+    pub status: u16,
+    pub pointer: String,
+    pub contains: String,
 }
 
 fn id() -> String {
@@ -344,6 +359,12 @@ pub struct WebhookSignature {
     pub event_id_header: String,
     #[serde(default = "five_minutes_i64")]
     pub max_age_seconds: i64,
+    /// JSON pointer to the event id in the signed body (the dedupe key; the id header must agree).
+    #[serde(default)]
+    pub event_id_pointer: Option<String>,
+    /// JSON pointer to the event's creation time (RFC 3339) in the signed body.
+    #[serde(default)]
+    pub created_at_pointer: Option<String>,
     #[serde(flatten)]
     pub notes: BTreeMap<String, Value>,
 }
@@ -367,6 +388,15 @@ impl Extension for WebhookSignature {
                 "/algorithm".into(),
                 format!("`{}` is not supported (only `hmac-sha256-hex`)", self.algorithm),
             ));
+        }
+        for (key, pointer) in
+            [("event_id_pointer", &self.event_id_pointer), ("created_at_pointer", &self.created_at_pointer)]
+        {
+            if let Some(p) = pointer
+                && !p.starts_with('/')
+            {
+                return Err((format!("/{key}"), format!("`{p}` is not a JSON pointer (it starts with `/`)")));
+            }
         }
         Ok(())
     }

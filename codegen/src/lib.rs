@@ -427,9 +427,16 @@ fn resolve_lookups(spec: &load::Spec, ops: &mut [model::Operation], diags: &mut 
             Some(id) => known("read", id).map(|m| Some((m, declared.read_id.clone()))),
             None => Some(None),
         };
-        if let (Some(lookup), Some(read)) = (lookup, read) {
-            op.idempotency =
-                Some(model::Idempotency { field: declared.field, lookup, lookup_param: declared.lookup_param, read });
+        if let (Some(lookup), Some(read), Some(find)) = (lookup, read, op.find_name.take()) {
+            op.idempotency = Some(model::Idempotency {
+                field: declared.field,
+                lookup,
+                lookup_param: declared.lookup_param,
+                read,
+                matches: declared.matches.into_iter().collect(),
+                duplicate: declared.duplicate,
+                find,
+            });
         }
     }
 }

@@ -314,6 +314,8 @@ pub struct Operation {
     pub paging: Option<Paging>,
     /// The name of the method that streams every item of every page (paged lists of arrays).
     pub stream_name: Option<String>,
+    /// The name claimed for `find_*_by_reference`, while `x-idempotency` is being resolved.
+    pub find_name: Option<String>,
     /// `x-poll`: how to wait for a terminal status with this (lookup) operation.
     pub poll: Option<Poll>,
     /// Safe to send twice: GET, HEAD, PUT, DELETE, OPTIONS, or declared `x-safe-to-retry`.
@@ -345,6 +347,11 @@ pub struct Idempotency {
     pub lookup_param: String,
     /// The by-id read's method name and the field of a found item that fills its path parameter.
     pub read: Option<(String, String)>,
+    /// Request field → order field, for proving a found order is the request's.
+    pub matches: Vec<(String, String)>,
+    pub duplicate: Option<crate::extensions::DuplicateAnswer>,
+    /// The `find_*_by_reference` method.
+    pub find: String,
 }
 
 #[derive(Debug, Clone)]

@@ -195,8 +195,10 @@ pub fn reserved_methods() -> &'static [String] {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        // The runtime is our own source, compiled into every generated crate: it always parses.
-        if let Ok(file) = syn::parse_file(crate::emit::CLIENT_RUNTIME) {
+        // The runtime is our own source, compiled into every generated crate: it always parses. Any of its
+        // files may add methods to `Client`.
+        for source in crate::emit::RUNTIME_SOURCES {
+            let Ok(file) = syn::parse_file(source) else { continue };
             for item in file.items {
                 let syn::Item::Impl(imp) = item else { continue };
                 let syn::Type::Path(p) = &*imp.self_ty else { continue };

@@ -121,6 +121,11 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 }
                 _ => None,
             };
+            // An idempotent create's typed lookup by reference, for callers' reconciliation jobs.
+            let find_name = idempotency.as_ref().map(|_| {
+                let stem = method_name.strip_prefix("create_").unwrap_or(&method_name);
+                methods.claim(&format!("find_{stem}_by_reference"))
+            });
             ops.push(Operation {
                 id,
                 method_name,
@@ -139,6 +144,7 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 error,
                 paging,
                 stream_name,
+                find_name,
                 poll,
                 retry_safe,
                 declared_idempotency: idempotency,

@@ -476,13 +476,19 @@ async fn an_ambiguous_bad_gateway_is_recovered_without_a_second_order() {
 }
 
 #[tokio::test]
-async fn a_plain_duplicate_is_reported_not_recovered() {
+async fn a_repeated_create_is_answered_with_its_one_order() {
+    // The caller sends the same create twice (its own retry after a failed call, or another process): the
+    // second is refused as a duplicate and answered with the order the first placed.
     let (s, client) = setup().await;
-    client.create_esim_order(&order(Some("REF-DUP"))).await.unwrap();
-    let err = client.create_esim_order(&order(Some("REF-DUP"))).await.unwrap_err();
-    let Error::Api(e) = err else { panic!() };
-    assert_eq!((e.status, e.body.unwrap().error.message.as_str()), (400, "Duplicate client_reference"));
+    let first = client.create_esim_order(&order(Some("REF-DUP"))).await.unwrap();
+    assert!(!first.recovered);
+    let again = client.create_esim_order(&order(Some("REF-DUP"))).await.unwrap();
+    assert!(again.recovered, "answered by the recovery, not by a second order");
+    assert_eq!(again.body.id, first.body.id);
     assert_eq!(s.lock().unwrap().orders.len(), 1);
+    let found = client.find_esim_order_by_reference("REF-DUP").await.unwrap().expect("found by its reference");
+    assert_eq!((found.body.id, found.recovered), (first.body.id, true));
+    assert!(client.find_esim_order_by_reference("REF-NONE").await.unwrap().is_none());
 }
 
 #[tokio::test]

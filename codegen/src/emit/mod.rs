@@ -34,6 +34,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../runtime/auth.rs")),
     ("client.rs", CLIENT_RUNTIME),
     ("error.rs", include_str!("../../runtime/error.rs")),
+    ("recovery.rs", include_str!("../../runtime/recovery.rs")),
     ("retry.rs", include_str!("../../runtime/retry.rs")),
     ("support.rs", include_str!("../../runtime/support.rs")),
 ];
@@ -42,8 +43,8 @@ const PAGING: &str = include_str!("../../runtime/paging.rs");
 const WEBHOOK: &str = include_str!("../../runtime/webhook.rs");
 
 /// Every runtime file, for the names it defines.
-pub(crate) const RUNTIME_SOURCES: [&str; 8] =
-    [RUNTIME[0].1, RUNTIME[1].1, RUNTIME[2].1, RUNTIME[3].1, RUNTIME[4].1, DECIMAL, PAGING, WEBHOOK];
+pub(crate) const RUNTIME_SOURCES: [&str; 9] =
+    [RUNTIME[0].1, RUNTIME[1].1, RUNTIME[2].1, RUNTIME[3].1, RUNTIME[4].1, RUNTIME[5].1, DECIMAL, PAGING, WEBHOOK];
 
 /// A formatted unit: its index, its text, and the time spent building and formatting its tokens.
 type Rendered = (usize, String, Duration, Duration);
@@ -339,12 +340,18 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
     let partial = quote!(#![cfg_attr(not(feature = #full), allow(dead_code, unused_imports))]);
     let webhook = api.webhook_signature.as_ref().map(|w| {
         let (sig, ts, id, age) = (&w.signature_header, &w.timestamp_header, &w.event_id_header, w.max_age_seconds);
+        let pointer = |p: &Option<String>| match p {
+            Some(p) => quote!(Some(#p)),
+            None => quote!(None),
+        };
+        let (id_at, made_at) = (pointer(&w.event_id_pointer), pointer(&w.created_at_pointer));
         let on = crate::gating::WEBHOOKS;
         quote! {
             #[cfg(feature = #on)] #skip pub mod webhook;
             #[doc = " How webhook deliveries are signed (the spec's `x-webhook-signature`)."]
             #[cfg(feature = #on)] #skip pub const WEBHOOK_SIGNATURE: webhook::SignatureScheme = webhook::SignatureScheme {
                 signature_header: #sig, timestamp_header: #ts, event_id_header: #id, max_age_secs: #age,
+                event_id_pointer: #id_at, created_at_pointer: #made_at,
             };
         }
     });
@@ -360,6 +367,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #skip pub mod models;
         #skip pub mod operations;
         #paging
+        #skip mod recovery;
         #skip pub mod retry;
         #skip pub mod support;
         #webhook
@@ -367,7 +375,10 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #skip pub use auth::Credentials;
         #skip pub use client::{ApiResponse, CallOptions, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
         #skip pub use retry::RetryPolicy;
-        #skip pub use error::{DecodeError, Error, HasErrorCode, ServiceError, TimeoutError, TransportError};
+        #skip pub use error::{
+            DecodeError, DuplicateUnresolved, Error, HasErrorCode, ListChanged, ReferenceConflict, ServiceError,
+            TimeoutError, TransportError,
+        };
         #skip pub use operations::OPERATIONS;
         #skip pub use support::Tristate;
         #[doc = " The reqwest this crate is built on, so a client the caller supplies ([`ClientBuilder::http_client`]) is"]
@@ -478,7 +489,9 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
         dep("bytes", "1"),
         lean("reqwest", "0.13", &["json", "query", "form"]),
         Dep { features: &["derive"], ..dep("serde", "1") },
-        dep("serde_json", "1"),
+        // `raw_value` adds a type and changes nothing else in the caller's build (unlike
+        // `arbitrary_precision`): through it a decimal is read from its own digits (`decimal::number`).
+        Dep { features: if api.uses.decimal { &["raw_value"] } else { &[] }, ..dep("serde_json", "1") },
         dep("serde_path_to_error", "0.1"),
         lean("tokio", "1", &["sync", "time"]),
         Dep { optional: true, ..lean("tracing", "0.1", &["std"]) },

@@ -40,6 +40,7 @@ pub fn module(ops: &[&Operation], api: &crate::model::Api, head: Option<&[&Opera
         methods.extend(method(op, session, api, krate));
         methods.extend(stream_method(op));
         methods.extend(wait_method(op));
+        methods.extend(find_method(op));
     }
     let Some(all) = head else {
         return quote! { #items impl Client { #methods } };
@@ -91,8 +92,17 @@ fn info(op: &Operation) -> TokenStream {
                 }
                 None => quote!(None),
             };
+            let matches = i.matches.iter().map(|(asked, order)| quote!((#asked, #order)));
+            let duplicate = match &i.duplicate {
+                Some(d) => {
+                    let (status, pointer, contains) = (d.status, &d.pointer, &d.contains);
+                    quote!(Some(crate::client::DuplicateAnswer { status: #status, pointer: #pointer, contains: #contains }))
+                }
+                None => quote!(None),
+            };
             quote!(Some(crate::client::Idempotency {
                 field: #field, lookup: &crate::operations::#lookup, lookup_param: #param, read: #read,
+                matches: &[#(#matches),*], duplicate: #duplicate,
             }))
         }
         None => quote!(None),
@@ -562,6 +572,31 @@ fn decode_table(ops: &[&Operation]) -> TokenStream {
                 _ => return None,
             };
             Some(decoded)
+        }
+    }
+}
+
+/// `find_*_by_reference` for an idempotent create: the order a reference names, as the create answers it.
+fn find_method(op: &Operation) -> TokenStream {
+    let (Some(i), ResultShape::Single(t)) = (&op.idempotency, &op.success) else { return TokenStream::new() };
+    let name = ident(&i.find);
+    let info = info_const(op);
+    let t = ty(t, Scope::Elsewhere);
+    let (create, field, lookup) = (&op.method_name, &i.field, &i.lookup);
+    let lines = [
+        format!(" The order that a [`Client::{create}`] carrying `{field}` = `reference` placed, found with"),
+        format!(" [`Client::{lookup}`] by the exact reference (and read back whole), or `None` when no order"),
+        " carries it: for reconciliation jobs, and for the caller who does not know whether an earlier attempt"
+            .to_string(),
+        " was placed. A repeated create with the same reference answers with the same order by itself.".to_string(),
+    ];
+    quote! {
+        #(#[doc = #lines])*
+        pub async fn #name(&self, reference: &str) -> Result<Option<ApiResponse<#t>>, Error> {
+            match self.find_by_reference(&#info, reference).await? {
+                Some(resp) => resp.json().map(Some),
+                None => Ok(None),
+            }
         }
     }
 }

@@ -20,6 +20,60 @@ pub enum Error<E = serde_json::Value> {
     Decode(Box<DecodeError>),
     /// The request could not be built (a parameter that cannot be encoded, an invalid base URL).
     InvalidRequest(String),
+    /// A create was refused because its reference is already used, and the order that reference names could
+    /// not be found or read: **the order may exist and be paid**. Sending the same create again, with the
+    /// same reference, is safe and resolves it; a new reference could buy it twice.
+    DuplicateUnresolved(Box<DuplicateUnresolved>),
+    /// A create's reference already names an order that is not the one this request asks for (another
+    /// product, amount or quantity): nothing was bought by this call. Use a new reference for a new order.
+    ReferenceConflict(Box<ReferenceConflict>),
+    /// A paged list changed while it was walked (its total count or page count moved between pages): the
+    /// items already yielded may miss some or repeat some. Walk it again from the start.
+    ListChanged(Box<ListChanged>),
+}
+
+/// See [`Error::DuplicateUnresolved`].
+#[derive(Debug)]
+pub struct DuplicateUnresolved {
+    /// The create operation.
+    pub operation: &'static str,
+    /// The reference the create carried (the spec's `x-idempotency` field).
+    pub reference: String,
+    /// The operation that finds an order by its reference, and its query parameter.
+    pub lookup: &'static str,
+    pub lookup_param: &'static str,
+    /// The id of the order the lookup found, when it was found but could not be read back.
+    pub order_id: Option<String>,
+    /// Why the order could not be resolved (the lookup's own failure).
+    pub cause: String,
+    /// The status of the refusal (`400`, say).
+    pub status: u16,
+    pub request_id: Option<String>,
+}
+
+/// See [`Error::ReferenceConflict`].
+#[derive(Debug)]
+pub struct ReferenceConflict {
+    pub operation: &'static str,
+    pub reference: String,
+    /// The id of the order the reference already names.
+    pub order_id: String,
+    /// Each field that differs: (request field, what the request asks, what the order has).
+    pub differences: Vec<(String, String, String)>,
+    pub request_id: Option<String>,
+}
+
+/// See [`Error::ListChanged`].
+#[derive(Debug)]
+pub struct ListChanged {
+    pub operation: &'static str,
+    /// The page whose headers disagree with the first page's.
+    pub page: u64,
+    /// What changed: the header, its value on the first page, its value on this page.
+    pub header: &'static str,
+    pub first: u64,
+    pub now: u64,
+    pub request_id: Option<String>,
 }
 
 /// An error response, with its typed body when the body matched the declared schema. (Named apart from any
@@ -79,6 +133,9 @@ impl<E> From<SendError> for Error<E> {
             Error::Timeout(t) => Error::Timeout(t),
             Error::Decode(d) => Error::Decode(d),
             Error::InvalidRequest(m) => Error::InvalidRequest(m),
+            Error::DuplicateUnresolved(d) => Error::DuplicateUnresolved(d),
+            Error::ReferenceConflict(c) => Error::ReferenceConflict(c),
+            Error::ListChanged(c) => Error::ListChanged(c),
         }
     }
 }
@@ -92,6 +149,9 @@ impl<E> Error<E> {
             Error::Timeout(e) => e.request_id.as_deref(),
             Error::Decode(e) => e.request_id.as_deref(),
             Error::InvalidRequest(_) => None,
+            Error::DuplicateUnresolved(e) => e.request_id.as_deref(),
+            Error::ReferenceConflict(e) => e.request_id.as_deref(),
+            Error::ListChanged(e) => e.request_id.as_deref(),
         }
     }
 
@@ -116,12 +176,13 @@ impl<E> Error<E> {
         }
     }
 
-    /// Whether the failure is transient: a network error, a timeout, `429` or `5xx`. Whether sending the
-    /// request again is safe also depends on the operation: a create without its idempotency field (such as
-    /// `client_reference`) must never be sent twice blindly.
+    /// Whether the failure is transient: a network error, a timeout, `429` or `5xx`, or a create whose
+    /// reference could not be resolved yet. Whether sending the request again is safe also depends on the
+    /// operation: a create without its idempotency field (such as `client_reference`) must never be sent
+    /// twice blindly; with it, the same request again answers with the one order.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(_) | Error::Timeout(_) => true,
+            Error::Transport(_) | Error::Timeout(_) | Error::DuplicateUnresolved(_) => true,
             Error::Api(e) => e.status == 429 || e.status >= 500,
             _ => false,
         }
@@ -173,6 +234,47 @@ impl<E> fmt::Display for Error<E> {
                 e.excerpt
             ),
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
+            Error::DuplicateUnresolved(e) => {
+                let what = match &e.order_id {
+                    Some(id) => format!("order {id} was found but could not be read back"),
+                    None => "the order it names could not be found".to_string(),
+                };
+                write!(
+                    f,
+                    "{}: the reference {:?} was refused as already used ({}){}, and {what}: {}. The order may exist and be paid: send the same request again with the same reference, or find it with {} ({}={:?}); never retry with a new reference",
+                    e.operation,
+                    e.reference,
+                    e.status,
+                    rid(&e.request_id),
+                    e.cause,
+                    e.lookup,
+                    e.lookup_param,
+                    e.reference
+                )
+            }
+            Error::ReferenceConflict(e) => {
+                let diffs: Vec<String> =
+                    e.differences.iter().map(|(field, asked, found)| format!("{field} {asked} asked, {found} found")).collect();
+                write!(
+                    f,
+                    "{}: the reference {:?} already names order {}, which is not this request{} ({}); nothing was bought by this call: use a new reference for a new order",
+                    e.operation,
+                    e.reference,
+                    e.order_id,
+                    rid(&e.request_id),
+                    diffs.join("; ")
+                )
+            }
+            Error::ListChanged(e) => write!(
+                f,
+                "{}: the list changed while it was walked{}: {} was {} on the first page and {} on page {}; walk it again",
+                e.operation,
+                rid(&e.request_id),
+                e.header,
+                e.first,
+                e.now,
+                e.page
+            ),
         }
     }
 }

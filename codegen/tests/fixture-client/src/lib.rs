@@ -41,6 +41,9 @@ pub mod operations;
 pub mod paging;
 
 #[rustfmt::skip]
+mod recovery;
+
+#[rustfmt::skip]
 pub mod retry;
 
 #[rustfmt::skip]
@@ -60,7 +63,8 @@ pub use retry::RetryPolicy;
 
 #[rustfmt::skip]
 pub use error::{
-    DecodeError, Error, HasErrorCode, ServiceError, TimeoutError, TransportError,
+    DecodeError, DuplicateUnresolved, Error, HasErrorCode, ListChanged,
+    ReferenceConflict, ServiceError, TimeoutError, TransportError,
 };
 
 #[rustfmt::skip]
