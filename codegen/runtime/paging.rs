@@ -27,27 +27,30 @@ where
     let head = fetch(first);
     let walk = stream::once(head).flat_map(move |result| {
         let fetch = fetch.clone();
-        let (items, rest): (Vec<Result<T, Error<E>>>, _) = match result.and_then(|r| page_of(r, first, None)) {
+        let (items, rest): (Vec<Result<T, Error<E>>>, _) = match result.and_then(|r| page_of(r, first, None, None)) {
             Err(e) => (vec![Err(e)], None),
-            Ok((body, paging)) => (body.into_iter().map(Ok).collect(), paging.filter(|p| p.has_more)),
+            Ok((body, paging)) => {
+                let trusted = paging.filter(|p| promised(p, p.page) == Some(body.len() as u64));
+                (body.into_iter().map(Ok).collect(), paging.filter(|p| p.has_more).map(|p| (p, trusted.is_some())))
+            }
         };
         let rest = match rest {
             None => stream::empty().left_stream(),
-            Some(p) if concurrency > 1 && p.total_pages > p.page && counts_agree(&p) => {
-                // The page count is known and agrees with the item count: fetch the rest concurrently, in
-                // order, each page checked against the first.
+            Some((p, true)) if concurrency > 1 && p.total_pages > p.page => {
+                // The page count is known, agrees with the item count and with the first page: fetch the rest
+                // concurrently, in order, each page checked against the first and against what it promised.
                 let next = p.page.saturating_add(1);
                 stream::iter(next..=p.total_pages)
                     .map(move |page| {
                         let fut = fetch(page);
-                        async move { fut.await.and_then(|r| page_of(r, page, Some(&p))) }
+                        async move { fut.await.and_then(|r| page_of(r, page, Some(&p), promised(&p, page))) }
                     })
                     .buffered(concurrency)
                     .flat_map(|r| stream::iter(items_of(r)))
                     .left_stream()
                     .right_stream()
             }
-            Some(p) => sequential(p, fetch).right_stream().right_stream(),
+            Some((p, _)) => sequential(p, fetch).right_stream().right_stream(),
         };
         stream::iter(items).chain(rest)
     });
@@ -59,18 +62,25 @@ where
     })
 }
 
-/// Whether the page count is what the item count and page size give (a host's headers that disagree are
-/// not trusted to say how many pages to fetch at once).
-fn counts_agree(p: &Paging) -> bool {
-    p.per_page > 0 && p.total_count.div_ceil(p.per_page) == p.total_pages
+/// How many items page `page` holds by the first page's headers, when the headers agree with each other
+/// (the page count is what the item count and page size give). Headers that do not agree are not trusted to
+/// say how many pages to fetch at once.
+fn promised(p: &Paging, page: u64) -> Option<u64> {
+    if p.per_page == 0 || p.total_count.div_ceil(p.per_page) != p.total_pages || page == 0 || page > p.total_pages {
+        return None;
+    }
+    let before = p.per_page.checked_mul(page - 1)?;
+    Some(p.total_count.checked_sub(before)?.min(p.per_page))
 }
 
-/// A page's items and headers, checked: it is the page asked for, and, after the first, the list's totals
-/// are the first page's.
+/// A page's items and headers, checked: it is the page asked for; after the first, the list's totals are
+/// the first page's; and a page fetched concurrently holds the `count` items the first page promised (a host
+/// whose pages run short past what it said would otherwise be walked to its page count, however large).
 fn page_of<T, E>(
     resp: ApiResponse<Vec<T>>,
     asked: u64,
     first: Option<&Paging>,
+    count: Option<u64>,
 ) -> Result<(Vec<T>, Option<Paging>), Error<E>> {
     let malformed = |message: String| {
         Error::Decode(Box::new(DecodeError {
@@ -104,6 +114,17 @@ fn page_of<T, E>(
             }
         }
     }
+    let held = resp.body.len() as u64;
+    if let Some(promised) = count.filter(|c| *c != held) {
+        return Err(Error::ListChanged(Box::new(ListChanged {
+            operation: resp.operation,
+            page: asked,
+            header: "items on the page",
+            first: promised,
+            now: held,
+            request_id: resp.request_id.clone(),
+        })));
+    }
     Ok((resp.body, paging))
 }
 
@@ -126,7 +147,7 @@ where
         let fetch = fetch.clone();
         async move {
             let page = page?;
-            match fetch(page).await.and_then(|r| page_of(r, page, Some(&first))) {
+            match fetch(page).await.and_then(|r| page_of(r, page, Some(&first), None)) {
                 Err(e) => Some((vec![Err(e)], None)),
                 Ok((body, paging)) => {
                     let more = paging.is_some_and(|p| p.has_more) && !body.is_empty();
