@@ -418,3 +418,37 @@ async fn absurd_paging_headers_end_the_walk_without_overflow_or_an_endless_walk(
 fn rand_tag() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
+
+#[test]
+fn a_replayed_webhook_is_acted_on_once() {
+    use hmac::{Hmac, Mac};
+    use octopus_client::webhook::{MemoryDedupe, WebhookError, verify_once};
+    // Signed as the documents say (hex HMAC-SHA256 of the raw body), by an HMAC the client does not share.
+    let secret = b"whsec-adversarial";
+    let body = br#"{"id":"evt_paid_1","type":"order.delivered","created_at":"2026-12-06T10:00:00Z","data":{"id":7,"status":"DELIVERED","amount":250.00}}"#;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(body);
+    let signature: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let made = 1_796_551_200; // 2026-12-06T10:00:00Z
+    let delivery = |timestamp: i64, id: &str| {
+        let mut h = octopus_client::reqwest::header::HeaderMap::new();
+        h.insert("x-signature", signature.parse().unwrap());
+        h.insert("x-timestamp", timestamp.to_string().parse().unwrap());
+        h.insert("x-event-id", id.parse().unwrap());
+        h
+    };
+    let store = MemoryDedupe::new(Duration::from_secs(86_400));
+    let first = verify_once(body, &delivery(made + 5, "evt_paid_1"), secret, made + 5, &store).unwrap();
+    assert_eq!(first.event_id, "evt_paid_1");
+    // Captured and replayed an hour later with a fresh timestamp: under a new id header, and under its own.
+    let later = made + 3600;
+    assert_eq!(verify_once(body, &delivery(later, "evt_fresh_9"), secret, later, &store), Err(WebhookError::EventIdMismatch));
+    assert_eq!(
+        verify_once(body, &delivery(later, "evt_paid_1"), secret, later, &store),
+        Err(WebhookError::Duplicate { event_id: "evt_paid_1".into() })
+    );
+    // A day and more later, after the store forgot it: refused as too old to tell from a replay.
+    let much_later = made + 2 * 86_400;
+    let err = verify_once(body, &delivery(much_later, "evt_paid_1"), secret, much_later, &store).unwrap_err();
+    assert!(matches!(err, WebhookError::TooOld { .. }), "{err}");
+}
