@@ -91,7 +91,8 @@ fn the_dedupe_key_is_the_signed_id_and_a_disagreeing_header_is_refused() {
     assert_eq!(no_header.event_id, "evt_01HZX3", "the signed body's id, without the header");
     let made = octopus_client::auth::parse_rfc3339("2025-01-15T12:01:00Z");
     assert_eq!(no_header.created_at, made);
-    let anonymous = r#"{"type":"order.delivered","created_at":"2025-01-15T12:01:00Z","data":{"id":1,"status":"DELIVERED"}}"#;
+    let anonymous =
+        r#"{"type":"order.delivered","created_at":"2025-01-15T12:01:00Z","data":{"id":1,"status":"DELIVERED"}}"#;
     assert_eq!(
         verify(anonymous.as_bytes(), &delivery(anonymous, NOW, Some("evt_x")), SECRET, NOW),
         Err(WebhookError::MissingInBody("/id"))

@@ -442,7 +442,10 @@ fn a_replayed_webhook_is_acted_on_once() {
     assert_eq!(first.event_id, "evt_paid_1");
     // Captured and replayed an hour later with a fresh timestamp: under a new id header, and under its own.
     let later = made + 3600;
-    assert_eq!(verify_once(body, &delivery(later, "evt_fresh_9"), secret, later, &store), Err(WebhookError::EventIdMismatch));
+    assert_eq!(
+        verify_once(body, &delivery(later, "evt_fresh_9"), secret, later, &store),
+        Err(WebhookError::EventIdMismatch)
+    );
     assert_eq!(
         verify_once(body, &delivery(later, "evt_paid_1"), secret, later, &store),
         Err(WebhookError::Duplicate { event_id: "evt_paid_1".into() })
