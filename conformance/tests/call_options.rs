@@ -71,3 +71,25 @@ async fn headers_a_request_id_and_a_reference_for_one_call() {
     let order = c.with_options(CallOptions::new().reference("per-call-ref-1")).create_esim_order(&body).await.unwrap();
     assert_eq!(order.body.client_reference.as_deref(), Some("per-call-ref-1"));
 }
+
+#[test]
+fn call_options_never_print_a_header_value() {
+    // A per-call credential: its name prints (to say it is there), its value never does.
+    let options = CallOptions::new()
+        .header("authorization", "Bearer planted-per-call-token-41c9")
+        .header("x-api-key", "planted-api-key-77e0")
+        .request_id("req-1");
+    let debug = format!("{options:?}");
+    assert!(debug.contains("authorization") && debug.contains("x-api-key"), "{debug}");
+    assert!(!debug.contains("planted"), "{debug}");
+    // Nor does the message of a value that is not valid HTTP (it may still be a credential).
+    let bad = CallOptions::new().header("authorization", "Bearer planted-bad-\n-token");
+    assert!(!format!("{bad:?}").contains("planted"));
+    let client = Client::builder("http://127.0.0.1:9").build().unwrap();
+    let err = futures_util::FutureExt::now_or_never(client.with_options(bad).list_currencies());
+    let message = match err {
+        Some(Err(e)) => e.to_string(),
+        other => panic!("refused at once: {other:?}"),
+    };
+    assert!(message.contains("authorization") && !message.contains("planted"), "{message}");
+}

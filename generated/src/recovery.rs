@@ -125,12 +125,19 @@ impl Client {
             }
         };
         recovering.set(|r| *r = None);
-        crate::support::trace_event!(
-            INFO,
-            lookup = i.lookup.id,
-            recovered = outcome.as_ref().is_ok_and(|r| r.recovered),
-            "a create was refused with its reference; looked the order up"
-        );
+        if outcome.as_ref().is_ok_and(|r| r.recovered) {
+            crate::support::trace_event!(
+                INFO,
+                lookup = i.lookup.id,
+                "a create was refused as a duplicate; recovered it by its reference"
+            );
+        } else {
+            crate::support::trace_event!(
+                WARN,
+                lookup = i.lookup.id,
+                "a create was refused under its reference; no order of this request was recovered"
+            );
+        }
         outcome
     }
 
@@ -154,7 +161,8 @@ impl Client {
             }),
         };
         match found {
-            Ok(found) => Ok(found.map(|(_, resp)| recovered(op, resp))),
+            // As the read (or the list) answered it: nothing was refused, so nothing is `recovered`.
+            Ok(found) => Ok(found.map(|(_, resp)| resp)),
             Err(lost) => Err(SendError(lost.error)),
         }
     }

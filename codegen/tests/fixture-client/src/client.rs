@@ -128,6 +128,11 @@ impl<T> ApiResponse<T> {
         self.body
     }
 
+    /// The operation that answered (its `operationId`).
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
     /// The page this response is, read from the headers the spec's `x-paging` names; `None` for an operation
     /// that does not page. A missing or malformed header is an error naming it.
     pub fn paging(&self) -> Result<Option<Paging>, String> {
@@ -345,6 +350,8 @@ pub struct CallOptions {
     headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
     request_id: Option<String>,
     reference: Option<String>,
+    /// `false`: a create refused as a duplicate answers with the refusal, not with the order it names.
+    resolve_duplicates: Option<bool>,
     /// A header that is not valid HTTP, reported when a call is made.
     invalid: Option<String>,
 }
@@ -360,6 +367,7 @@ impl std::fmt::Debug for CallOptions {
             .field("headers", &headers)
             .field("request_id", &self.request_id)
             .field("reference", &self.reference)
+            .field("resolve_duplicates", &self.resolve_duplicates)
             .field("invalid", &self.invalid)
             .finish()
     }
@@ -410,6 +418,14 @@ impl CallOptions {
     /// the call may be retried and recovered safely.
     pub fn reference(mut self, reference: impl Into<String>) -> Self {
         self.reference = Some(reference.into());
+        self
+    }
+
+    /// For a create: whether a refusal as a duplicate of its reference is answered with the order that
+    /// reference names (the default, `true`), or with the refusal itself (`false`: for a tool that judges
+    /// the host's answers; retries stay as safe, and a caller must then resolve the reference itself).
+    pub fn resolve_duplicates(mut self, resolve: bool) -> Self {
+        self.resolve_duplicates = Some(resolve);
         self
     }
 }
@@ -671,8 +687,9 @@ impl Client {
         let policy = self.policy();
         let mut token = self.token(op).await?;
         let (resp, ambiguous) = self.exchange(op, &req, &request_id, retryable, policy, &mut token).await?;
+        let resolve = self.call.as_ref().and_then(|c| c.resolve_duplicates).unwrap_or(true);
         match (op.idempotency, reference) {
-            (Some(i), Some(reference)) if crate::recovery::may_refuse_duplicate(&i, resp.status) => {
+            (Some(i), Some(reference)) if resolve && crate::recovery::may_refuse_duplicate(&i, resp.status) => {
                 let asked = crate::recovery::Asked { op, idempotency: i, reference, request: &req, ambiguous };
                 self.recover(asked, resp, recovering).await
             }
