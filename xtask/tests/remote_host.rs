@@ -145,3 +145,12 @@ fn a_wrong_admin_token_is_refused_up_front() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("control surface refused") && err.contains("HTTP 403"), "{err}");
 }
+
+#[test]
+fn the_sandbox_draws_a_new_admin_token_at_every_start_unless_given() {
+    let token = |s: &Sandbox| s.var("OCTOPUS_EMULATOR_ADMIN_TOKEN");
+    let (a, b) = (Sandbox::start(&["--fast"]), Sandbox::start(&["--fast"]));
+    assert_ne!(token(&a), token(&b), "the same seed, another token");
+    let given = Sandbox::start(&["--fast", "--admin-token", "given-admin-token", "--signing-key", "given-key"]);
+    assert_eq!(token(&given), "given-admin-token");
+}

@@ -3,6 +3,7 @@
 
 use super::catalog::Catalog;
 use super::http::{now, rfc3339};
+use super::secret::Secrets;
 use super::{Account, Break, Config, Outcome, Vertical};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -59,7 +60,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(config: Config, accounts: Vec<Account>) -> State {
+    pub fn new(config: Config, accounts: Vec<Account>, secrets: Secrets) -> State {
         let mut wallets = Vec::new();
         for (i, a) in accounts.iter().enumerate() {
             for (j, (currency_id, currency, balance)) in
@@ -77,8 +78,8 @@ impl State {
             }
         }
         State {
-            signing_key: format!("emulator-signing-key-{}", config.seed).into_bytes(),
-            admin_token: format!("emulator-admin-{}", config.seed),
+            signing_key: secrets.signing_key,
+            admin_token: secrets.admin_token,
             catalog: Catalog::generate(config.seed, config.extra_vouchers),
             config,
             accounts,
