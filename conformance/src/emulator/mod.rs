@@ -183,7 +183,8 @@ pub enum Outcome {
     PendingThenFailed,
     /// `FAILED` at once, user-fixable, and refunded.
     Failed,
-    /// Vouchers only: half the codes delivered, the rest refunded.
+    /// Vouchers of quantity 2 or more: half the codes (rounded down) delivered, the rest refunded. An order of
+    /// one cannot be split, so it is delivered whole (and the control route refuses it for other verticals).
     PartiallyDelivered,
     /// `PENDING`, then `CANCELLED` and refunded.
     Cancelled,
