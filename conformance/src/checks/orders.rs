@@ -1,6 +1,7 @@
 //! Orders: body-status branching in the three verticals (every outcome the host lets us force), the
 //! eSIM activation code's one-time delivery, and money (exact echo of a variant's amount, the charges math).
 
+use super::ledger::{Placed, Window};
 use super::{Check, Control, Ctx, Failure, NO_CONTROL, Spends, Verdict, expect_ok, fail};
 use crate::emulator::{Outcome, Vertical};
 use octopus_client::models::*;
@@ -13,7 +14,7 @@ pub fn checks() -> Vec<Check> {
     vec![
         Check {
             id: "branching.esim",
-            summary: "eSIM create is HTTP 200; DELIVERED has activation_code and iccid, FAILED has failure fields and a refund, PENDING reaches a terminal status",
+            summary: "eSIM create is HTTP 200; DELIVERED has activation_code and iccid, FAILED has failure fields and its own refund (at once and after PENDING), PENDING reaches a terminal status",
             spends: Spends::Orders,
             run: |ctx| Box::pin(esim(ctx)),
         },
@@ -61,29 +62,12 @@ fn patience(ctx: &Ctx) -> Duration {
     }
 }
 
-/// A refund (a `CREDIT`) of `amount` among the 20 newest ledger entries, where an order that failed leaves its
-/// debit and its refund.
-async fn refund_of(ctx: &Ctx, rule: &'static str, amount: Decimal) -> Result<(), Failure> {
-    let params = ListTransactionsParams::new().limit(20);
-    let txns = expect_ok(rule, "list_transactions", ctx.client.list_transactions(&params).await)?;
-    let credit = txns.body.iter().any(|t| t.transaction_type.as_str() == "CREDIT" && t.amount == amount);
-    if !credit {
-        return Err(fail(
-            rule,
-            "list_transactions",
-            txns.request_id.as_deref(),
-            format!("no refund of {amount} among the latest transactions"),
-        ));
-    }
-    Ok(())
-}
-
 fn esim_order(ctx: &Ctx, suffix: &str, amount: Decimal) -> CreateEsimOrderRequest {
     CreateEsimOrderRequest::new(712, amount).client_reference(ctx.reference(suffix))
 }
 
-/// Checks one eSIM order's terminal (or pending) shape.
-async fn esim_branch(ctx: &Ctx, order: &EsimOrder, request_id: Option<&str>) -> Result<(), Failure> {
+/// Checks one eSIM order's terminal shape (its refund is the ledger window's to check).
+fn esim_branch(order: &EsimOrder, request_id: Option<&str>) -> Result<(), Failure> {
     let rule = "branching.esim";
     match order.status.as_str() {
         "DELIVERED" => {
@@ -105,7 +89,6 @@ async fn esim_branch(ctx: &Ctx, order: &EsimOrder, request_id: Option<&str>) -> 
                     format!("order {} is FAILED without failure_code, failure_reason and is_user_fixable", order.id),
                 ));
             }
-            refund_of(ctx, rule, order.amount).await?;
         }
         other => return Err(fail(rule, "create_esim_order", request_id, format!("order {} ended {other}", order.id))),
     }
@@ -113,17 +96,21 @@ async fn esim_branch(ctx: &Ctx, order: &EsimOrder, request_id: Option<&str>) -> 
 }
 
 async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
-    let outcomes: &[(Outcome, &str)] = if ctx.has_control() {
+    let outcomes: &[(Outcome, &str, &str)] = if ctx.has_control() {
         &[
-            (Outcome::Delivered, "delivered"),
-            (Outcome::Failed, "failed"),
-            (Outcome::PendingThenDelivered, "pending-delivered"),
-            (Outcome::PendingThenFailed, "pending-failed"),
+            (Outcome::Delivered, "delivered", "DELIVERED at once"),
+            (Outcome::Failed, "failed", "FAILED at once"),
+            (Outcome::PendingThenDelivered, "pending-delivered", "DELIVERED after PENDING"),
+            (Outcome::PendingThenFailed, "pending-failed", "FAILED after PENDING"),
         ]
     } else {
-        &[(Outcome::Delivered, "plain")]
+        &[(Outcome::Delivered, "plain", "as the host chose")]
     };
-    for (outcome, suffix) in outcomes {
+    // Refunds are tied to their orders only where the outcomes were forced: a shared account's ledger is
+    // touched by other work.
+    let window = if ctx.has_control() { Some(Window::open(ctx, "branching.esim").await?) } else { None };
+    let mut placed = Vec::new();
+    for (outcome, suffix, branch) in outcomes {
         let body = esim_order(ctx, suffix, Decimal::new(450, 2));
         ctx.force("branching.esim", Vertical::Esim, *outcome, body.client_reference.as_deref().unwrap_or("")).await?;
         let resp = expect_ok("branching.esim", "create_esim_order", ctx.client.create_esim_order(&body).await)?;
@@ -165,7 +152,12 @@ async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
                 }
             }
         }
-        esim_branch(ctx, &order, request_id.as_deref()).await?;
+        esim_branch(&order, request_id.as_deref())?;
+        let failed = order.status.as_str() == "FAILED";
+        placed.push(Placed { id: order.id, amount: order.amount, failed, branch });
+    }
+    if let Some(window) = window {
+        window.settles(ctx, "branching.esim", &placed).await?;
     }
     if !ctx.has_control() {
         return Ok(Verdict {

@@ -207,7 +207,10 @@ pub enum Break {
     BlacklistVisible,
     DuplicateReferenceAccepted,
     RateLimitWithoutRetryAfter,
-    FailedNotRefunded,
+    /// A `FAILED` order answered so at once is not refunded.
+    FailedAtOnceNotRefunded,
+    /// A `FAILED` order that was answered `PENDING` first is not refunded.
+    FailedAfterPendingNotRefunded,
     VoucherModeWrong,
     PendingNeverSettles,
     ActivationCodeAfterInstall,

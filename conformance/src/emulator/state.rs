@@ -35,6 +35,8 @@ pub struct Order {
     pub plan: Option<(Instant, Outcome)>,
     /// Debit and refund transaction ids.
     pub transactions: Vec<u64>,
+    /// Answered `PENDING` and settled in the background (which failure branch a rule break hits).
+    pub background: bool,
 }
 
 #[derive(Debug)]
@@ -180,7 +182,7 @@ impl State {
 
     /// Credits back `amount` of an order, as its own transaction.
     pub fn refund(&mut self, index: usize, amount: Decimal) {
-        if amount <= Decimal::ZERO || self.breaks(Break::FailedNotRefunded) {
+        if amount <= Decimal::ZERO {
             return;
         }
         let (wallet, order_id) = (self.orders[index].wallet, self.orders[index].id);
@@ -259,7 +261,15 @@ impl State {
                 }
                 o["status_text"] =
                     json!(if status == "FAILED" { "Order failed; refunded" } else { "Order cancelled; refunded" });
-                self.refund(index, debit);
+                // A rule break withholds the refund of one failure branch alone: at once, or after PENDING.
+                let branch = if self.orders[index].background {
+                    Break::FailedAfterPendingNotRefunded
+                } else {
+                    Break::FailedAtOnceNotRefunded
+                };
+                if !(status == "FAILED" && self.breaks(branch)) {
+                    self.refund(index, debit);
+                }
             }
         }
     }
