@@ -44,7 +44,7 @@ pub fn checks() -> Vec<Check> {
         },
         Check {
             id: "money.charges_math",
-            summary: "charges follow the documented math: total = face - discount, net = total x rate, payable = net + fee",
+            summary: "charges follow the documented math exactly, unrounded: total = face - discount, net = total x rate, payable = net + fee",
             spends: Spends::Nothing,
             run: |ctx| Box::pin(charges_math(ctx)),
         },
@@ -333,11 +333,6 @@ async fn echo_amount(ctx: &Ctx) -> Result<Verdict, Failure> {
     Verdict::pass()
 }
 
-/// `a` equals `b` at `a`'s precision (a host may round to the currency's places).
-fn same_at_precision(a: Decimal, b: Decimal) -> bool {
-    a == b || a == b.round_dp(a.scale())
-}
-
 struct Math {
     face: Decimal,
     discount: Decimal,
@@ -372,10 +367,15 @@ fn check_math(operation: &str, request_id: Option<&str>, m: Math) -> Result<(), 
             m.face, m.discount, m.total
         ));
     }
+    // Exact, never rounded: the documents state no rounding, and their amounts carry more places than the
+    // currency's precision, which is for display (`4.275` USD, the spec's `Money` and `Currency.precision`).
     let net = m.net.unwrap_or(m.total);
     let expected = m.rate.map_or(m.total, |r| m.total * r);
-    if !same_at_precision(net, expected) {
-        return wrong(format!("net_amount {net} != total_amount {} x forex_rate {:?}", m.total, m.rate));
+    if net != expected {
+        return wrong(format!(
+            "net_amount {net} != total_amount {} x forex_rate {:?} = {expected} exactly (the documents round nothing)",
+            m.total, m.rate
+        ));
     }
     if m.payable != net + m.fee.unwrap_or(Decimal::ZERO) {
         return wrong(format!("total_payable {} != net_amount {net} + handling_fee_amount {:?}", m.payable, m.fee));
@@ -408,4 +408,41 @@ async fn charges_math(ctx: &Ctx) -> Result<Verdict, Failure> {
     let m = math_of!(b);
     check_math("calculate_topup_charges", r.request_id.as_deref(), m)?;
     Verdict::pass()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::RoundingStrategy::{MidpointAwayFromZero, MidpointNearestEven, ToZero};
+
+    /// A quote of 4.50 at 5% off paid from a wallet at 0.92 a dollar: every figure exact has 4 places.
+    fn quote(net: Decimal) -> Math {
+        let (face, discount) = (Decimal::new(450, 2), Decimal::new(225, 3));
+        Math {
+            face,
+            discount,
+            total: face - discount,
+            net: Some(net),
+            fee: None,
+            rate: Some(Decimal::new(92, 2)),
+            payable: net,
+        }
+    }
+
+    #[test]
+    fn the_charges_math_is_exact_and_any_rounding_fails() {
+        let exact = Decimal::new(4275, 3) * Decimal::new(92, 2);
+        assert_eq!(exact, Decimal::new(3933, 3));
+        assert!(check_math("calculate_esim_charges", None, quote(exact)).is_ok());
+        // Half-up, banker's and truncation to the currency's two places all give 3.93: a host that rounds.
+        for mode in [MidpointAwayFromZero, MidpointNearestEven, ToZero] {
+            let rounded = exact.round_dp_with_strategy(2, mode);
+            let failure = check_math("calculate_esim_charges", None, quote(rounded)).expect_err("rounding is refused");
+            assert!(failure.message.contains("exactly"), "{mode:?}: {}", failure.message);
+        }
+        // The midpoint case: 4.275 rounds to 4.28 both half-up and banker's, still not 4.275.
+        let same_currency =
+            Math { rate: None, net: Some(Decimal::new(428, 2)), payable: Decimal::new(428, 2), ..quote(exact) };
+        assert!(check_math("calculate_esim_charges", None, same_currency).is_err());
+    }
 }

@@ -222,6 +222,8 @@ pub enum Break {
     RequestIdMissing,
     OrderAmountDrift,
     ChargesMathWrong,
+    /// `net_amount` and `total_payable` rounded half-up to cents (the documents round nothing).
+    ChargesRounded,
 }
 
 pub(crate) type Shared = Arc<Mutex<state::State>>;

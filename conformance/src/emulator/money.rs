@@ -6,6 +6,7 @@ use super::Break;
 use super::catalog::forex_rate;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone)]
 pub struct Price {
@@ -39,13 +40,29 @@ pub fn price(non_discounted: Decimal, discount_pct: Decimal, source: &'static st
     }
 }
 
+/// `d`, or (under the rule break) `d` rounded half-up to cents, as a till would.
+fn cents(d: Decimal, breaks: &BTreeSet<Break>) -> Decimal {
+    if breaks.contains(&Break::ChargesRounded) {
+        d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    } else {
+        d
+    }
+}
+
 impl Price {
-    pub fn json(&self, breaks: &std::collections::BTreeSet<Break>) -> Value {
+    /// What an order at this price debits: the quoted `total_payable` (a rule break drifts it from the quote).
+    pub fn debit(&self, breaks: &BTreeSet<Break>) -> Decimal {
+        let quoted = cents(self.payable, breaks);
+        if breaks.contains(&Break::OrderAmountDrift) { quoted.round_dp(1) } else { quoted }
+    }
+
+    pub fn json(&self, breaks: &BTreeSet<Break>) -> Value {
         let skew = if breaks.contains(&Break::ChargesMathWrong) { Decimal::new(1, 2) } else { Decimal::ZERO };
+        let cents = |d| cents(d, breaks);
         json!({
             "non_discounted_total": self.non_discounted, "discount_amount": self.discount_amount + skew,
             "total_amount": self.total_amount, "discount": self.discount_pct, "gst_amount": Decimal::ZERO,
-            "total_payable": self.payable, "net_amount": self.net, "handling_fee_amount": Decimal::ZERO,
+            "total_payable": cents(self.payable), "net_amount": cents(self.net), "handling_fee_amount": Decimal::ZERO,
             "charges_details": {
                 "source_currency": self.source, "destination_currency": self.destination,
                 "forex_rate": self.forex_rate, "conversion_fee": self.forex_rate.map(|_| Decimal::ZERO),
