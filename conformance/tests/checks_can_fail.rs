@@ -21,6 +21,7 @@ const TABLE: &[(&str, Break, &str)] = &[
     ("errors.rate_limit", Break::RateLimitWithoutRetryAfter, "list_currencies"),
     ("branching.esim", Break::FailedAtOnceNotRefunded, "list_transactions"),
     ("branching.esim", Break::FailedAfterPendingNotRefunded, "list_transactions"),
+    ("branching.esim", Break::RefundFailed, "list_transactions"),
     ("branching.voucher_mode", Break::VoucherModeWrong, "create_voucher_order"),
     ("branching.topup", Break::PendingNeverSettles, "get_topup_order"),
     ("branching.activation_code", Break::ActivationCodeInList, "list_esim_orders"),

@@ -70,8 +70,10 @@ impl Window {
     pub async fn settles(&self, ctx: &Ctx, rule: &'static str, placed: &[Placed]) -> Result<(), Failure> {
         let (entries, request_id) = self.entries(ctx, rule).await?;
         let wrong = |message: String| Err(fail(rule, "list_transactions", request_id.as_deref(), message));
+        // A FAILED entry moved no money: it is neither a debit nor a refund.
         let at = |kind: &str| -> Vec<usize> {
-            entries.iter().enumerate().filter(|(_, t)| t.transaction_type.as_str() == kind).map(|(i, _)| i).collect()
+            let moved = |t: &Transaction| t.transaction_type.as_str() == kind && t.status.as_str() != "FAILED";
+            entries.iter().enumerate().filter(|(_, t)| moved(t)).map(|(i, _)| i).collect()
         };
         let (debits, mut refunds) = (at("DEBIT"), at("CREDIT"));
         if debits.len() != placed.len() {

@@ -211,6 +211,8 @@ pub enum Break {
     FailedAtOnceNotRefunded,
     /// A `FAILED` order that was answered `PENDING` first is not refunded.
     FailedAfterPendingNotRefunded,
+    /// Every refund is recorded with the status `FAILED`, and no money comes back.
+    RefundFailed,
     VoucherModeWrong,
     PendingNeverSettles,
     ActivationCodeAfterInstall,

@@ -190,6 +190,13 @@ impl State {
         let memo = format!("{currency} Wallet credited by amount {amount} - Refund for Order #{order_id}");
         let txn = self.post(wallet, amount, "CREDIT", memo, order_id);
         self.orders[index].transactions.push(txn);
+        if self.breaks(Break::RefundFailed) {
+            // Recorded, but no money came back.
+            self.wallets[wallet].balance -= amount;
+            if let Some(t) = self.transactions.last_mut() {
+                t["status"] = json!("FAILED");
+            }
+        }
     }
 
     /// Decides every pending order whose time has come. Called before each request is served.
