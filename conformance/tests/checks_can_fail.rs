@@ -29,6 +29,7 @@ const TABLE: &[(&str, Break, &str)] = &[
     ("money.echo_amount", Break::OrderAmountDrift, "create_esim_order"),
     ("money.charges_math", Break::ChargesMathWrong, "calculate_esim_charges"),
     ("money.charges_math", Break::ChargesRounded, "calculate_esim_charges"),
+    ("money.charges_math", Break::ChargesDiscountRounded, "calculate_esim_charges"),
     ("schema.responses", Break::SchemaMissingRequired, "list_esim_products"),
     ("schema.responses", Break::SchemaWrongType, "list_esim_products"),
     ("request_id.echo", Break::RequestIdNotEchoed, "list_currencies"),

@@ -335,6 +335,8 @@ async fn echo_amount(ctx: &Ctx) -> Result<Verdict, Failure> {
 
 struct Math {
     face: Decimal,
+    /// The discount in percent (`5.0`), and its amount.
+    percent: Decimal,
     discount: Decimal,
     total: Decimal,
     net: Option<Decimal>,
@@ -349,6 +351,7 @@ macro_rules! math_of {
     ($b:expr) => {
         Math {
             face: $b.non_discounted_total,
+            percent: $b.discount,
             discount: $b.discount_amount,
             total: $b.total_amount,
             net: $b.net_amount.value().copied(),
@@ -361,14 +364,22 @@ macro_rules! math_of {
 
 fn check_math(operation: &str, request_id: Option<&str>, m: Math) -> Result<(), Failure> {
     let wrong = |what: String| Err(fail("money.charges_math", operation, request_id, what));
+    // Exact, never rounded: the documents state no rounding, and their amounts carry more places than the
+    // currency's precision, which is for display (`0.225` and `4.275` USD, the spec's `Money` and
+    // `Currency.precision`).
+    let off = m.face * m.percent / Decimal::ONE_HUNDRED;
+    if m.discount != off {
+        return wrong(format!(
+            "discount_amount {} != non_discounted_total {} x discount {}% = {off} exactly (the documents round nothing)",
+            m.discount, m.face, m.percent
+        ));
+    }
     if m.face - m.discount != m.total {
         return wrong(format!(
             "non_discounted_total {} - discount_amount {} != total_amount {}",
             m.face, m.discount, m.total
         ));
     }
-    // Exact, never rounded: the documents state no rounding, and their amounts carry more places than the
-    // currency's precision, which is for display (`4.275` USD, the spec's `Money` and `Currency.precision`).
     let net = m.net.unwrap_or(m.total);
     let expected = m.rate.map_or(m.total, |r| m.total * r);
     if net != expected {
@@ -420,6 +431,7 @@ mod tests {
         let (face, discount) = (Decimal::new(450, 2), Decimal::new(225, 3));
         Math {
             face,
+            percent: Decimal::new(50, 1),
             discount,
             total: face - discount,
             net: Some(net),
@@ -444,5 +456,14 @@ mod tests {
         let same_currency =
             Math { rate: None, net: Some(Decimal::new(428, 2)), payable: Decimal::new(428, 2), ..quote(exact) };
         assert!(check_math("calculate_esim_charges", None, same_currency).is_err());
+        // A discount rounded to cents (0.23 half-up, 0.22 banker's), everything after it consistent with it.
+        for mode in [MidpointAwayFromZero, MidpointNearestEven] {
+            let discount = Decimal::new(225, 3).round_dp_with_strategy(2, mode);
+            let total = Decimal::new(450, 2) - discount;
+            let net = total * Decimal::new(92, 2);
+            let m = Math { discount, total, net: Some(net), payable: net, ..quote(exact) };
+            let failure = check_math("calculate_esim_charges", None, m).expect_err("a rounded discount is refused");
+            assert!(failure.message.starts_with("discount_amount"), "{mode:?}: {}", failure.message);
+        }
     }
 }

@@ -226,6 +226,8 @@ pub enum Break {
     ChargesMathWrong,
     /// `net_amount` and `total_payable` rounded half-up to cents (the documents round nothing).
     ChargesRounded,
+    /// `discount_amount` rounded half-up to cents, and the rest of the charges consistent with it.
+    ChargesDiscountRounded,
 }
 
 pub(crate) type Shared = Arc<Mutex<state::State>>;
