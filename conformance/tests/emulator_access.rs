@@ -43,7 +43,8 @@ fn refused(status: u16, body: &Value, expected: u16, code: &str, what: &str) {
     assert_eq!(body["error"].as_object().unwrap().len(), 3, "{what}: {body}");
 }
 
-/// The same claims, still valid for an hour, signed with another key; and with `alg: none`.
+/// The same claims, still valid for an hour, signed with another key (a made-up one, and the key the
+/// emulator once derived from its seed); and with `alg: none`.
 fn forgeries(token: &str) -> Vec<(&'static str, String)> {
     let payload = token.split('.').nth(1).unwrap();
     let mut claims = {
@@ -56,6 +57,7 @@ fn forgeries(token: &str) -> Vec<(&'static str, String)> {
     let fresh_payload = wrong_key.split('.').nth(1).unwrap().to_string();
     vec![
         ("a token signed with the wrong key", wrong_key),
+        ("a token signed with the seed's key", jwt::sign(&claims, b"emulator-signing-key-1")),
         ("a token with alg none", format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{fresh_payload}.")),
     ]
 }
@@ -147,5 +149,40 @@ async fn the_control_routes_refuse_api_tokens() {
             let (status, body) = call(&e.base_url, method, path, token).await;
             refused(status, &body, 403, "FORBIDDEN", &format!("{method} {path}"));
         }
+        // The token the emulator once derived from its seed (1) opens nothing.
+        let guessed = reqwest::Client::new()
+            .request(method.parse().unwrap(), format!("{}{path}", e.base_url))
+            .header("x-emulator-admin", "emulator-admin-1")
+            .send()
+            .await
+            .unwrap();
+        let status = guessed.status().as_u16();
+        refused(status, &guessed.json().await.unwrap(), 403, "FORBIDDEN", &format!("{method} {path}, seed's token"));
+    }
+}
+
+#[tokio::test]
+async fn the_admin_token_and_signing_key_are_random_at_every_start_unless_given() {
+    let (a, b) = (Emulator::start(Config::default()).await.unwrap(), Emulator::start(Config::default()).await.unwrap());
+    assert_ne!(a.admin_token(), b.admin_token(), "the same seed, another admin token");
+    let s = login(&a, 0).await;
+    let (status, body) = call(&b.base_url, "GET", "/api/v1/wallets", Some(&s.token)).await;
+    refused(status, &body, 401, "UNAUTHORIZED", "a token of another emulator with the same seed");
+
+    let given = Config {
+        admin_token: Some("given-token".into()),
+        signing_key: Some(b"given-key".to_vec()),
+        ..Config::default()
+    };
+    let c = Emulator::start(given).await.unwrap();
+    assert_eq!(c.admin_token(), "given-token");
+    let s = login(&c, 0).await;
+    assert_eq!(jwt::verify(&s.token, b"given-key").unwrap()["sub"], 42, "signed with the given key");
+    for empty in [
+        Config { admin_token: Some(String::new()), ..Config::default() },
+        Config { signing_key: Some(Vec::new()), ..Config::default() },
+    ] {
+        let refused = Emulator::start(empty).await.err().expect("an empty secret is refused");
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput, "{refused}");
     }
 }

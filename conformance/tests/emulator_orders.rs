@@ -146,6 +146,29 @@ async fn every_forced_outcome_and_its_refund() {
 }
 
 #[tokio::test]
+async fn a_partial_delivery_needs_two_codes_or_more() {
+    let e = Emulator::start(Config::fast()).await.unwrap();
+    let s = login(&e, 0).await;
+    // Inline (up to 5) and asynchronous (6 and more); one code cannot be split, so it is delivered whole.
+    for quantity in [1, 2, 3, 7] {
+        let reference = format!("partial-{quantity}");
+        e.force(Vertical::Vouchers, Outcome::PartiallyDelivered, Some(&reference));
+        let body = json!({"product_id": 123, "denomination": 10, "quantity": quantity, "client_reference": reference});
+        assert_eq!(s.post("/api/v1/orders", body).await.0, 201);
+    }
+    settle(&e).await;
+    let ledger = e.ledger();
+    for o in ledger["orders"].as_array().unwrap() {
+        let quantity = o["quantity"].as_u64().unwrap();
+        let (status, codes) = if quantity == 1 { ("DELIVERED", 1) } else { ("PARTIALLY_DELIVERED", quantity / 2) };
+        assert_eq!((o["status"].as_str(), o["delivered"].as_u64()), (Some(status), Some(codes)), "{o}");
+    }
+    let refunds = ledger["transactions"].as_array().unwrap().iter().filter(|t| t["transaction_type"] == "CREDIT");
+    assert_eq!(refunds.count(), 3, "the order of one is not refunded");
+    common::assert_money_follows_delivery(&ledger);
+}
+
+#[tokio::test]
 async fn esim_waits_out_the_inline_deadline_then_finishes_in_the_background() {
     let config = Config { inline_deadline: Duration::from_millis(200), ..Config::fast() };
     let e = Emulator::start(config).await.unwrap();

@@ -1,7 +1,9 @@
-//! `cargo xtask sandbox [--port N] [--seed N] [--rate-limits SCALE|off] [--fast]`: runs the emulator until
-//! interrupted. Before it serves it prints four lines a shell can source (`OCTOPUS_BASE_URL`,
-//! `OCTOPUS_API_KEY`, `OCTOPUS_API_SECRET`, `OCTOPUS_EMULATOR_ADMIN_TOKEN`). `--fast` shortens the eSIM inline deadline and fulfilment to
-//! milliseconds; `--rate-limits off` is for fuzzers that send thousands of requests a minute.
+//! `cargo xtask sandbox [--port N] [--seed N] [--rate-limits SCALE|off] [--fast] [--admin-token T]
+//! [--signing-key K]`: runs the emulator until interrupted. Before it serves it prints four lines a shell can
+//! source (`OCTOPUS_BASE_URL`, `OCTOPUS_API_KEY`, `OCTOPUS_API_SECRET`, `OCTOPUS_EMULATOR_ADMIN_TOKEN`).
+//! `--fast` shortens the eSIM inline deadline and fulfilment to milliseconds; `--rate-limits off` is for
+//! fuzzers that send thousands of requests a minute. The admin token and the JWT signing key are random at
+//! every start unless given (better by environment: a command line is visible to every local user).
 
 use conformance::emulator::{Config, Emulator};
 use std::process::ExitCode;
@@ -25,6 +27,17 @@ pub struct Args {
     /// Millisecond eSIM deadlines and fulfilment instead of the documented seconds
     #[arg(long)]
     fast: bool,
+    /// The control routes' admin token instead of a random one
+    #[arg(long, env = "OCTOPUS_SANDBOX_ADMIN_TOKEN", hide_env_values = true, value_parser = non_empty)]
+    admin_token: Option<String>,
+    /// The JWT signing key (its UTF-8 bytes) instead of 32 random bytes
+    #[arg(long, env = "OCTOPUS_SANDBOX_SIGNING_KEY", hide_env_values = true, value_parser = non_empty)]
+    signing_key: Option<String>,
+}
+
+/// A given secret: an empty one would be no secret at all.
+fn non_empty(v: &str) -> Result<String, String> {
+    if v.is_empty() { Err("must not be empty".into()) } else { Ok(v.to_string()) }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +66,8 @@ pub fn run(a: Args) -> ExitCode {
         Some(RateLimits::Scale(s)) => Some(s),
         None => Config::default().rate_limit_scale,
     };
+    config.admin_token = a.admin_token;
+    config.signing_key = a.signing_key.map(String::into_bytes);
     let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
@@ -61,7 +76,7 @@ pub fn run(a: Args) -> ExitCode {
         let emulator = match Emulator::start_on(&format!("127.0.0.1:{port}"), Config { seed, ..config }).await {
             Ok(e) => e,
             Err(e) => {
-                eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+                eprintln!("error: cannot start on 127.0.0.1:{port}: {e}");
                 return ExitCode::FAILURE;
             }
         };

@@ -145,3 +145,17 @@ fn a_wrong_admin_token_is_refused_up_front() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("control surface refused") && err.contains("HTTP 403"), "{err}");
 }
+
+#[tokio::test]
+async fn the_sandbox_draws_a_new_admin_token_and_signing_key_at_every_start_unless_given() {
+    let token = |s: &Sandbox| s.var("OCTOPUS_EMULATOR_ADMIN_TOKEN");
+    let (a, b) = (Sandbox::start(&["--fast"]), Sandbox::start(&["--fast"]));
+    assert_ne!(token(&a), token(&b), "the same seed, another token");
+    let given = Sandbox::start(&["--fast", "--admin-token", "given-admin-token", "--signing-key", "given-key"]);
+    assert_eq!(token(&given), "given-admin-token");
+    let (key, secret) = given.credentials();
+    let client = octopus_client::Client::builder(given.url()).build().unwrap();
+    let login = client.login(&octopus_client::models::LoginRequest::new(key, secret)).await.unwrap();
+    let access = login.body.data.access_token;
+    assert!(conformance::emulator::jwt::verify(&access, b"given-key").is_some(), "signed with the given key");
+}

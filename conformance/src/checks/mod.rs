@@ -2,10 +2,12 @@
 //! a pass also proves the client. Each check lives in the file of its family:
 //! - `paging.rs`: the six paging headers, their consistency with the body, walks and pages past the end;
 //! - `errors.rs`: the error envelope with the documented status and code for each failure;
-//! - `orders.rs`: body-status branching of the three verticals, and money;
+//! - `orders.rs`: body-status branching of the three verticals, and money (`ledger.rs` ties a refund to
+//!   its order);
 //! - `wire.rs`: every response against the spec's schemas, and request ids.
 
 mod errors;
+mod ledger;
 mod orders;
 mod paging;
 mod wire;

@@ -1,6 +1,7 @@
 //! Orders: body-status branching in the three verticals (every outcome the host lets us force), the
 //! eSIM activation code's one-time delivery, and money (exact echo of a variant's amount, the charges math).
 
+use super::ledger::{Placed, Window};
 use super::{Check, Control, Ctx, Failure, NO_CONTROL, Spends, Verdict, expect_ok, fail};
 use crate::emulator::{Outcome, Vertical};
 use octopus_client::models::*;
@@ -13,7 +14,7 @@ pub fn checks() -> Vec<Check> {
     vec![
         Check {
             id: "branching.esim",
-            summary: "eSIM create is HTTP 200; DELIVERED has activation_code and iccid, FAILED has failure fields and a refund, PENDING reaches a terminal status",
+            summary: "eSIM create is HTTP 200; DELIVERED has activation_code and iccid, FAILED has failure fields and its own refund (at once and after PENDING), PENDING reaches a terminal status",
             spends: Spends::Orders,
             run: |ctx| Box::pin(esim(ctx)),
         },
@@ -43,7 +44,7 @@ pub fn checks() -> Vec<Check> {
         },
         Check {
             id: "money.charges_math",
-            summary: "charges follow the documented math: total = face - discount, net = total x rate, payable = net + fee",
+            summary: "charges follow the documented math exactly, unrounded: total = face - discount, net = total x rate, payable = net + fee",
             spends: Spends::Nothing,
             run: |ctx| Box::pin(charges_math(ctx)),
         },
@@ -61,29 +62,12 @@ fn patience(ctx: &Ctx) -> Duration {
     }
 }
 
-/// A refund (a `CREDIT`) of `amount` among the 20 newest ledger entries, where an order that failed leaves its
-/// debit and its refund.
-async fn refund_of(ctx: &Ctx, rule: &'static str, amount: Decimal) -> Result<(), Failure> {
-    let params = ListTransactionsParams::new().limit(20);
-    let txns = expect_ok(rule, "list_transactions", ctx.client.list_transactions(&params).await)?;
-    let credit = txns.body.iter().any(|t| t.transaction_type.as_str() == "CREDIT" && t.amount == amount);
-    if !credit {
-        return Err(fail(
-            rule,
-            "list_transactions",
-            txns.request_id.as_deref(),
-            format!("no refund of {amount} among the latest transactions"),
-        ));
-    }
-    Ok(())
-}
-
 fn esim_order(ctx: &Ctx, suffix: &str, amount: Decimal) -> CreateEsimOrderRequest {
     CreateEsimOrderRequest::new(712, amount).client_reference(ctx.reference(suffix))
 }
 
-/// Checks one eSIM order's terminal (or pending) shape.
-async fn esim_branch(ctx: &Ctx, order: &EsimOrder, request_id: Option<&str>) -> Result<(), Failure> {
+/// Checks one eSIM order's terminal shape (its refund is the ledger window's to check).
+fn esim_branch(order: &EsimOrder, request_id: Option<&str>) -> Result<(), Failure> {
     let rule = "branching.esim";
     match order.status.as_str() {
         "DELIVERED" => {
@@ -105,7 +89,6 @@ async fn esim_branch(ctx: &Ctx, order: &EsimOrder, request_id: Option<&str>) -> 
                     format!("order {} is FAILED without failure_code, failure_reason and is_user_fixable", order.id),
                 ));
             }
-            refund_of(ctx, rule, order.amount).await?;
         }
         other => return Err(fail(rule, "create_esim_order", request_id, format!("order {} ended {other}", order.id))),
     }
@@ -113,17 +96,21 @@ async fn esim_branch(ctx: &Ctx, order: &EsimOrder, request_id: Option<&str>) -> 
 }
 
 async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
-    let outcomes: &[(Outcome, &str)] = if ctx.has_control() {
+    let outcomes: &[(Outcome, &str, &str)] = if ctx.has_control() {
         &[
-            (Outcome::Delivered, "delivered"),
-            (Outcome::Failed, "failed"),
-            (Outcome::PendingThenDelivered, "pending-delivered"),
-            (Outcome::PendingThenFailed, "pending-failed"),
+            (Outcome::Delivered, "delivered", "DELIVERED at once"),
+            (Outcome::Failed, "failed", "FAILED at once"),
+            (Outcome::PendingThenDelivered, "pending-delivered", "DELIVERED after PENDING"),
+            (Outcome::PendingThenFailed, "pending-failed", "FAILED after PENDING"),
         ]
     } else {
-        &[(Outcome::Delivered, "plain")]
+        &[(Outcome::Delivered, "plain", "as the host chose")]
     };
-    for (outcome, suffix) in outcomes {
+    // Refunds are tied to their orders only where the outcomes were forced: a shared account's ledger is
+    // touched by other work.
+    let window = if ctx.has_control() { Some(Window::open(ctx, "branching.esim").await?) } else { None };
+    let mut placed = Vec::new();
+    for (outcome, suffix, branch) in outcomes {
         let body = esim_order(ctx, suffix, Decimal::new(450, 2));
         ctx.force("branching.esim", Vertical::Esim, *outcome, body.client_reference.as_deref().unwrap_or("")).await?;
         let resp = expect_ok("branching.esim", "create_esim_order", ctx.client.create_esim_order(&body).await)?;
@@ -165,7 +152,12 @@ async fn esim(ctx: &Ctx) -> Result<Verdict, Failure> {
                 }
             }
         }
-        esim_branch(ctx, &order, request_id.as_deref()).await?;
+        esim_branch(&order, request_id.as_deref())?;
+        let failed = order.status.as_str() == "FAILED";
+        placed.push(Placed { id: order.id, amount: order.amount, failed, branch });
+    }
+    if let Some(window) = window {
+        window.settles(ctx, "branching.esim", &placed).await?;
     }
     if !ctx.has_control() {
         return Ok(Verdict {
@@ -341,13 +333,10 @@ async fn echo_amount(ctx: &Ctx) -> Result<Verdict, Failure> {
     Verdict::pass()
 }
 
-/// `a` equals `b` at `a`'s precision (a host may round to the currency's places).
-fn same_at_precision(a: Decimal, b: Decimal) -> bool {
-    a == b || a == b.round_dp(a.scale())
-}
-
 struct Math {
     face: Decimal,
+    /// The discount in percent (`5.0`), and its amount.
+    percent: Decimal,
     discount: Decimal,
     total: Decimal,
     net: Option<Decimal>,
@@ -362,6 +351,7 @@ macro_rules! math_of {
     ($b:expr) => {
         Math {
             face: $b.non_discounted_total,
+            percent: $b.discount,
             discount: $b.discount_amount,
             total: $b.total_amount,
             net: $b.net_amount.value().copied(),
@@ -374,6 +364,16 @@ macro_rules! math_of {
 
 fn check_math(operation: &str, request_id: Option<&str>, m: Math) -> Result<(), Failure> {
     let wrong = |what: String| Err(fail("money.charges_math", operation, request_id, what));
+    // Exact, never rounded: the documents state no rounding, and their amounts carry more places than the
+    // currency's precision, which is for display (`0.225` and `4.275` USD, the spec's `Money` and
+    // `Currency.precision`).
+    let off = m.face * m.percent / Decimal::ONE_HUNDRED;
+    if m.discount != off {
+        return wrong(format!(
+            "discount_amount {} != non_discounted_total {} x discount {}% = {off} exactly (the documents round nothing)",
+            m.discount, m.face, m.percent
+        ));
+    }
     if m.face - m.discount != m.total {
         return wrong(format!(
             "non_discounted_total {} - discount_amount {} != total_amount {}",
@@ -382,8 +382,11 @@ fn check_math(operation: &str, request_id: Option<&str>, m: Math) -> Result<(), 
     }
     let net = m.net.unwrap_or(m.total);
     let expected = m.rate.map_or(m.total, |r| m.total * r);
-    if !same_at_precision(net, expected) {
-        return wrong(format!("net_amount {net} != total_amount {} x forex_rate {:?}", m.total, m.rate));
+    if net != expected {
+        return wrong(format!(
+            "net_amount {net} != total_amount {} x forex_rate {:?} = {expected} exactly (the documents round nothing)",
+            m.total, m.rate
+        ));
     }
     if m.payable != net + m.fee.unwrap_or(Decimal::ZERO) {
         return wrong(format!("total_payable {} != net_amount {net} + handling_fee_amount {:?}", m.payable, m.fee));
@@ -416,4 +419,51 @@ async fn charges_math(ctx: &Ctx) -> Result<Verdict, Failure> {
     let m = math_of!(b);
     check_math("calculate_topup_charges", r.request_id.as_deref(), m)?;
     Verdict::pass()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::RoundingStrategy::{MidpointAwayFromZero, MidpointNearestEven, ToZero};
+
+    /// A quote of 4.50 at 5% off paid from a wallet at 0.92 a dollar: every figure exact has 4 places.
+    fn quote(net: Decimal) -> Math {
+        let (face, discount) = (Decimal::new(450, 2), Decimal::new(225, 3));
+        Math {
+            face,
+            percent: Decimal::new(50, 1),
+            discount,
+            total: face - discount,
+            net: Some(net),
+            fee: None,
+            rate: Some(Decimal::new(92, 2)),
+            payable: net,
+        }
+    }
+
+    #[test]
+    fn the_charges_math_is_exact_and_any_rounding_fails() {
+        let exact = Decimal::new(4275, 3) * Decimal::new(92, 2);
+        assert_eq!(exact, Decimal::new(3933, 3));
+        assert!(check_math("calculate_esim_charges", None, quote(exact)).is_ok());
+        // Half-up, banker's and truncation to the currency's two places all give 3.93: a host that rounds.
+        for mode in [MidpointAwayFromZero, MidpointNearestEven, ToZero] {
+            let rounded = exact.round_dp_with_strategy(2, mode);
+            let failure = check_math("calculate_esim_charges", None, quote(rounded)).expect_err("rounding is refused");
+            assert!(failure.message.contains("exactly"), "{mode:?}: {}", failure.message);
+        }
+        // The midpoint case: 4.275 rounds to 4.28 both half-up and banker's, still not 4.275.
+        let same_currency =
+            Math { rate: None, net: Some(Decimal::new(428, 2)), payable: Decimal::new(428, 2), ..quote(exact) };
+        assert!(check_math("calculate_esim_charges", None, same_currency).is_err());
+        // A discount rounded to cents (0.23 half-up, 0.22 banker's), everything after it consistent with it.
+        for mode in [MidpointAwayFromZero, MidpointNearestEven] {
+            let discount = Decimal::new(225, 3).round_dp_with_strategy(2, mode);
+            let total = Decimal::new(450, 2) - discount;
+            let net = total * Decimal::new(92, 2);
+            let m = Math { discount, total, net: Some(net), payable: net, ..quote(exact) };
+            let failure = check_math("calculate_esim_charges", None, m).expect_err("a rounded discount is refused");
+            assert!(failure.message.starts_with("discount_amount"), "{mode:?}: {}", failure.message);
+        }
+    }
 }

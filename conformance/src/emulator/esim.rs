@@ -124,7 +124,7 @@ pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
                 .map(|p| (p.name.clone(), p.country_code.clone()))
                 .unwrap_or_default();
             let outcome = st.take_forced(Vertical::Esim, reference.as_deref()).unwrap_or(Outcome::Delivered);
-            let debit = if st.breaks(Break::OrderAmountDrift) { price.payable.round_dp(1) } else { price.payable };
+            let debit = price.debit(&st.config.breaks);
             let order = json!({
                 "product_name": product_name, "country_code": country_code, "data_amount_gb": v.data_gb,
                 "validity_days": v.validity_days, "amount": debit, "currency": price.destination,

@@ -26,6 +26,7 @@ pub mod jwt;
 mod money;
 mod orders;
 mod reference;
+mod secret;
 mod state;
 mod topups;
 mod vouchers;
@@ -66,6 +67,10 @@ pub struct Config {
     /// Documented rules this emulator breaks on purpose (for proving the checks).
     pub breaks: BTreeSet<Break>,
     pub accounts: Vec<Account>,
+    /// The control surface's admin token; `None` draws a random one at every start.
+    pub admin_token: Option<String>,
+    /// The key that signs the JWTs; `None` draws 32 random bytes at every start.
+    pub signing_key: Option<Vec<u8>>,
 }
 
 impl Default for Config {
@@ -87,6 +92,8 @@ impl Default for Config {
             extra_vouchers: 0,
             breaks: BTreeSet::new(),
             accounts: default_accounts(),
+            admin_token: None,
+            signing_key: None,
         }
     }
 }
@@ -176,7 +183,8 @@ pub enum Outcome {
     PendingThenFailed,
     /// `FAILED` at once, user-fixable, and refunded.
     Failed,
-    /// Vouchers only: half the codes delivered, the rest refunded.
+    /// Vouchers of quantity 2 or more: half the codes (rounded down) delivered, the rest refunded. An order of
+    /// one cannot be split, so it is delivered whole (and the control route refuses it for other verticals).
     PartiallyDelivered,
     /// `PENDING`, then `CANCELLED` and refunded.
     Cancelled,
@@ -199,7 +207,12 @@ pub enum Break {
     BlacklistVisible,
     DuplicateReferenceAccepted,
     RateLimitWithoutRetryAfter,
-    FailedNotRefunded,
+    /// A `FAILED` order answered so at once is not refunded.
+    FailedAtOnceNotRefunded,
+    /// A `FAILED` order that was answered `PENDING` first is not refunded.
+    FailedAfterPendingNotRefunded,
+    /// Every refund is recorded with the status `FAILED`, and no money comes back.
+    RefundFailed,
     VoucherModeWrong,
     PendingNeverSettles,
     ActivationCodeAfterInstall,
@@ -211,6 +224,10 @@ pub enum Break {
     RequestIdMissing,
     OrderAmountDrift,
     ChargesMathWrong,
+    /// `net_amount` and `total_payable` rounded half-up to cents (the documents round nothing).
+    ChargesRounded,
+    /// `discount_amount` rounded half-up to cents, and the rest of the charges consistent with it.
+    ChargesDiscountRounded,
 }
 
 pub(crate) type Shared = Arc<Mutex<state::State>>;
@@ -310,14 +327,17 @@ impl Emulator {
         Self::start_on("127.0.0.1:0", config).await
     }
 
+    /// Starts on `addr`; an explicit empty admin token or signing key is refused (`InvalidInput`).
     pub async fn start_on(addr: &str, config: Config) -> std::io::Result<Emulator> {
         let accounts = config.accounts.clone();
-        let state = Arc::new(Mutex::new(state::State::new(config, accounts.clone())));
+        let secrets = secret::Secrets::of(&config)?;
+        let state = Arc::new(Mutex::new(state::State::new(config, accounts.clone(), secrets)));
         let (local, handle) = crate::serve::bind(addr, router(state.clone())).await?;
         Ok(Emulator { base_url: format!("http://{local}"), accounts, state, handle })
     }
 
-    /// The token the `/_emulator/` control routes need in `X-Emulator-Admin`.
+    /// The token the `/_emulator/` control routes need in `X-Emulator-Admin`: random at every start, unless
+    /// [`Config::admin_token`] gives it.
     pub fn admin_token(&self) -> String {
         lock(&self.state).admin_token.clone()
     }

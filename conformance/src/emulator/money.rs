@@ -6,6 +6,7 @@ use super::Break;
 use super::catalog::forex_rate;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone)]
 pub struct Price {
@@ -40,15 +41,39 @@ pub fn price(non_discounted: Decimal, discount_pct: Decimal, source: &'static st
 }
 
 impl Price {
-    pub fn json(&self, breaks: &std::collections::BTreeSet<Break>) -> Value {
+    /// The price as this emulator quotes and charges it: exact, unless a rule break rounds half-up to cents,
+    /// as a till would (the discount, and what follows from it; or what leaves the wallet).
+    fn shown(&self, breaks: &BTreeSet<Break>) -> Price {
+        let cents = |d: Decimal| d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        let mut p = self.clone();
+        if breaks.contains(&Break::ChargesDiscountRounded) {
+            p.discount_amount = cents(p.discount_amount);
+            p.total_amount = p.non_discounted - p.discount_amount;
+            p.net = p.forex_rate.map_or(p.total_amount, |r| (p.total_amount * r).normalize());
+            p.payable = p.net;
+        }
+        if breaks.contains(&Break::ChargesRounded) {
+            (p.net, p.payable) = (cents(p.net), cents(p.payable));
+        }
+        p
+    }
+
+    /// What an order at this price debits: the quoted `total_payable` (a rule break drifts it from the quote).
+    pub fn debit(&self, breaks: &BTreeSet<Break>) -> Decimal {
+        let quoted = self.shown(breaks).payable;
+        if breaks.contains(&Break::OrderAmountDrift) { quoted.round_dp(1) } else { quoted }
+    }
+
+    pub fn json(&self, breaks: &BTreeSet<Break>) -> Value {
         let skew = if breaks.contains(&Break::ChargesMathWrong) { Decimal::new(1, 2) } else { Decimal::ZERO };
+        let p = self.shown(breaks);
         json!({
-            "non_discounted_total": self.non_discounted, "discount_amount": self.discount_amount + skew,
-            "total_amount": self.total_amount, "discount": self.discount_pct, "gst_amount": Decimal::ZERO,
-            "total_payable": self.payable, "net_amount": self.net, "handling_fee_amount": Decimal::ZERO,
+            "non_discounted_total": p.non_discounted, "discount_amount": p.discount_amount + skew,
+            "total_amount": p.total_amount, "discount": p.discount_pct, "gst_amount": Decimal::ZERO,
+            "total_payable": p.payable, "net_amount": p.net, "handling_fee_amount": Decimal::ZERO,
             "charges_details": {
-                "source_currency": self.source, "destination_currency": self.destination,
-                "forex_rate": self.forex_rate, "conversion_fee": self.forex_rate.map(|_| Decimal::ZERO),
+                "source_currency": p.source, "destination_currency": p.destination,
+                "forex_rate": p.forex_rate, "conversion_fee": p.forex_rate.map(|_| Decimal::ZERO),
             }
         })
     }

@@ -117,6 +117,7 @@ pub fn place(
         body,
         plan: None,
         transactions: vec![txn],
+        background: pending_for.is_some(),
     });
     let index = st.orders.len() - 1;
     match pending_for {

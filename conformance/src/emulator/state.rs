@@ -3,6 +3,7 @@
 
 use super::catalog::Catalog;
 use super::http::{now, rfc3339};
+use super::secret::Secrets;
 use super::{Account, Break, Config, Outcome, Vertical};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -34,6 +35,8 @@ pub struct Order {
     pub plan: Option<(Instant, Outcome)>,
     /// Debit and refund transaction ids.
     pub transactions: Vec<u64>,
+    /// Answered `PENDING` and settled in the background (which failure branch a rule break hits).
+    pub background: bool,
 }
 
 #[derive(Debug)]
@@ -59,7 +62,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(config: Config, accounts: Vec<Account>) -> State {
+    pub fn new(config: Config, accounts: Vec<Account>, secrets: Secrets) -> State {
         let mut wallets = Vec::new();
         for (i, a) in accounts.iter().enumerate() {
             for (j, (currency_id, currency, balance)) in
@@ -77,8 +80,8 @@ impl State {
             }
         }
         State {
-            signing_key: format!("emulator-signing-key-{}", config.seed).into_bytes(),
-            admin_token: format!("emulator-admin-{}", config.seed),
+            signing_key: secrets.signing_key,
+            admin_token: secrets.admin_token,
             catalog: Catalog::generate(config.seed, config.extra_vouchers),
             config,
             accounts,
@@ -179,7 +182,7 @@ impl State {
 
     /// Credits back `amount` of an order, as its own transaction.
     pub fn refund(&mut self, index: usize, amount: Decimal) {
-        if amount <= Decimal::ZERO || self.breaks(Break::FailedNotRefunded) {
+        if amount <= Decimal::ZERO {
             return;
         }
         let (wallet, order_id) = (self.orders[index].wallet, self.orders[index].id);
@@ -187,6 +190,13 @@ impl State {
         let memo = format!("{currency} Wallet credited by amount {amount} - Refund for Order #{order_id}");
         let txn = self.post(wallet, amount, "CREDIT", memo, order_id);
         self.orders[index].transactions.push(txn);
+        if self.breaks(Break::RefundFailed) {
+            // Recorded, but no money came back.
+            self.wallets[wallet].balance -= amount;
+            if let Some(t) = self.transactions.last_mut() {
+                t["status"] = json!("FAILED");
+            }
+        }
     }
 
     /// Decides every pending order whose time has come. Called before each request is served.
@@ -208,6 +218,10 @@ impl State {
     pub fn finish(&mut self, index: usize, outcome: Outcome) {
         let vertical = self.orders[index].vertical;
         let debit = self.orders[index].debit;
+        let quantity = self.orders[index].body["quantity"].as_u64().unwrap_or(1);
+        // Part of a single code cannot be delivered: an order of one (every eSIM and topup) forced to end
+        // partially is delivered whole.
+        let outcome = if outcome == Outcome::PartiallyDelivered && quantity < 2 { Outcome::Delivered } else { outcome };
         let stamp = rfc3339(now());
         let status = match outcome {
             Outcome::Delivered | Outcome::PendingThenDelivered => "DELIVERED",
@@ -225,7 +239,6 @@ impl State {
         match status {
             "DELIVERED" => self.deliver(index, None),
             "PARTIALLY_DELIVERED" => {
-                let quantity = self.orders[index].body["quantity"].as_u64().unwrap_or(1).max(2);
                 let delivered = quantity / 2;
                 self.deliver(index, Some(delivered));
                 let share = (debit * Decimal::from(quantity - delivered) / Decimal::from(quantity)).round_dp(4);
@@ -255,7 +268,15 @@ impl State {
                 }
                 o["status_text"] =
                     json!(if status == "FAILED" { "Order failed; refunded" } else { "Order cancelled; refunded" });
-                self.refund(index, debit);
+                // A rule break withholds the refund of one failure branch alone: at once, or after PENDING.
+                let branch = if self.orders[index].background {
+                    Break::FailedAfterPendingNotRefunded
+                } else {
+                    Break::FailedAtOnceNotRefunded
+                };
+                if !(status == "FAILED" && self.breaks(branch)) {
+                    self.refund(index, debit);
+                }
             }
         }
     }

@@ -9,7 +9,7 @@ use super::http::{
 use super::money::{Price, price};
 use super::orders::{amount, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
-use super::{Break, Outcome, Vertical, lock};
+use super::{Outcome, Vertical, lock};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
@@ -160,7 +160,7 @@ pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
         let (p, v, price, wallet) = priced(&st, c, &body)?;
         input_data(&p, &body)?;
         let outcome = st.take_forced(Vertical::Topups, reference.as_deref()).unwrap_or(Outcome::PendingThenDelivered);
-        let debit = if st.breaks(Break::OrderAmountDrift) { price.payable.round_dp(1) } else { price.payable };
+        let debit = price.debit(&st.config.breaks);
         let order = json!({
             "product_id": p.id, "product_name": p.name, "variant_name": v.name, "country_code": p.country_code,
             "amount": debit, "currency": price.destination,

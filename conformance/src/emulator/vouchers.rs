@@ -129,7 +129,7 @@ pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
             Some(Outcome::PendingThenFailed) => Outcome::Failed,
             Some(o) => o,
         };
-        let debit = if st.breaks(Break::OrderAmountDrift) { price.payable.round_dp(1) } else { price.payable };
+        let debit = price.debit(&st.config.breaks);
         let mut order = json!({
             "product_id": p.id, "product_name": p.name, "denomination": denomination, "quantity": quantity,
             "amount": price.non_discounted, "discount": price.discount_amount, "wallet_id": st.wallets[wallet].id,

@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use conformance::emulator::Emulator;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 pub struct Session {
     pub base: String,
@@ -78,5 +80,33 @@ impl Session {
         let r =
             self.http.patch(format!("{}{path}", self.base)).bearer_auth(&self.token).json(&body).send().await.unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A JSON number as an exact decimal.
+pub fn dec(v: &Value) -> Decimal {
+    v.to_string().parse().unwrap()
+}
+
+/// The ledger invariant, for every order of an `/_emulator/ledger` answer: its debit less its refunds is
+/// exactly the value it delivered (all of it; nothing when it failed or was cancelled; for vouchers, the
+/// debit's share of each code delivered).
+pub fn assert_money_follows_delivery(ledger: &Value) {
+    let mut refunded: BTreeMap<u64, Decimal> = BTreeMap::new();
+    for t in ledger["transactions"].as_array().unwrap().iter().filter(|t| t["transaction_type"] == "CREDIT") {
+        *refunded.entry(t["_order"].as_u64().unwrap()).or_default() += dec(&t["amount"]);
+    }
+    for o in ledger["orders"].as_array().unwrap() {
+        let debit = dec(&o["debit"]);
+        let kept = debit - refunded.get(&o["id"].as_u64().unwrap()).copied().unwrap_or_default();
+        let delivered = match o["status"].as_str().unwrap() {
+            "FAILED" | "CANCELLED" => Decimal::ZERO,
+            "DELIVERED" | "PARTIALLY_DELIVERED" => match (o["quantity"].as_u64(), o["delivered"].as_u64()) {
+                (Some(quantity), Some(codes)) => debit * Decimal::from(codes) / Decimal::from(quantity),
+                _ => debit,
+            },
+            other => panic!("order {} did not settle: {other}", o["id"]),
+        };
+        assert_eq!(kept, delivered, "the order kept exactly what it delivered: {o}");
     }
 }
