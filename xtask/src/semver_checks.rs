@@ -112,6 +112,9 @@ fn rustdoc_json(files: &BTreeMap<String, String>, work: &Path, target: &Path) ->
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();
     files.hash(&mut hasher);
+    // A new toolchain writes another rustdoc JSON format: its crates are documented afresh.
+    let rustdoc = Command::new("rustdoc").arg("--version").output().map(|o| o.stdout).unwrap_or_default();
+    rustdoc.hash(&mut hasher);
     let dir = work.join(format!("crate-{:016x}", hasher.finish()));
     let json = dir.with_extension("json");
     if json.is_file() {
