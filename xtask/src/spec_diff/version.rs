@@ -209,7 +209,7 @@ and versions follow Cargo's semver rules (`0.y.z`: `y` is the breaking part).\n"
 pub fn insert_entry(changelog: &str, entry: &str) -> String {
     let changelog = if changelog.trim().is_empty() { CHANGELOG_HEAD } else { changelog };
     match changelog.find("\n## [") {
-        Some(i) => format!("{}\n{entry}{}", &changelog[..=i], &changelog[i..]),
+        Some(i) => format!("{}{entry}\n{}", &changelog[..=i], &changelog[i + 1..]),
         None => format!("{}\n{entry}", changelog.trim_end_matches('\n').to_string() + "\n"),
     }
 }
@@ -245,5 +245,6 @@ mod tests {
         let log = insert_entry(&log, "## [0.2.0] - 2026-02-01\n\n### Removed\n\n- b\n");
         let (new, old) = (log.find("## [0.2.0]").unwrap(), log.find("## [0.1.0]").unwrap());
         assert!(new < old, "{log}");
+        assert!(log.contains("breaking part).\n\n## [0.2.0]") && log.contains("- b\n\n## [0.1.0]"), "{log}");
     }
 }
