@@ -231,6 +231,67 @@ fn exit_codes_and_formats() {
 }
 
 #[test]
+fn an_ignore_entry_records_an_exception_until_it_expires() {
+    let dir = fixtures().join("response-field-removed");
+    let (b, a) = (dir.join("before.yaml"), dir.join("after.yaml"));
+    let (b, a) = (b.to_str().unwrap(), a.to_str().unwrap());
+    let ignore = std::env::temp_dir().join(format!("spec-diff-ignore-{}.yaml", std::process::id()));
+    std::fs::write(
+        &ignore,
+        "- rule: response-field-removed\n  pointer: /components/schemas/Item/properties/\n  reason: never sent\n  expires: 2030-01-01\n",
+    )
+    .unwrap();
+    let run = |today: &str, format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["spec-diff", "--base", b, "--head", a, "--format", format, "--ignore", ignore.to_str().unwrap()])
+            .env("SPEC_DIFF_TODAY", today)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, text, _) = run("2029-12-31", "text");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("ignored breaking") && text.contains("(ignored: never sent (until 2030-01-01))"), "{text}");
+    let (_, sarif, _) = run("2029-12-31", "sarif");
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(v["runs"][0]["results"][0]["suppressions"][0]["justification"], "never sent (until 2030-01-01)");
+    let (_, junit, _) = run("2029-12-31", "junit");
+    assert!(junit.contains("<skipped message=\"never sent (until 2030-01-01)\"/>"), "{junit}");
+    let (code, text, err) = run("2030-01-02", "text");
+    assert_eq!(code, Some(1), "an expired entry ignores nothing: {text}");
+    assert!(err.contains("expired on 2030-01-01"), "{err}");
+    std::fs::write(&ignore, "- { rule: response-field-removed, pointer: /x, expires: 2030-01-01 }\n").unwrap();
+    let (code, _, err) = run("2029-12-31", "text");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("entry 1 has no `reason`"), "{err}");
+    let _ = std::fs::remove_file(&ignore);
+}
+
+#[test]
+fn sarif_and_junit_describe_every_change() {
+    let dir = fixtures().join("retry-safety-changed");
+    let (b, a) = (dir.join("before.yaml"), dir.join("after.yaml"));
+    let (b, a) = (b.to_str().unwrap(), a.to_str().unwrap());
+    let (code, sarif, _) = xtask(&["spec-diff", "--base", b, "--head", a, "--format", "sarif"]);
+    assert_eq!(code, 1, "a behaviour change exits 1");
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let result = &v["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "retry-safety-changed");
+    assert_eq!(result["level"], "error");
+    assert!(result["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 1);
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), RULES.len());
+    let (_, junit, _) = xtask(&["spec-diff", "--base", b, "--head", a, "--format", "junit"]);
+    assert!(junit.contains("<testsuite name=\"spec-diff\" tests=\"2\" failures=\"1\" skipped=\"0\">"), "{junit}");
+    assert!(junit.contains("<failure type=\"behaviour\""), "{junit}");
+}
+
+#[test]
 fn base_can_be_a_git_revision() {
     // HEAD's spec against the working tree's: runs git, and succeeds whatever the diff is.
     let (code, out, err) = xtask(&["spec-diff", "--base", "HEAD", "--allow-breaking"]);

@@ -66,6 +66,8 @@ pub fn required(outcome: &Outcome) -> Bump {
     };
     for c in &outcome.changes {
         let b = match c.severity {
+            // An ignored finding is a recorded exception: it changes the crate, and needs no more than a fix.
+            _ if c.ignored.is_some() => Bump::Fix,
             Severity::Breaking | Severity::Behaviour => Bump::Incompatible,
             _ if ADDITIONS.contains(&c.rule) => Bump::Addition,
             _ => Bump::Fix,
