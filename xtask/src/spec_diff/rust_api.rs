@@ -215,3 +215,53 @@ fn features_of(cfg: &str) -> Option<BTreeSet<String>> {
         .map(|p| p.strip_prefix("feature = \"").and_then(|p| p.strip_suffix('"')).map(str::to_string))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(lib: &str, manifest: &str) -> BTreeMap<String, String> {
+        let files =
+            BTreeMap::from([("src/lib.rs".to_string(), lib.to_string()), ("Cargo.toml".into(), manifest.into())]);
+        public_items(&files, &BTreeMap::new()).unwrap()
+    }
+
+    #[test]
+    fn features_modules_constants_and_the_operations_table_are_items() {
+        let lib = r#"
+            #[cfg(feature = "a")]
+            pub mod a { pub const GET: u8 = 1; }
+            #[cfg(any(feature = "a", feature = "b"))]
+            pub struct Thing { pub n: i32 }
+            pub const OPERATIONS: &[u8] = &[#[cfg(feature = "a")] a::GET];
+        "#;
+        let i = items(lib, "[package]\nname = \"x\"\n[features]\nfull = [\"b\", \"a\"]\na = []\n");
+        assert_eq!(i["feature full"], "[a, b]");
+        assert_eq!(i["a"], r#"mod [cfg: feature = "a"]"#);
+        assert_eq!(i["a::GET"], "const: u8");
+        assert_eq!(i["OPERATIONS[a::GET]"], r#"entry [cfg: feature = "a"]"#);
+        assert_eq!(i["Thing"], r#"struct [cfg: any (feature = "a", feature = "b")]"#);
+        assert_eq!(i["Thing.n"], "i32");
+    }
+
+    #[test]
+    fn only_widening_is_compatible() {
+        let (a, ab) = (r#"struct [cfg: feature = "a"]"#, r#"struct [cfg: any (feature = "a", feature = "b")]"#);
+        assert!(compatible("Thing", a, ab), "compiled with more features");
+        assert!(compatible("Thing", a, "struct"), "compiled always");
+        assert!(!compatible("Thing", ab, a), "compiled with fewer features");
+        assert!(!compatible("Thing", r#"struct [cfg: feature = "b"]"#, a), "moved to another feature");
+        assert!(!compatible("Thing", "struct", a), "now needs a feature");
+        assert!(!compatible("Thing.n", "i32", "i64"));
+        assert!(compatible("feature full", "[a]", "[a, b]"));
+        assert!(!compatible("feature full", "[a, b]", "[a]"));
+        let d = compare(
+            &BTreeMap::from([("x".into(), a.into()), ("gone".into(), "struct".into())]),
+            &BTreeMap::from([("x".into(), ab.into()), ("new".into(), "struct".into())]),
+        );
+        assert_eq!(
+            (d.added, d.removed, d.breaking),
+            (vec!["new".to_string()], vec!["gone".to_string()], vec!["gone".to_string()])
+        );
+    }
+}
