@@ -298,3 +298,25 @@ fn base_can_be_a_git_revision() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("spec-diff HEAD:spec/octopus.yaml → spec/octopus.yaml"), "{out}");
 }
+
+/// A format is judged by the Rust type it generates: the same type is information (or, for a string a caller
+/// sends, a tightened constraint); another type breaks.
+#[test]
+fn formats_are_judged_by_the_rust_type_they_generate() {
+    let before = read("format-changed", "before");
+    let id = "{ name: id, in: path, required: true, schema: { type: integer } }";
+    let name = "name: { type: string, maxLength: 100 }";
+    let judged = |from: &str, to: &str| {
+        assert!(before.contains(from), "{from}");
+        let o = compare("before.yaml", before.clone(), "after.yaml", before.replace(from, to)).unwrap();
+        (o.needs_approval(), o.changes.iter().map(|c| c.rule).collect::<Vec<_>>())
+    };
+    let widths = judged(id, &id.replace("type: integer", "type: integer, format: int64"));
+    assert_eq!(widths, (false, vec!["format-changed"]), "int64 is what an integer already is");
+    let narrower = judged(id, &id.replace("type: integer", "type: integer, format: int32"));
+    assert_eq!(narrower, (true, vec!["parameter-type-changed"]), "i64 became i32");
+    let email = judged(name, "name: { type: string, maxLength: 100, format: email }");
+    assert_eq!(email, (true, vec!["request-constraint-tightened"]), "the API may now refuse a name");
+    let time = judged(name, "name: { type: string, maxLength: 100, format: date-time }");
+    assert_eq!(time, (true, vec!["request-field-type-changed"]), "String became DateTime<Utc>");
+}

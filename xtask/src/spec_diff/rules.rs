@@ -779,10 +779,11 @@ fn diff_field(out: &mut Out, op: Option<&Op>, side: Side, name: &str, b: &Field,
             };
             out.push(rule, op, p, false, format!("{what} changed type from {} to {} (`{bt}` → `{ht}`)", b.ty, h.ty));
         } else {
-            // Only the format changed, and the generated type did not: a new or different format on what a caller
-            // sends may refuse values the old one took; anything else is information.
+            // Only the format changed, and the generated type did not: a new or different string format on what
+            // a caller sends (`email`, `uri`) may refuse values the old one took; a number's (`int64` on an
+            // integer) names the width the type already has; anything else is information.
             let message = format!("{what}: format {} → {} (still `{ht}`)", b.ty, h.ty);
-            let rule = if side != Side::Response && format_of(&h.ty).is_some() {
+            let rule = if side != Side::Response && h.ty.starts_with("string") && format_of(&h.ty).is_some() {
                 "request-constraint-tightened"
             } else {
                 "format-changed"
