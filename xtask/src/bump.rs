@@ -44,7 +44,13 @@ fn bump(repo: &Path, base: &str) -> Result<String, String> {
     if bump == version::Bump::None {
         return Ok(format!("the change since {base} requires no bump: octopus-client stays {base_version}"));
     }
-    let next = base_version.least_after(bump);
+    // A version already set higher (by hand, or by an earlier run) is kept: bump never lowers one.
+    let loaded = codegen::load::load_str(SPEC_PATH, head_text.clone()).map_err(|d| format!("{SPEC_PATH}: {d}"))?;
+    let current = codegen::extensions::crate_version(&loaded.api.info.extensions)
+        .map_err(|e| format!("{}: {e}", spec_path.display()))?
+        .map(|v| version::Version::parse(&v))
+        .transpose()?;
+    let next = base_version.least_after(bump).max(current.unwrap_or(base_version));
     let spec = set_crate_version(&head_text, &next.to_string()).map_err(|e| format!("{}: {e}", spec_path.display()))?;
     std::fs::write(&spec_path, &spec).map_err(|e| format!("cannot write {}: {e}", spec_path.display()))?;
     let out = repo.join("generated");

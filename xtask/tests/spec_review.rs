@@ -134,6 +134,8 @@ fn a_breaking_change_fails_until_approved_and_writes_the_comment() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("requires octopus-client 0.2.0 or later"));
 
     assert!(repo.bump().contains("0.1.0 → 0.2.0"));
+    // Again: nothing moves, and the entry is not written twice.
+    assert!(repo.bump().contains("0.1.0 → 0.2.0"));
     repo.commit();
     let (code, comment, out) = repo.review(true);
     assert_eq!(code, Some(0), "{comment}{}", String::from_utf8_lossy(&out.stderr));
@@ -141,6 +143,7 @@ fn a_breaking_change_fails_until_approved_and_writes_the_comment() {
     let manifest = std::fs::read_to_string(repo.dir.join("generated/Cargo.toml")).unwrap();
     assert!(manifest.contains("version = \"0.2.0\""), "{manifest}");
     let log = std::fs::read_to_string(repo.dir.join("generated/CHANGELOG.md")).unwrap();
+    assert_eq!(log.matches("## [0.2.0]").count(), 1, "{log}");
     assert!(
         log.contains("## [0.2.0] - ")
             && log.contains("**Breaking:** operationId `get_country` became `get_country_by_id`"),
