@@ -124,6 +124,7 @@ rule_tests! {
     poll_terminal_statuses_changed => "poll-terminal-statuses-changed",
     paging_headers_changed => "paging-headers-changed",
     rate_limit_changed => "rate-limit-changed",
+    paging_declared => "paging-declared",
     response_field_presence_changed => "response-field-presence-changed",
 }
 

@@ -49,7 +49,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         Breaking,
         "an error status is no longer documented; the generated error type loses a variant (or collapses to one type)",
     ),
-    ("paging-style-changed", Breaking, "the paging parameters changed (page+limit versus page+per_page)"),
+    (
+        "paging-style-changed",
+        Breaking,
+        "the paging parameters changed (page+limit versus page+per_page), or the list is no longer paged",
+    ),
     ("parameter-removed", Breaking, "a parameter is gone; its generated field disappears"),
     ("required-parameter-added", Breaking, "a new required parameter: existing calls lack it"),
     ("optional-parameter-added", Info, "a new optional parameter"),
@@ -210,6 +214,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "paging-headers-changed",
         Behaviour,
         "the page headers `x-paging` declares changed: `ApiResponse::paging()` and the `*_stream` helpers read others",
+    ),
+    (
+        "paging-declared",
+        Behaviour,
+        "a list now declares `x-paging`: `ApiResponse::paging()` reads its page headers and a `*_stream` helper walks the pages",
     ),
     (
         "rate-limit-changed",
@@ -483,7 +492,21 @@ fn diff_op(out: &mut Out, b: &Op, h: &Op) {
             format!("error status {s} is no longer documented"),
         );
     }
-    if b.paging != h.paging {
+    if b.paging.is_none() && h.paging.is_some() {
+        // A list that starts declaring its paging gains helpers and reads page headers; nothing is taken away.
+        out.push(
+            "paging-declared",
+            op,
+            &format!("{}/x-paging", h.pointer),
+            false,
+            format!(
+                "`x-paging` ({}) was added: the client now reads the page headers into `ApiResponse::paging()` and \
+                 `{}_stream` walks every page",
+                h.paging.as_deref().unwrap_or_default(),
+                h.id
+            ),
+        );
+    } else if b.paging != h.paging {
         let show = |p: &Option<String>| p.clone().unwrap_or_else(|| "not paged".into());
         out.push(
             "paging-style-changed",
@@ -604,6 +627,10 @@ fn extensions(
         b.keys().chain(h.keys()).filter(|k| b.get(*k) != h.get(*k) && *k != CRATE_VERSION_KEY).collect();
     for key in keys {
         let (bv, hv) = (b.get(key), h.get(key));
+        // An operation's paging declared or dropped is `paging-declared` or `paging-style-changed` already.
+        if key == "x-paging" && op.is_some() && (bv.is_none() || hv.is_none()) && behaviour(key, bv, hv).is_none() {
+            continue;
+        }
         let pointer = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
         let (rule, message) = behaviour(key, bv, hv).unwrap_or_else(|| {
             let how = match (bv, hv) {
