@@ -17,6 +17,7 @@
 //! | `x-secret`, `x-deliver-once` | a property | redacted `Debug`; a one-time secret |
 //! | `x-webhook-signature`, `x-webhooks` | the document root | webhook verification and payload types |
 //! | `x-name`, `x-client-guide` | a server; `info` | `servers::NAME`; the crate's rustdoc guide |
+//! | `x-crate-version` | `info` | the generated crate's version (`MAJOR.MINOR.PATCH`; `0.1.0` when absent) |
 //! | `x-inline-wait-seconds` | an operation | (tools) how long it waits before answering `PENDING` |
 
 use crate::diag::child;
@@ -84,6 +85,22 @@ pub const SAFE_TO_RETRY: &str = "x-safe-to-retry";
 pub const TIMEOUT_SECONDS: &str = "x-timeout-seconds";
 pub const CLIENT_GUIDE: &str = "x-client-guide";
 pub const SERVER_NAME: &str = "x-name";
+/// In `info`: the generated crate's version, `MAJOR.MINOR.PATCH` (the spec review says which bump a change needs).
+pub const CRATE_VERSION: &str = "x-crate-version";
+/// The generated crate's version when the spec does not give one.
+pub const DEFAULT_CRATE_VERSION: &str = "0.1.0";
+
+/// `x-crate-version` of `info`: `Ok(None)` when absent, an error when it is not `MAJOR.MINOR.PATCH`.
+pub fn crate_version(info: &indexmap::IndexMap<String, Value>) -> Result<Option<String>, String> {
+    let Some(v) = info.get(CRATE_VERSION) else { return Ok(None) };
+    let text = v.as_str().ok_or_else(|| format!("{CRATE_VERSION}: expected a string like \"0.2.0\", found {v}"))?;
+    let parts: Vec<&str> = text.split('.').collect();
+    let numeric = |p: &&str| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.len() != 3 || !parts.iter().all(numeric) || parts.iter().any(|p| p.len() > 1 && p.starts_with('0')) {
+        return Err(format!("{CRATE_VERSION}: `{text}` is not a version MAJOR.MINOR.PATCH (such as 0.2.0)"));
+    }
+    Ok(Some(text.to_string()))
+}
 /// On an error body schema: the JSON pointer to its machine-readable code.
 pub const ERROR_CODE: &str = "x-error-code";
 /// At the root: outbound webhooks, event name → the path item the receiver accepts (OpenAPI 3.0 has no

@@ -100,6 +100,10 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
     diags.append(&mut tl.diags);
     diags.sort();
     diags.dedup();
+    let crate_version = extensions::crate_version(&spec.api.info.extensions).unwrap_or_else(|m| {
+        diags.push(spec.diag(Severity::Error, &format!("/info/{}", extensions::CRATE_VERSION), m));
+        None
+    });
     if diags.iter().any(|d| d.severity == Severity::Error) {
         return Err(Diagnostics(diags));
     }
@@ -107,6 +111,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
     let api = model::Api {
         title: info.title.clone(),
         version: info.version.clone(),
+        crate_version: crate_version.unwrap_or_else(|| extensions::DEFAULT_CRATE_VERSION.into()),
         description: info.description.clone(),
         guide: extensions::text(&info.extensions, extensions::CLIENT_GUIDE).map(str::to_string),
         servers: spec

@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Api {
     pub title: String,
     pub version: String,
+    /// The generated crate's version (`x-crate-version` in `info`, or the default).
+    pub crate_version: String,
     pub description: Option<String>,
     /// `x-client-guide` in `info`: Markdown for the crate's rustdoc.
     pub guide: Option<String>,

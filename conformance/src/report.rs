@@ -66,7 +66,7 @@ fn counts(report: &Report) -> (usize, usize, usize) {
 /// Text for an XML attribute or element: the five special characters escaped, and the characters XML 1.0
 /// cannot carry at all (C0 controls but tab and newlines, lone surrogates cannot occur in `str`, U+FFFE and
 /// U+FFFF) replaced by U+FFFD, so a message quoting a hostile body still gives a well-formed report.
-fn xml(s: &str) -> String {
+pub fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -3,12 +3,14 @@
 
 pub mod against_progenitor;
 pub mod bench;
+pub mod bump;
 pub mod conformance;
 pub mod decode;
 pub mod fuzz;
 pub mod generate;
 pub mod measure;
 pub mod sandbox;
+pub mod semver_checks;
 pub mod spec_diff;
 pub mod spec_review;
 pub mod tag_cost;

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-use xtask::{bench, conformance, decode, fuzz, generate, sandbox, spec_diff, spec_review};
+use xtask::{bench, bump, conformance, decode, fuzz, generate, sandbox, spec_diff, spec_review};
 
 /// Automation for the Octopus Cards client toolkit: generate the client, check a host against the spec,
 /// review spec changes, run the emulator, measure.
@@ -22,6 +22,7 @@ enum Command {
     Conformance(conformance::Args),
     SpecDiff(spec_diff::Args),
     SpecReview(spec_review::Args),
+    Bump(bump::Args),
     Sandbox(sandbox::Args),
     Decode(decode::Args),
     Bench(bench::Args),
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Conformance(a) => conformance::run(a),
         Command::SpecDiff(a) => spec_diff::run(a),
         Command::SpecReview(a) => spec_review::run(a),
+        Command::Bump(a) => bump::run(a),
         Command::Sandbox(a) => sandbox::run(a),
         Command::Decode(a) => decode::run(a),
         Command::Bench(a) => bench::run(a),

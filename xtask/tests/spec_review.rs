@@ -1,6 +1,8 @@
 //! `cargo xtask spec-review`, the command the spec-review workflow runs, on temporary git repositories: a
-//! breaking change fails unless approved, a non-breaking one passes, a stale `generated/` fails, and a base
-//! without the spec (the first pull request) is handled.
+//! breaking or behaviour change fails unless approved, a change without the version bump it requires fails
+//! (`cargo xtask bump` gives it), a non-breaking one passes, a commit that leaves the spec alone needs no bump,
+//! a stale `generated/` fails, and a base without the spec (the first pull request) is handled. The second
+//! judge (cargo-semver-checks) is switched off here: `spec_diff_semver.rs` runs it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -60,6 +62,13 @@ impl Repo {
         }
     }
 
+    /// `cargo xtask bump --base <base>`, as a contributor runs it before committing.
+    fn bump(&self) -> String {
+        let out = Command::new(XTASK).args(["bump", "--base", &self.base, "--repo"]).arg(&self.dir).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     fn commit(&self) {
         git(&self.dir, &["add", "-A"]);
         git(&self.dir, &["commit", "--quiet", "-m", "head"]);
@@ -75,6 +84,7 @@ impl Repo {
             .arg("--comment")
             .arg(&comment)
             .env("SPEC_REVIEW_APPROVED", if approved { "true" } else { "false" })
+            .env("SPEC_REVIEW_NO_SEMVER_CHECKS", "true")
             .output()
             .unwrap();
         (out.status.code(), std::fs::read_to_string(&comment).unwrap_or_default(), out)
@@ -113,15 +123,80 @@ fn a_breaking_change_fails_until_approved_and_writes_the_comment() {
     assert!(comment.contains("file(s) of `generated/` changed"), "{comment}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("To approve it, add the label"));
 
-    let (code, comment, _) = repo.review(true);
-    assert_eq!(code, Some(0));
+    // Approved, but still 0.1.0: a breaking change needs 0.2.0 (Cargo's 0.x rule).
+    let (code, comment, out) = repo.review(true);
+    assert_eq!(code, Some(1), "{comment}");
+    assert!(comment.contains("## Spec review: ❌ the version is not bumped accordingly"), "{comment}");
+    assert!(
+        comment.contains("requires a **minor (0.x: the breaking part)** bump of `octopus-client`: at least `0.2.0`"),
+        "{comment}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("requires octopus-client 0.2.0 or later"));
+
+    assert!(repo.bump().contains("0.1.0 → 0.2.0"));
+    // Again: nothing moves, and the entry is not written twice.
+    assert!(repo.bump().contains("0.1.0 → 0.2.0"));
+    repo.commit();
+    let (code, comment, out) = repo.review(true);
+    assert_eq!(code, Some(0), "{comment}{}", String::from_utf8_lossy(&out.stderr));
     assert!(comment.contains("## Spec review: ⚠️ breaking change, approved"), "{comment}");
+    let manifest = std::fs::read_to_string(repo.dir.join("generated/Cargo.toml")).unwrap();
+    assert!(manifest.contains("version = \"0.2.0\""), "{manifest}");
+    let log = std::fs::read_to_string(repo.dir.join("generated/CHANGELOG.md")).unwrap();
+    assert_eq!(log.matches("## [0.2.0]").count(), 1, "{log}");
+    assert!(
+        log.contains("## [0.2.0] - ")
+            && log.contains("**Breaking:** operationId `get_country` became `get_country_by_id`"),
+        "{log}"
+    );
 }
 
 #[test]
-fn a_non_breaking_change_passes() {
+fn a_behaviour_change_fails_until_approved_and_says_what_the_client_does_now() {
+    let mut repo = Repo::new("behaviour", true);
+    let spec = spec_text();
+    let anchor = "      operationId: create_voucher_order\n";
+    assert!(spec.contains(anchor));
+    repo.set_spec(&spec.replacen(anchor, &format!("{anchor}      x-safe-to-retry: true\n"), 1), true);
+    repo.bump();
+    repo.commit();
+    let (code, comment, _) = repo.review(false);
+    assert_eq!(code, Some(1), "{comment}");
+    assert!(comment.contains("## Spec review: ❌ behaviour change, not approved"), "{comment}");
+    assert!(comment.contains("**What the client will now do differently**"), "{comment}");
+    assert!(
+        comment.contains("`retry-safety-changed`: `x-safe-to-retry` was added: the client now retries this POST"),
+        "{comment}"
+    );
+    let (code, comment, _) = repo.review(true);
+    assert_eq!(code, Some(0), "{comment}");
+    assert!(comment.contains("## Spec review: ⚠️ behaviour change, approved"), "{comment}");
+}
+
+#[test]
+fn a_commit_that_leaves_the_spec_alone_needs_no_bump() {
+    let repo = Repo::new("docs-only", true);
+    std::fs::write(repo.dir.join("README.md"), "scratch, documented\n").unwrap();
+    repo.commit();
+    let (code, comment, out) = repo.review(false);
+    assert_eq!(code, Some(0), "{comment}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(comment.contains("This change requires no version bump"), "{comment}");
+}
+
+#[test]
+fn a_non_breaking_change_passes_once_its_version_is_bumped() {
     let mut repo = Repo::new("additive", true);
     repo.set_spec(&additive(&spec_text()), true);
+    repo.commit();
+    let (code, comment, _) = repo.review(false);
+    assert_eq!(code, Some(1), "an addition needs a patch bump under 0.x: {comment}");
+    assert!(comment.contains("requires a **patch** bump of `octopus-client`: at least `0.1.1`"), "{comment}");
+    assert!(
+        comment.contains("| cargo-semver-checks 0.51.0") && comment.contains("did not run: switched off"),
+        "{comment}"
+    );
+
+    repo.bump();
     repo.commit();
     let (code, comment, out) = repo.review(false);
     assert_eq!(code, Some(0), "{}{comment}", String::from_utf8_lossy(&out.stderr));

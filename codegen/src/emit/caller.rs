@@ -1,6 +1,8 @@
 //! A caller of a generated crate, generated from the same model: it uses every kind of public item the way a
 //! user would (every operation called with its argument types, every builder and setter, every response
-//! field read with its type, every enum matched by its variants, every named server). Compiled against the
+//! field read with its type, every enum matched by its variants, every named server, every operation's entry
+//! in its tag's module (`operations::<tag>::<OPERATION>`, so a module or cargo feature that goes away, or an
+//! operation that moves to another, fails) and the `OPERATIONS` table). Compiled against the
 //! crate it was made from it must build; compiled against a crate from a later spec it builds exactly when
 //! the change breaks no caller. That is how spec-diff's severities are checked against the compiler.
 //!
@@ -47,6 +49,11 @@ pub fn caller(api: &Api) -> TokenStream {
         }
         let (success, error) = (result_ty(&op.success), result_ty(&op.error));
         let f = format_ident!("call_{}", op.method_name);
+        let (module, info) = (ident(&op.module), super::operations::info_const(op));
+        let info_fn = format_ident!("info_of_{}", op.method_name);
+        items.extend(quote! {
+            pub fn #info_fn() -> &'static crate::client::OperationInfo { &crate::operations::#module::#info }
+        });
         items.extend(quote! {
             pub async fn #f(client: &crate::Client) {
                 let _r: Result<crate::ApiResponse<#success>, crate::Error<#error>> = client.#method(#(#args),*).await;
@@ -129,6 +136,7 @@ pub fn caller(api: &Api) -> TokenStream {
             unimplemented!()
         }
         pub fn servers() { #(#servers)* }
+        pub fn operations() -> &'static [crate::client::OperationInfo] { crate::OPERATIONS }
         #items
     };
     // The items above are written against the crate's own paths (`crate::`); a caller reaches them as `api::`.

@@ -518,7 +518,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
     let mut package = Table::new();
     package.decor_mut().set_prefix(format!("{header}\n"));
     package.insert("name", value(opts.crate_name.as_str()));
-    package.insert("version", value("0.1.0"));
+    package.insert("version", value(api.crate_version.as_str()));
     package.insert("description", value(format!("A typed async client for {} {}.", api.title, api.version)));
     package.insert("edition", value("2024"));
     package.insert("rust-version", value("1.88"));

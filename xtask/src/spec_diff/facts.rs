@@ -28,9 +28,22 @@ pub struct Facts {
     /// Component schema name → pointer.
     pub schemas: BTreeMap<String, String>,
     pub servers: BTreeSet<String>,
+    /// Servers named by `x-name` (each a `servers::NAME` constant): name → pointer.
+    pub named_servers: BTreeMap<String, String>,
+    /// Security schemes by name.
+    pub schemes: BTreeMap<String, Scheme>,
     /// `x-` extensions at the top level and in `info`, by pointer.
     pub extensions: BTreeMap<String, Value>,
     pub info_description: Option<String>,
+}
+
+/// A security scheme: how credentials travel, and its extensions (`x-token-lifecycle`).
+#[derive(Debug, Default, PartialEq)]
+pub struct Scheme {
+    pub pointer: String,
+    /// `type`, `scheme`, `in`, `name`, `bearerFormat`, flows: everything but descriptions and extensions.
+    pub how: Value,
+    pub extensions: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Default)]
@@ -38,6 +51,8 @@ pub struct Op {
     pub id: String,
     pub pointer: String,
     pub path: String,
+    /// The operation's first tag: its operations module and cargo feature (`None`: `untagged`).
+    pub tag: Option<String>,
     /// Security scheme names; empty for a public operation.
     pub security: BTreeSet<String>,
     pub success: BTreeSet<String>,
@@ -81,10 +96,28 @@ fn extensions(v: &Value) -> BTreeMap<String, Value> {
 
 pub fn collect(root: &Value) -> Facts {
     let mut f = Facts::default();
-    for s in root["servers"].as_array().into_iter().flatten() {
+    for (i, s) in root["servers"].as_array().into_iter().flatten().enumerate() {
         if let Some(u) = s["url"].as_str() {
             f.servers.insert(u.to_string());
         }
+        if let Some(name) = s["x-name"].as_str() {
+            f.named_servers.insert(name.to_string(), format!("/servers/{i}/x-name"));
+        }
+    }
+    let schemes = root.pointer("/components/securitySchemes").and_then(Value::as_object);
+    for (name, scheme) in schemes.into_iter().flatten() {
+        let pointer = format!("/components/securitySchemes/{}", esc(name));
+        let Some((scheme, pointer)) = Document::new(root).deref(scheme, &pointer) else { continue };
+        let how = scheme
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| !k.starts_with("x-") && *k != "description")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<serde_json::Map<_, _>>()
+            })
+            .map_or(Value::Null, Value::Object);
+        f.schemes.insert(name.clone(), Scheme { pointer, how, extensions: extensions(scheme) });
     }
     for name in root.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {
         f.schemas.insert(name.clone(), format!("/components/schemas/{}", esc(name)));
@@ -107,6 +140,7 @@ pub fn collect(root: &Value) -> Facts {
                 id: op["operationId"].as_str().unwrap_or_default().to_string(),
                 pointer: pointer.clone(),
                 path: path.clone(),
+                tag: op["tags"].get(0).and_then(Value::as_str).map(str::to_string),
                 security: op.get("security").map_or_else(|| global_security.clone(), |s| security_of(Some(s))),
                 description: op["description"].as_str().map(str::to_string),
                 extensions: extensions(op),
@@ -308,4 +342,37 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The Rust type the generator gives a fact's type (`integer(int32)` → `i32`, `string(email)` → `String`),
+/// following `codegen::types`; anything structured (`array`, `object`, unions) is its own kind.
+pub fn rust_type(ty: &str) -> String {
+    let (base, format) = match ty.split_once('(') {
+        Some((b, f)) => (b, Some(f.trim_end_matches(')'))),
+        None => (ty, None),
+    };
+    let prim = match (base, format) {
+        ("integer", Some("int8")) => "i8",
+        ("integer", Some("int16")) => "i16",
+        ("integer", Some("int32")) => "i32",
+        ("integer", Some("uint8")) => "u8",
+        ("integer", Some("uint16")) => "u16",
+        ("integer", Some("uint32")) => "u32",
+        ("integer", Some("uint64" | "uint")) => "u64",
+        ("integer", _) => "i64",
+        ("number", Some("decimal")) => "Decimal",
+        ("number", Some("float")) => "f32",
+        ("number", _) => "f64",
+        ("string", Some("date-time")) => "DateTime<Utc>",
+        ("string", Some("date")) => "NaiveDate",
+        ("string", Some("uuid")) => "Uuid",
+        ("string", Some("decimal")) => "Decimal (as a string)",
+        ("string", Some("ip")) => "IpAddr",
+        ("string", Some("ipv4")) => "Ipv4Addr",
+        ("string", Some("ipv6")) => "Ipv6Addr",
+        ("string", _) => "String",
+        ("boolean", _) => "bool",
+        (other, _) => other,
+    };
+    prim.to_string()
 }

@@ -4,9 +4,11 @@
 //! and their public Rust items compared ([`rust_api`]). [`report`] renders the result.
 
 pub mod facts;
+pub mod ignore;
 pub mod report;
 pub mod rules;
 pub mod rust_api;
+pub mod version;
 
 use codegen::CrateOptions;
 use std::path::{Path, PathBuf};
@@ -19,11 +21,16 @@ enum Format {
     Md,
     Json,
     Github,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// JUnit XML
+    Junit,
 }
 
 /// Compare two versions of the spec: what changed, in the spec and in the generated Rust API.
 ///
-/// Says whether the change breaks callers. Exits 1 on a breaking change (unless --allow-breaking), 2 on bad input.
+/// Says whether the change breaks callers. Exits 1 on a breaking or behaviour change (unless --allow-breaking), 2
+/// on bad input.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A git revision (its spec/octopus.yaml is read) or a spec file
@@ -32,10 +39,14 @@ pub struct Args {
     /// The changed spec [default: the working tree's spec/octopus.yaml]
     #[arg(long, value_name = "PATH")]
     head: Option<PathBuf>,
-    /// text for people, md for a pull-request comment, json for tools, github for workflow annotations
+    /// text for people, md for a pull-request comment, json for tools, github for workflow annotations, sarif for
+    /// code scanning, junit for test reports
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Exit 0 even when something breaks
+    /// Known exceptions: entries with a rule, a pointer, a reason and an expiry date [default: spec/spec-diff-ignore.yaml]
+    #[arg(long, value_name = "PATH")]
+    ignore: Option<PathBuf>,
+    /// Exit 0 even when something breaks or behaves differently
     #[arg(long)]
     allow_breaking: bool,
 }
@@ -79,6 +90,17 @@ pub struct Outcome {
     pub changes: Vec<rules::Change>,
     pub api: rust_api::ApiDiff,
     pub lines: Vec<Option<usize>>,
+    /// The crates generated from the base and the head spec (by the same generator), path → text.
+    pub generated: [std::collections::BTreeMap<String, String>; 2],
+}
+
+impl Outcome {
+    /// Whether the change needs approval: something breaks callers, or the client behaves differently.
+    pub fn needs_approval(&self) -> bool {
+        self.changes.iter().any(|c| {
+            matches!(c.severity, rules::Severity::Breaking | rules::Severity::Behaviour) && c.ignored.is_none()
+        })
+    }
 }
 
 /// Compares two spec texts. Errors name the side and the problem.
@@ -86,14 +108,9 @@ pub fn compare(base_label: &str, base_text: String, head_label: &str, head_text:
     let opts = CrateOptions { crate_name: "spec-diff".into(), spec_label: "spec".into(), standalone: true };
     let base = codegen::load::load_str(base_label, base_text).map_err(|d| format!("base spec: {d}"))?;
     let head = codegen::load::load_str(head_label, head_text).map_err(|d| format!("head spec: {d}"))?;
-    let changes = rules::diff(&facts::collect(&base.raw), &facts::collect(&head.raw));
-    let lines = changes
-        .iter()
-        .map(|c| {
-            let (text, json) = if c.in_base { (&base.text, base.is_json) } else { (&head.text, head.is_json) };
-            codegen::locate::locate(text, json, &c.pointer).map(|p| p.0)
-        })
-        .collect();
+    let mut changes = rules::diff(&facts::collect(&base.raw), &facts::collect(&head.raw));
+    let sides =
+        [(base.text.clone(), base.is_json, base.raw.clone()), (head.text.clone(), head.is_json, head.raw.clone())];
     let generate = |spec: codegen::load::Spec, side: &str| -> Result<_, String> {
         let g = codegen::generate_spec(spec, &opts).map_err(|d| format!("{side} spec does not generate:\n{d}"))?;
         Ok(g.files)
@@ -103,7 +120,20 @@ pub fn compare(base_label: &str, base_text: String, head_label: &str, head_text:
         &rust_api::public_items(&base_files, &head_files)?,
         &rust_api::public_items(&head_files, &base_files)?,
     );
-    Ok(Outcome { changes, api, lines })
+    // The generated API is judged too: an item that changes or disappears breaks callers even when no spec rule
+    // says so (a rule that breaks compilation already names the cause).
+    let explained = changes.iter().any(|c| c.severity == rules::Severity::Breaking && !rules::WIRE.contains(&c.rule));
+    if !api.breaking.is_empty() && !explained {
+        changes.push(rules::rust_api_change(&api.breaking, &sides[1].2));
+    }
+    let lines = changes
+        .iter()
+        .map(|c| {
+            let (text, json, _) = if c.in_base { &sides[0] } else { &sides[1] };
+            codegen::locate::locate(text, *json, &c.pointer).map(|p| p.0)
+        })
+        .collect();
+    Ok(Outcome { changes, api, lines, generated: [base_files, head_files] })
 }
 
 pub fn run(mut a: Args) -> ExitCode {
@@ -123,13 +153,25 @@ pub fn run(mut a: Args) -> ExitCode {
         }
     };
     let head_label = head.display().to_string();
-    let outcome = match compare(&base_label, base_text, &head_label, head_text) {
+    let ignore_path = a.ignore.take().unwrap_or_else(|| crate::root().join(ignore::PATH));
+    let (mut outcome, mut ignored) = match ignore::load(&ignore_path)
+        .and_then(|i| Ok((compare(&base_label, base_text, &head_label, head_text)?, i)))
+    {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    for e in ignored.apply(&mut outcome.changes, &ignore::today()) {
+        eprintln!(
+            "warning: {}: the entry for `{}` at `{}` expired on {} and no longer applies",
+            ignore_path.display(),
+            e.rule,
+            e.pointer,
+            e.expires
+        );
+    }
     let head_file = head.strip_prefix(crate::root()).unwrap_or(&head).display().to_string();
     let report = report::Report {
         base_label: &base_label,
@@ -144,8 +186,9 @@ pub fn run(mut a: Args) -> ExitCode {
         Format::Md => report.markdown(),
         Format::Json => report.json(),
         Format::Github => report.github(),
+        Format::Sarif => report.sarif(),
+        Format::Junit => report.junit(),
     };
     print!("{text}");
-    let breaking = outcome.changes.iter().any(|c| c.severity == rules::Severity::Breaking);
-    if breaking && !a.allow_breaking { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if outcome.needs_approval() && !a.allow_breaking { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
