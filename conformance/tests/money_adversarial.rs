@@ -4,14 +4,17 @@
 //! that answers another order, a list that grows during a walk, a page parameter ignored). Every sequence
 //! ends in the right order or a typed error: never another order, never a plain `400` for a paid order.
 
+#[path = "common/client_side.rs"]
+mod client_side;
 #[path = "common/proxy.rs"]
 mod proxy;
+
+use client_side::client;
 
 use conformance::emulator::{Config, Emulator, FaultKind, FaultProfile};
 use futures_util::{StreamExt, TryStreamExt};
 use octopus_client::models::{CreateEsimOrderRequest, CreateTopupOrderRequest, CreateVoucherOrderRequest};
 use octopus_client::operations::ListTransactionsParams;
-use octopus_client::retry::RetryPolicy;
 use octopus_client::{CallOptions, Client, Error};
 use proxy::{Act, Proxy, Seen};
 use rust_decimal::Decimal;
@@ -21,20 +24,6 @@ use std::time::Duration;
 
 async fn emulator(faults: Option<FaultProfile>) -> Emulator {
     Emulator::start(Config { rate_limit_scale: None, faults, ..Config::fast() }).await.unwrap()
-}
-
-fn client(base: &str, e: &Emulator) -> Client {
-    let a = &e.accounts[0];
-    Client::builder(base)
-        .credentials(a.key.clone(), a.secret.clone())
-        .retry(RetryPolicy {
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            ..RetryPolicy::default()
-        })
-        .poll_interval_scale(0.01)
-        .build()
-        .unwrap()
 }
 
 /// The emulator behind a proxy, and a client that goes through the proxy.
@@ -454,4 +443,22 @@ fn a_replayed_webhook_is_acted_on_once() {
     let much_later = made + 2 * 86_400;
     let err = verify_once(body, &delivery(much_later, "evt_paid_1"), secret, much_later, &store).unwrap_err();
     assert!(matches!(err, WebhookError::TooOld { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_refused_with_another_status_and_wording_is_still_resolved() {
+    // A gateway that maps the API's `400 Duplicate client_reference` to a `409` with its own words.
+    let (e, p, c) = behind_proxy(None).await;
+    let body = CreateEsimOrderRequest::new(712, Decimal::new(450, 2)).client_reference("reworded-1");
+    let placed = c.create_esim_order(&body).await.unwrap();
+    p.on_request(|s: &Seen| {
+        if s.is("POST", "/api/v1/esim/orders") {
+            let body = json!({"success": false, "error": {"name": "Conflict", "code": "CONFLICT", "message": "reference in use"}});
+            return Act::Answer { status: 409, headers: vec![], body };
+        }
+        Act::Forward
+    });
+    let again = c.create_esim_order(&body).await.expect("the lookup decides, not the wording");
+    assert_eq!((again.body.id, again.recovered), (placed.body.id, true));
+    assert_eq!(orders_with(&e, "reworded-1").len(), 1);
 }

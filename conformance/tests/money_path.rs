@@ -3,32 +3,20 @@
 //! and 5xx, a refresh that may have rotated the token falls back to a fresh login, logout always forgets the
 //! session, and a login or refresh made by hand becomes the client's session.
 
+#[path = "common/client_side.rs"]
+mod client_side;
+
+use client_side::client;
 use conformance::emulator::{Config, Emulator, FaultKind, FaultProfile, Outcome, Vertical};
 use conformance::tap::{Exchange, Tap, Upstream};
 use octopus_client::models::{CreateEsimOrderRequest, RefreshRequest};
 use octopus_client::operations::ListWalletsParams;
-use octopus_client::retry::RetryPolicy;
 use octopus_client::{Client, Error};
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::time::Duration;
 
 async fn emulator(config: Config) -> Emulator {
     Emulator::start(Config { rate_limit_scale: None, ..config }).await.unwrap()
-}
-
-fn client(base: &str, e: &Emulator) -> Client {
-    let a = &e.accounts[0];
-    Client::builder(base)
-        .credentials(a.key.clone(), a.secret.clone())
-        .retry(RetryPolicy {
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            ..RetryPolicy::default()
-        })
-        .poll_interval_scale(0.01)
-        .build()
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,21 +4,21 @@
 //! `Display` and `Debug`, a TRACE capture of the client's tracing, what `cargo xtask decode` prints (the
 //! decode table it calls), and a whole conformance run's reports and cassettes.
 
+#[path = "common/client_side.rs"]
+mod client_side;
 #[path = "common/proxy.rs"]
 mod proxy;
+
+use client_side::{Captured, client, files_under};
 
 use conformance::emulator::{Config, Emulator};
 use conformance::report;
 use conformance::runner::{self, Host, Options};
-use octopus_client::Client;
-use octopus_client::retry::RetryPolicy;
 use proxy::{Proxy, Seen};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Digits planted in every numeric position (an ICCID-like run that nothing else in a run contains).
 const DIGITS: &str = "0300000123";
@@ -63,28 +63,6 @@ fn plant(v: &mut Value, fields: &[&str], turn: &AtomicUsize) {
 /// which `tokens_of_the_wrong_type_never_print` covers).
 fn order_secrets() -> Vec<&'static str> {
     octopus_client::SECRET_FIELDS.iter().copied().filter(|f| !f.ends_with("_token")).collect()
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn client(base: &str, e: &Emulator) -> Client {
-    let a = &e.accounts[0];
-    Client::builder(base)
-        .credentials(a.key.clone(), a.secret.clone())
-        .retry(RetryPolicy { base_delay: Duration::from_millis(5), max_attempts: 2, ..RetryPolicy::default() })
-        .build()
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,7 +130,7 @@ async fn a_secret_in_every_wrong_type_position_never_prints() {
             assert!(!leaks(&printed) && !leaks(&format!("{err:?}")), "xtask decode would print a secret: {printed}");
         }
     }
-    let trace = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let trace = captured.text();
     assert!(trace.contains("octopus.call"), "the client traced its calls");
     assert!(!leaks(&trace), "the trace holds a planted secret");
     eprintln!(
@@ -177,15 +155,6 @@ async fn tokens_of_the_wrong_type_never_print() {
         let err = c.list_wallets(&Default::default()).await.expect_err("the login answer does not hold a token");
         assert!(!leaks(&format!("{err}")) && !leaks(&format!("{err:?}")), "{err:?}");
     }
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = entry.path();
-        if p.is_dir() { out.extend(files_under(&p)) } else { out.push(p) }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,10 @@
 //!
 //! Review snapshot changes with `cargo insta review`; CI never writes them (`INSTA_UPDATE=no`).
 
+#[path = "common/client_side.rs"]
+mod client_side;
+
+use client_side::files_under;
 use conformance::emulator::{Config, default_accounts};
 use conformance::redact;
 use conformance::report;
@@ -72,15 +76,6 @@ fn secrets_seen(run: &runner::Run) -> BTreeSet<String> {
                 collect(&v, &mut out);
             }
         }
-    }
-    out
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = entry.path();
-        if p.is_dir() { out.extend(files_under(&p)) } else { out.push(p) }
     }
     out
 }

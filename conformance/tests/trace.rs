@@ -2,29 +2,19 @@
 //! template, request id, attempts, status and elapsed time, and events for logins, refreshes, retries and a
 //! recovered create, while planted credentials, tokens and the activation code appear nowhere.
 
+#[path = "common/client_side.rs"]
+mod client_side;
+
+use client_side::Captured;
 use conformance::emulator::{Config, Emulator, FaultKind, FaultProfile, Outcome, Vertical};
 use octopus_client::Client;
 use octopus_client::models::CreateEsimOrderRequest;
 use octopus_client::operations::ListWalletsParams;
 use octopus_client::retry::RetryPolicy;
 use rust_decimal::Decimal;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 use tracing_subscriber::fmt::format::FmtSpan;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const KEY: &str = "planted-trace-key-5c1d";
 const SECRET: &str = "planted-trace-secret-9e27";

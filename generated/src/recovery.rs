@@ -34,12 +34,11 @@ pub(crate) struct Asked<'a> {
     pub ambiguous: bool,
 }
 
-/// Whether `status` may be the refusal of a taken reference.
+/// Whether `status` may be the refusal of a taken reference: the declared status, and `400` or `409`
+/// whatever is declared (a host or gateway that answers otherwise must not turn a paid order into a plain
+/// error; the lookup decides).
 pub(crate) fn may_refuse_duplicate(i: &Idempotency, status: u16) -> bool {
-    match i.duplicate {
-        Some(d) => status == d.status,
-        None => status == 400 || status == 409,
-    }
+    status == 400 || status == 409 || i.duplicate.is_some_and(|d| d.status == status)
 }
 
 /// What the refusal says: `Some(true)` when it is the declared duplicate answer, `Some(false)` when the spec
