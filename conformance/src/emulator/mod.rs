@@ -122,8 +122,62 @@ pub struct Account {
     pub secret: String,
     pub vouchers_enabled: bool,
     pub blacklist: BTreeSet<u64>,
-    /// When set, requests from other addresses get `403`.
-    pub allowed_ips: Option<Vec<IpAddr>>,
+    /// When set, requests from other addresses get `403`, login and refresh included (`10.0.0.0/8`, or one
+    /// address: `127.0.0.1`).
+    pub allowed_ips: Option<Vec<Cidr>>,
+}
+
+/// An IP allow-list entry: a CIDR range (`10.0.0.0/8`, `2001:db8::/32`) or a single address (`127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub network: IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// Whether `ip` is in the range (an IPv4 range never holds an IPv6 address, nor the other way round,
+    /// except an IPv4-mapped IPv6 address, which is compared as the IPv4 address it maps).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let bits = |a: IpAddr| -> (u128, u8) {
+            match a {
+                IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+                IpAddr::V6(v) => (u128::from(v), 128),
+            }
+        };
+        let ((net, width), (addr, addr_width)) = (bits(self.network), bits(ip));
+        if width != addr_width {
+            return false;
+        }
+        let shift = u32::from(width - self.prefix.min(width));
+        net.checked_shr(shift).unwrap_or(0) == addr.checked_shr(shift).unwrap_or(0)
+    }
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Cidr, String> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let network: IpAddr = addr.trim().parse().map_err(|_| format!("not an IP address: {addr:?}"))?;
+        let width = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => width,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= width)
+                .ok_or_else(|| format!("not a prefix length from 0 to {width}: {p:?}"))?,
+        };
+        Ok(Cidr { network, prefix })
+    }
 }
 
 /// The two built-in accounts: the first has every feature and blacklists eSIM product 1003; the second has
@@ -366,6 +420,14 @@ impl Emulator {
     /// Every wallet, order and transaction (what `GET /_emulator/ledger` answers).
     pub fn ledger(&self) -> Value {
         control::ledger_json(&lock(&self.state))
+    }
+
+    /// Replaces a client's IP allow-list (`None`: every address); `false` when no account has that id.
+    pub fn set_allowed_ips(&self, client_id: u64, ranges: Option<Vec<Cidr>>) -> bool {
+        let mut st = lock(&self.state);
+        let Some(account) = st.accounts.iter_mut().find(|a| a.client_id == client_id) else { return false };
+        account.allowed_ips = ranges;
+        true
     }
 
     /// What the fault profile injected so far.

@@ -35,7 +35,7 @@ pub async fn products(Caller { s, c }: Caller, axum::extract::Query(q): Query) -
         .filter(|p| q.get("type").is_none_or(|t| p.kind == t))
         .filter(|p| search.as_ref().is_none_or(|s| p.name.to_lowercase().contains(s)))
         .collect();
-    page_of(&st, &items, &q, PER_PAGE, |p| p.json())
+    page_of(&st, &items, &super::http::limit_as_per_page(&q), PER_PAGE, |p| p.json())
 }
 
 fn product_of<'a>(st: &'a State, c: u64, raw: &str) -> Result<&'a TopupProduct, Response> {
