@@ -128,13 +128,17 @@ pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
                 .find(|p| p.id == v.product_id)
                 .map(|p| (p.name.clone(), p.country_code.clone()))
                 .unwrap_or_default();
-            let outcome = st.take_forced(Vertical::Esim, reference.as_deref()).unwrap_or(Outcome::Delivered);
+            let outcome =
+                st.take_forced(Vertical::Esim, v.product_id, reference.as_deref()).unwrap_or(Outcome::Delivered);
             let debit = price.debit(&st.config.breaks);
             let order = json!({
                 "product_name": product_name, "country_code": country_code, "data_amount_gb": v.data_gb,
                 "validity_days": v.validity_days, "amount": debit, "currency": price.destination,
             });
-            let inline = matches!(outcome, Outcome::Delivered | Outcome::Failed | Outcome::PartiallyDelivered);
+            let inline = matches!(
+                outcome,
+                Outcome::Delivered | Outcome::Failed | Outcome::PartiallyDelivered | Outcome::SoldOut
+            );
             let wait = (!inline).then_some(st.config.inline_deadline);
             let pending = wait.map(|w| w + st.config.fulfilment_delay);
             let index = place(&mut st, Vertical::Esim, c, wallet, debit, reference, order, outcome, pending)?;
