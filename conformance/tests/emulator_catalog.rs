@@ -57,6 +57,12 @@ async fn a_product_blacklisted_for_one_account_is_hidden_from_that_account_alone
         admin(&e, "/_emulator/catalog/products/712", json!({"change": "blacklist", "client_id": 9})).await;
     assert_eq!(status, 404);
     assert_eq!(admin(&e, "/_emulator/catalog/products/999999", json!({"change": "delist"})).await.0, 404);
+    let refused = e.change_product(123, ProductChange::Denominations(vec![])).unwrap_err();
+    assert_eq!(refused, "denominations must not be empty");
+    let refused = e.change_product(4218, ProductChange::Denominations(vec![])).unwrap_err();
+    assert_eq!(refused, "this change does not apply to product 4218's vertical");
+    let refused = e.change_product(712, ProductChange::VariantPrice { variant_id: 1, amount: Decimal::ONE });
+    assert_eq!(refused.unwrap_err(), "product 712 has no variant 1");
     assert_eq!(admin(&e, "/_emulator/catalog/products/123", json!({"change": "melt"})).await.0, 400);
 }
 

@@ -156,6 +156,19 @@ pub enum ProductChange {
     Blacklist { client_id: u64, blacklisted: bool },
 }
 
+/// The changes `POST /_emulator/catalog/products/{id}` takes.
+const CHANGES: [&str; 9] = [
+    "delist",
+    "relist",
+    "sold_out",
+    "restock",
+    "discount",
+    "denominations",
+    "variant_price",
+    "blacklist",
+    "unblacklist",
+];
+
 impl ProductChange {
     /// Reads a control-surface body: `{"change": "delist" | "relist" | "sold_out" | "restock" | "discount"
     /// | "denominations" | "variant_price" | "blacklist" | "unblacklist", ...}`.
@@ -184,14 +197,11 @@ impl ProductChange {
             "restock" => ProductChange::SoldOut(false),
             "discount" => ProductChange::Discount(percent(&body["discount"], "discount")?),
             "denominations" => {
-                let list = body["denominations"].as_array().filter(|l| !l.is_empty());
-                let list = list.ok_or("denominations must be a non-empty array")?;
+                let list = body["denominations"].as_array().ok_or("denominations must be an array")?;
                 let mut out = Vec::new();
                 for d in list {
-                    let (min, max) = (number(&d["min_value"], "min_value", false)?, number(&d["max_value"], "max_value", false)?);
-                    if min > max {
-                        return Err("min_value must not exceed max_value".into());
-                    }
+                    let min = number(&d["min_value"], "min_value", false)?;
+                    let max = number(&d["max_value"], "max_value", false)?;
                     out.push((min, max, percent(&d["discount"], "discount")?));
                 }
                 ProductChange::Denominations(out)
@@ -200,11 +210,10 @@ impl ProductChange {
                 variant_id: id("variant_id")?,
                 amount: number(&body["amount"], "amount", false)?,
             },
-            "blacklist" | "unblacklist" => ProductChange::Blacklist {
-                client_id: id("client_id")?,
-                blacklisted: body["change"] == "blacklist",
-            },
-            _ => return Err("change must be delist, relist, sold_out, restock, discount, denominations, variant_price, blacklist or unblacklist".into()),
+            "blacklist" | "unblacklist" => {
+                ProductChange::Blacklist { client_id: id("client_id")?, blacklisted: body["change"] == "blacklist" }
+            }
+            _ => return Err(format!("change must be one of {}", CHANGES.join(", "))),
         })
     }
 }
@@ -219,18 +228,34 @@ pub async fn change_product(St(s): St<Shared>, Path(id): Path<u64>, body: Bytes)
     };
     match apply_change(&mut lock(&s), id, change) {
         Ok(v) => ok(v),
-        Err(e) => e,
+        Err(Refused::NotFound(m)) => not_found(&m),
+        Err(Refused::Invalid(m)) => bad_request(&m),
+    }
+}
+
+/// Why a catalog change was refused: what it names does not exist (`404`), or it does not apply (`400`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    NotFound(String),
+    Invalid(String),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::NotFound(m) | Refused::Invalid(m) => f.write_str(m),
+        }
     }
 }
 
 /// Applies a change to product `id` of any vertical, and queues the `product.update` events it causes.
-pub fn apply_change(st: &mut State, id: u64, change: ProductChange) -> Result<Value, Response> {
+pub fn apply_change(st: &mut State, id: u64, change: ProductChange) -> Result<Value, Refused> {
     let voucher = st.catalog.vouchers.iter().position(|p| p.id == id);
     let esim = st.catalog.esim.iter().position(|p| p.id == id);
     if voucher.is_none() && esim.is_none() && !st.catalog.topups.iter().any(|p| p.id == id) {
-        return Err(not_found("Product not found"));
+        return Err(Refused::NotFound(format!("Product {id} not found")));
     }
-    let unsupported = || bad_request("this change does not apply to this product's vertical");
+    let unsupported = || Refused::Invalid(format!("this change does not apply to product {id}'s vertical"));
     // The accounts that see the product now (a delisting or a blacklisting tells them it is gone).
     let seen_by = |st: &State| -> Vec<u64> {
         st.accounts.iter().filter(|a| !a.blacklist.contains(&id)).map(|a| a.client_id).collect()
@@ -263,6 +288,12 @@ pub fn apply_change(st: &mut State, id: u64, change: ProductChange) -> Result<Va
         }
         ProductChange::Denominations(list) => {
             let Some(i) = voucher else { return Err(unsupported()) };
+            if list.is_empty() {
+                return Err(Refused::Invalid("denominations must not be empty".into()));
+            }
+            if list.iter().any(|(min, max, _)| min > max) {
+                return Err(Refused::Invalid("min_value must not exceed max_value".into()));
+            }
             st.catalog.vouchers[i].denominations = list
                 .iter()
                 .map(|(min, max, discount)| super::catalog::Denomination { min: *min, max: *max, discount: *discount })
@@ -271,13 +302,15 @@ pub fn apply_change(st: &mut State, id: u64, change: ProductChange) -> Result<Va
         }
         ProductChange::VariantPrice { variant_id, amount } => {
             let variant = esim.and_then(|i| st.catalog.esim[i].variants.iter_mut().find(|v| v.id == *variant_id));
-            let Some(v) = variant else { return Err(not_found("Variant not found")) };
+            let Some(v) = variant else {
+                return Err(Refused::NotFound(format!("product {id} has no variant {variant_id}")));
+            };
             v.amount = *amount;
             ("changed", seen_by(st))
         }
         ProductChange::Blacklist { client_id, blacklisted } => {
             let Some(account) = st.accounts.iter_mut().find(|a| a.client_id == *client_id) else {
-                return Err(not_found("No account has that client id"));
+                return Err(Refused::NotFound(format!("no account has client id {client_id}")));
             };
             let changed = if *blacklisted { account.blacklist.insert(id) } else { account.blacklist.remove(&id) };
             let told = if changed && !st.delisted.contains(&id) { vec![*client_id] } else { Vec::new() };

@@ -451,10 +451,9 @@ impl Emulator {
 
     /// Changes one product of the catalog (what `POST /_emulator/catalog/products/{id}` does): delist or
     /// relist it, sell it out, re-price it, blacklist it for one account. Voucher changes queue `product.update`
-    /// deliveries. `Err` carries the control surface's message.
+    /// deliveries. `Err` says why the change was refused, as the control route's message does.
     pub fn change_product(&self, product_id: u64, change: ProductChange) -> Result<Value, String> {
-        control::apply_change(&mut lock(&self.state), product_id, change)
-            .map_err(|_| format!("product {product_id} is not in the catalog, or the change does not apply to it"))
+        control::apply_change(&mut lock(&self.state), product_id, change).map_err(|e| e.to_string())
     }
 
     /// Registers `client_id`'s webhook receiver (what `POST /_emulator/webhooks` does): loopback `http` only.
