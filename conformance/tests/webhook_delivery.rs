@@ -86,7 +86,12 @@ async fn receiver() -> (Arc<Receiver>, String) {
         dedupe: MemoryDedupe::new(Duration::from_secs(3600)),
         seen: Mutex::new(Seen::default()),
     });
-    let app = axum::Router::new().route("/hooks", axum::routing::post(receive)).with_state(r.clone());
+    // `/moved` sends the emulator on to `/hooks`: a redirect it must not follow.
+    let moved = || async { (axum::http::StatusCode::TEMPORARY_REDIRECT, [("location", "/hooks")]) };
+    let app = axum::Router::new()
+        .route("/hooks", axum::routing::post(receive))
+        .route("/moved", axum::routing::post(moved))
+        .with_state(r.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hooks", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -200,4 +205,18 @@ async fn order_and_wallet_events_are_delivered_and_retries_are_bounded() {
     e.change_product(123, ProductChange::SoldOut(true)).unwrap();
     let ds = deliveries_until(&e, |ds| settled(ds, 3)).await;
     assert_eq!((ds[2]["state"].as_str(), ds[2]["attempts"].as_array().unwrap().len()), (Some("failed"), 4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_a_failed_attempt_never_followed() {
+    let e = Emulator::start(Config::fast()).await.unwrap();
+    let (r, url) = receiver().await;
+    let secret = e.register_webhook(42, &url.replace("/hooks", "/moved"), None).unwrap();
+    *r.secret.lock().unwrap() = secret;
+    e.change_product(123, ProductChange::SoldOut(true)).unwrap();
+    let ds = deliveries_until(&e, |ds| settled(ds, 1)).await;
+    let statuses: Vec<Value> = ds[0]["attempts"].as_array().unwrap().iter().map(|a| a["status"].clone()).collect();
+    assert_eq!(statuses, vec![json!(307); 4], "every attempt stops at the redirect");
+    assert_eq!(ds[0]["state"], "failed");
+    assert!(r.seen.lock().unwrap().accepted.is_empty());
 }

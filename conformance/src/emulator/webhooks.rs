@@ -214,7 +214,9 @@ impl State {
 
 /// The background task: sends what is due, records the answers, sleeps until the next retry or a new event.
 pub async fn run(s: Shared) {
-    let http = match reqwest::Client::builder().timeout(ATTEMPT_TIMEOUT).no_proxy().build() {
+    // No redirects: a receiver must not lead the emulator off the loopback address it registered.
+    let builder = reqwest::Client::builder().timeout(ATTEMPT_TIMEOUT).no_proxy();
+    let http = match builder.redirect(reqwest::redirect::Policy::none()).build() {
         Ok(h) => h,
         Err(_) => return,
     };
