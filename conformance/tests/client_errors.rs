@@ -23,7 +23,7 @@ async fn a_refused_request_says_what_and_whether_to_try_again() {
     assert!(!err.is_retryable(), "a 404 is not transient");
     assert_eq!(err.retry_after(), None);
     let err = c.get_esim_product(0).await.expect_err("a bad id");
-    assert_eq!((err.status(), err.code()), (Some(400), Some(&ErrorCode::BadRequest)));
+    assert_eq!((err.status(), err.code()), (Some(400), Some(&ErrorCode::ValidationFailure)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

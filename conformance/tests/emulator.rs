@@ -167,3 +167,43 @@ async fn unknown_routes_and_methods_answer_the_envelope() {
     assert_eq!(r.status(), 405);
     assert_envelope(&r.json().await.unwrap(), "METHOD_NOT_ALLOWED");
 }
+
+#[tokio::test]
+async fn an_invalid_esim_product_id_is_a_validation_failure_as_its_page_documents() {
+    let (_e, s) = started().await;
+    for path in ["/api/v1/esim/products/abc", "/api/v1/esim/products/0"] {
+        let (status, _, body) = s.get(path).await;
+        assert_eq!(status, 400, "{path}");
+        assert_envelope(&body, "VALIDATION_FAILURE");
+        assert_eq!(body["error"]["name"], "ValidationException");
+        assert_eq!(body["error"]["message"], "Invalid product ID");
+    }
+    // Pages that document nothing keep the conventions' BAD_REQUEST.
+    for path in ["/api/v1/esim/products/abc/variants", "/api/v1/topups/products/abc", "/api/v1/products/abc"] {
+        let (status, _, body) = s.get(path).await;
+        assert_eq!(status, 400, "{path}");
+        assert_envelope(&body, "BAD_REQUEST");
+    }
+}
+
+#[tokio::test]
+async fn the_guides_limit_pages_the_topup_and_esim_product_lists() {
+    let (_e, s) = started().await;
+    for list in
+        ["/api/v1/topups/products?type=GAMING", "/api/v1/esim/products?country_code=JPN", "/api/v1/esim/products"]
+    {
+        let (_, all_headers, all) = s.get(list).await;
+        let total: usize = header(&all_headers, "x-total-count").parse().unwrap();
+        let (status, headers, page) = s.get(&format!("{list}&limit=2").replacen("products&", "products?", 1)).await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(header(&headers, "x-per-page"), "2", "{list}");
+        assert_eq!(page.as_array().unwrap().len(), total.min(2), "{list}");
+        assert_eq!(page.as_array().unwrap()[..], all.as_array().unwrap()[..total.min(2)], "{list}");
+        // `per_page` wins when both are given.
+        let (_, headers, _) = s.get(&format!("{list}&limit=2&per_page=3").replacen("products&", "products?", 1)).await;
+        assert_eq!(header(&headers, "x-per-page"), "3", "{list}");
+        let (status, _, body) = s.get(&format!("{list}&limit=0").replacen("products&", "products?", 1)).await;
+        assert_eq!(status, 400, "{list}");
+        assert_envelope(&body, "BAD_REQUEST");
+    }
+}

@@ -144,6 +144,8 @@ async fn the_control_routes_refuse_api_tokens() {
         ("POST", "/_emulator/esim/orders/1/install"),
         ("POST", "/_emulator/settle"),
         ("GET", "/_emulator/ledger"),
+        ("POST", "/_emulator/catalog/products/123"),
+        ("POST", "/_emulator/webhooks"),
     ] {
         for token in [None, Some(s.token.as_str())] {
             let (status, body) = call(&e.base_url, method, path, token).await;

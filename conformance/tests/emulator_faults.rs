@@ -67,15 +67,50 @@ async fn logins_are_limited_per_caller() {
 }
 
 #[tokio::test]
-async fn the_ip_allow_list_answers_403() {
+async fn the_ip_allow_list_answers_403_to_login_refresh_and_every_call_and_takes_cidr_ranges() {
     let mut accounts = default_accounts();
-    accounts[0].allowed_ips = Some(vec!["10.1.2.3".parse().unwrap()]);
-    accounts[1].allowed_ips = Some(vec!["127.0.0.1".parse().unwrap()]);
+    accounts[0].allowed_ips = Some(vec!["10.1.2.3".parse().unwrap(), "192.168.0.0/16".parse().unwrap()]);
+    accounts[1].allowed_ips = Some(vec!["10.0.0.0/8".parse().unwrap(), "127.0.0.0/8".parse().unwrap()]);
     let e = Emulator::start(Config { accounts, ..Config::default() }).await.unwrap();
-    let (status, _, body) = login(&e, 0).await.get("/api/v1/wallets").await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Value| http.post(format!("{}{path}", e.base_url)).json(&body).send();
+    // Login itself is refused from outside the list (the documents: login, refresh and every endpoint).
+    let a = &e.accounts[0];
+    let r = post("/auth/login", json!({"username": a.key, "password": a.secret})).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.unwrap();
+    assert_envelope(&body, "FORBIDDEN");
+    assert_eq!(body["error"]["message"], "IP address not authorized");
+    // A range that holds 127.0.0.1 admits it.
+    let s = login(&e, 1).await;
+    assert_eq!(s.get("/api/v1/wallets").await.0, 200);
+    // Once the range no longer holds the caller, its live tokens and its refresh token are refused too.
+    assert!(e.set_allowed_ips(43, Some(vec!["127.0.0.2/32".parse().unwrap()])));
+    let (status, _, body) = s.get("/api/v1/wallets").await;
     assert_eq!(status, 403);
     assert_envelope(&body, "FORBIDDEN");
-    assert_eq!(login(&e, 1).await.get("/api/v1/wallets").await.0, 200);
+    let r = post("/auth/refresh", json!({"refresh_token": s.refresh})).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(e.set_allowed_ips(43, None));
+    assert_eq!(s.get("/api/v1/wallets").await.0, 200);
+}
+
+#[test]
+fn allow_list_entries_parse_as_addresses_or_cidr_ranges() {
+    use conformance::emulator::Cidr;
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+    let r: Cidr = "10.0.0.0/8".parse().unwrap();
+    assert!(r.contains(ip("10.255.1.2")) && !r.contains(ip("11.0.0.1")) && !r.contains(ip("::1")));
+    assert!(r.contains(ip("::ffff:10.1.2.3")), "an IPv4-mapped address is its IPv4 address");
+    let one: Cidr = "127.0.0.1".parse().unwrap();
+    assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
+    let all: Cidr = "0.0.0.0/0".parse().unwrap();
+    assert!(all.contains(ip("203.0.113.9")));
+    let v6: Cidr = "2001:db8::/32".parse().unwrap();
+    assert!(v6.contains(ip("2001:db8:1::5")) && !v6.contains(ip("2001:db9::1")));
+    for bad in ["10.0.0.0/33", "10.0.0/8", "::/129", "", "10.0.0.0/x"] {
+        assert!(bad.parse::<Cidr>().is_err(), "{bad:?}");
+    }
 }
 
 fn only(kind: FaultKind, route: &str) -> FaultProfile {

@@ -103,6 +103,20 @@ async fn voucher_quantity_five_is_inline_and_six_is_asynchronous() {
 }
 
 #[tokio::test]
+async fn a_delayed_voucher_product_still_delivers_inline_up_to_five() {
+    // The spec's `x-doc-conflict` on `DeliveryTime`: the order pages win, quantity alone decides the mode.
+    let e = Emulator::start(Config::fast()).await.unwrap();
+    let s = login(&e, 0).await;
+    let (_, _, page) = s.get("/api/v1/products?country_id=1&limit=500").await;
+    let delayed = page.as_array().unwrap().iter().find(|p| p["delivery_time"] == "Delayed").cloned().unwrap();
+    let denomination = delayed["available_denominations"][0]["min_value"].clone();
+    let order = json!({"product_id": delayed["id"], "denomination": denomination, "quantity": 1});
+    let (status, body) = s.post("/api/v1/orders", order).await;
+    assert_eq!((status, body["status"].as_str()), (201, Some("DELIVERED")), "{body}");
+    assert_eq!(body["vouchers"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn every_forced_outcome_and_its_refund() {
     let e = Emulator::start(Config::fast()).await.unwrap();
     let s = login(&e, 0).await;

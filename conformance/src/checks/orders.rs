@@ -335,10 +335,11 @@ async fn echo_amount(ctx: &Ctx) -> Result<Verdict, Failure> {
 
 struct Math {
     face: Decimal,
-    /// The discount in percent (`5.0`), and its amount.
-    percent: Decimal,
+    /// The discount in percent (`5.0`), and its amount; the percent and `total_amount` may be absent (a
+    /// voucher quote in the walkthrough's shorter form), and are then judged by what the rest implies.
+    percent: Option<Decimal>,
     discount: Decimal,
-    total: Decimal,
+    total: Option<Decimal>,
     net: Option<Decimal>,
     fee: Option<Decimal>,
     rate: Option<Decimal>,
@@ -351,9 +352,11 @@ macro_rules! math_of {
     ($b:expr) => {
         Math {
             face: $b.non_discounted_total,
-            percent: $b.discount,
+            // `Option::from` takes a `Charges` figure (always there) and a `VoucherCharges` one (optional:
+            // the walkthrough's shorter answer omits it) alike.
+            percent: Option::from($b.discount),
             discount: $b.discount_amount,
-            total: $b.total_amount,
+            total: Option::from($b.total_amount),
             net: $b.net_amount.value().copied(),
             fee: $b.handling_fee_amount.value().copied(),
             rate: $b.charges_details.forex_rate,
@@ -367,25 +370,29 @@ fn check_math(operation: &str, request_id: Option<&str>, m: Math) -> Result<(), 
     // Exact, never rounded: the documents state no rounding, and their amounts carry more places than the
     // currency's precision, which is for display (`0.225` and `4.275` USD, the spec's `Money` and
     // `Currency.precision`).
-    let off = m.face * m.percent / Decimal::ONE_HUNDRED;
-    if m.discount != off {
-        return wrong(format!(
-            "discount_amount {} != non_discounted_total {} x discount {}% = {off} exactly (the documents round nothing)",
-            m.discount, m.face, m.percent
-        ));
+    if let Some(percent) = m.percent {
+        let off = m.face * percent / Decimal::ONE_HUNDRED;
+        if m.discount != off {
+            return wrong(format!(
+                "discount_amount {} != non_discounted_total {} x discount {percent}% = {off} exactly (the documents round nothing)",
+                m.discount, m.face
+            ));
+        }
     }
-    if m.face - m.discount != m.total {
+    let total = m.face - m.discount;
+    if m.total.is_some_and(|t| t != total) {
         return wrong(format!(
-            "non_discounted_total {} - discount_amount {} != total_amount {}",
+            "non_discounted_total {} - discount_amount {} != total_amount {:?}",
             m.face, m.discount, m.total
         ));
     }
-    let net = m.net.unwrap_or(m.total);
-    let expected = m.rate.map_or(m.total, |r| m.total * r);
+    let expected = m.rate.map_or(total, |r| total * r);
+    // Without `net_amount` (optional), the payable is judged against what it would be.
+    let net = m.net.unwrap_or(expected);
     if net != expected {
         return wrong(format!(
-            "net_amount {net} != total_amount {} x forex_rate {:?} = {expected} exactly (the documents round nothing)",
-            m.total, m.rate
+            "net_amount {net} != total_amount {total} x forex_rate {:?} = {expected} exactly (the documents round nothing)",
+            m.rate
         ));
     }
     if m.payable != net + m.fee.unwrap_or(Decimal::ZERO) {
@@ -431,9 +438,9 @@ mod tests {
         let (face, discount) = (Decimal::new(450, 2), Decimal::new(225, 3));
         Math {
             face,
-            percent: Decimal::new(50, 1),
+            percent: Some(Decimal::new(50, 1)),
             discount,
-            total: face - discount,
+            total: Some(face - discount),
             net: Some(net),
             fee: None,
             rate: Some(Decimal::new(92, 2)),
@@ -461,9 +468,22 @@ mod tests {
             let discount = Decimal::new(225, 3).round_dp_with_strategy(2, mode);
             let total = Decimal::new(450, 2) - discount;
             let net = total * Decimal::new(92, 2);
-            let m = Math { discount, total, net: Some(net), payable: net, ..quote(exact) };
+            let m = Math { discount, total: Some(total), net: Some(net), payable: net, ..quote(exact) };
             let failure = check_math("calculate_esim_charges", None, m).expect_err("a rounded discount is refused");
             assert!(failure.message.starts_with("discount_amount"), "{mode:?}: {}", failure.message);
         }
+    }
+
+    #[test]
+    fn the_walkthroughs_shorter_voucher_quote_is_judged_by_what_it_carries() {
+        let exact = Decimal::new(4275, 3) * Decimal::new(92, 2);
+        // No `discount` percent, no `total_amount`, no `net_amount`: the rest must still add up.
+        let short = Math { percent: None, total: None, net: None, ..quote(exact) };
+        assert!(check_math("calculate_voucher_charges", None, short).is_ok());
+        let rounded = exact.round_dp(2);
+        let short = Math { percent: None, total: None, net: None, payable: rounded, ..quote(exact) };
+        assert!(check_math("calculate_voucher_charges", None, short).is_err(), "a rounded payable still fails");
+        let wrong_total = Math { total: Some(Decimal::new(427, 2)), ..quote(exact) };
+        assert!(check_math("calculate_voucher_charges", None, wrong_total).is_err());
     }
 }

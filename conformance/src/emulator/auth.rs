@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{Value, json};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// The authenticated client of a request (set by [`gate`]).
@@ -77,7 +78,19 @@ pub fn authenticate(st: &State, headers: &HeaderMap) -> Result<u64, Response> {
     token_claims(st, token, "access").map(|(c, _)| c).ok_or_else(|| unauthorized("Invalid token"))
 }
 
-pub async fn login(St(s): St<Shared>, body: Bytes) -> Response {
+/// Whether the client's IP allow-list (none: every address) admits `peer`.
+fn ip_allowed(st: &State, client: u64, peer: Option<IpAddr>) -> bool {
+    st.account(client)
+        .and_then(|a| a.allowed_ips.as_ref())
+        .is_none_or(|ranges| peer.is_some_and(|p| ranges.iter().any(|r| r.contains(p))))
+}
+
+fn ip_refused() -> Response {
+    err(403, "ForbiddenError", "FORBIDDEN", "IP address not authorized")
+}
+
+/// The documented allow-list covers login and refresh too: a client's credentials from elsewhere get `403`.
+pub async fn login(St(s): St<Shared>, conn: Option<Extension<Connection>>, body: Bytes) -> Response {
     let body = serde_json::from_slice::<Value>(&body).unwrap_or_default();
     let (user, pass) = (body["username"].as_str().unwrap_or(""), body["password"].as_str().unwrap_or(""));
     if user.is_empty() || pass.is_empty() {
@@ -87,10 +100,13 @@ pub async fn login(St(s): St<Shared>, body: Bytes) -> Response {
     let Some(client_id) = st.accounts.iter().find(|a| a.key == user && a.secret == pass).map(|a| a.client_id) else {
         return unauthorized("Invalid credentials");
     };
+    if !ip_allowed(&st, client_id, conn.map(|c| c.peer.ip())) {
+        return ip_refused();
+    }
     ok(issue(&mut st, client_id))
 }
 
-pub async fn refresh(St(s): St<Shared>, body: Bytes) -> Response {
+pub async fn refresh(St(s): St<Shared>, conn: Option<Extension<Connection>>, body: Bytes) -> Response {
     let body = serde_json::from_slice::<Value>(&body).unwrap_or_default();
     let Some(token) = body["refresh_token"].as_str().filter(|t| !t.is_empty()) else {
         return validation("Refresh token is required");
@@ -99,6 +115,9 @@ pub async fn refresh(St(s): St<Shared>, body: Bytes) -> Response {
     let Some((client_id, jti)) = token_claims(&st, token, "refresh") else {
         return unauthorized("Invalid token");
     };
+    if !ip_allowed(&st, client_id, conn.map(|c| c.peer.ip())) {
+        return ip_refused();
+    }
     // Rotation: the presented refresh token is spent.
     if let Some(t) = st.tokens.get_mut(&jti) {
         t.1 = false;
@@ -173,12 +192,8 @@ pub async fn gate(St(s): St<Shared>, conn: Option<Extension<Connection>>, mut re
                 Ok(c) => c,
                 Err(e) => return e,
             };
-            let allowed = st
-                .account(client)
-                .and_then(|a| a.allowed_ips.as_ref())
-                .is_none_or(|ips| peer.is_some_and(|p| ips.contains(&p)));
-            if !allowed {
-                return err(403, "ForbiddenError", "FORBIDDEN", "IP address not authorized");
+            if !ip_allowed(&st, client, peer) {
+                return ip_refused();
             }
             req.extensions_mut().insert(ClientId(client));
             format!("client-{client}")

@@ -3,7 +3,9 @@
 
 use super::auth::Caller;
 use super::catalog::{EsimProduct, EsimVariant};
-use super::http::{PER_PAGE, Query, bad_request, by_id, id_of, not_found, ok, page_of, paged};
+use super::http::{
+    PER_PAGE, Query, bad_request, by_id, id_or, limit_as_per_page, not_found, ok, page_of, paged, validation,
+};
 use super::money::{Price, price};
 use super::orders::{amount, list, optional_int, place, positive_int, reference, status_filter};
 use super::state::State;
@@ -29,7 +31,7 @@ pub async fn products(Caller { s, c }: Caller, axum::extract::Query(q): Query) -
         .filter(|p| q.get("country_code").is_none_or(|cc| p.country_code == *cc))
         .filter(|p| search.as_ref().is_none_or(|s| p.name.to_lowercase().contains(s)))
         .collect();
-    page_of(&st, &items, &q, PER_PAGE, |p| product_json(&st, p))
+    page_of(&st, &items, &limit_as_per_page(&q), PER_PAGE, |p| product_json(&st, p))
 }
 
 /// A product as listed; rule breaks for the schema checks change it here.
@@ -47,15 +49,18 @@ fn product_json(st: &State, p: &EsimProduct) -> Value {
     v
 }
 
-fn product_of<'a>(st: &'a State, c: u64, raw: &str) -> Result<&'a EsimProduct, Response> {
-    let id = id_of(st, raw, "Invalid product ID")?;
+/// The product a path id names; an id that is not a positive integer gets the 400 `refuse` builds.
+fn product_of<'a>(st: &'a State, c: u64, raw: &str, refuse: fn(&str) -> Response) -> Result<&'a EsimProduct, Response> {
+    let id = id_or(st, raw, refuse, "Invalid product ID")?;
     st.catalog.esim.iter().find(|p| p.id == id && !st.blacklisted(c, id)).ok_or_else(|| not_found("Product not found"))
 }
 
 /// A product with its variants (`whole`), or the variants alone.
 fn product_or_variants(s: &Shared, c: u64, id: &str, whole: bool) -> Result<Response, Response> {
     let st = lock(s);
-    let p = product_of(&st, c, id)?;
+    // The product page documents `ValidationException` / `VALIDATION_FAILURE` for an invalid id (the spec's
+    // `x-doc-conflict`); the variants page documents nothing, so it keeps `BAD_REQUEST` like every other id.
+    let p = product_of(&st, c, id, if whole { validation } else { bad_request })?;
     let variants = Value::Array(p.variants.iter().map(EsimVariant::json).collect());
     if !whole {
         return Ok(ok(variants));
@@ -123,13 +128,17 @@ pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
                 .find(|p| p.id == v.product_id)
                 .map(|p| (p.name.clone(), p.country_code.clone()))
                 .unwrap_or_default();
-            let outcome = st.take_forced(Vertical::Esim, reference.as_deref()).unwrap_or(Outcome::Delivered);
+            let outcome =
+                st.take_forced(Vertical::Esim, v.product_id, reference.as_deref()).unwrap_or(Outcome::Delivered);
             let debit = price.debit(&st.config.breaks);
             let order = json!({
                 "product_name": product_name, "country_code": country_code, "data_amount_gb": v.data_gb,
                 "validity_days": v.validity_days, "amount": debit, "currency": price.destination,
             });
-            let inline = matches!(outcome, Outcome::Delivered | Outcome::Failed | Outcome::PartiallyDelivered);
+            let inline = matches!(
+                outcome,
+                Outcome::Delivered | Outcome::Failed | Outcome::PartiallyDelivered | Outcome::SoldOut
+            );
             let wait = (!inline).then_some(st.config.inline_deadline);
             let pending = wait.map(|w| w + st.config.fulfilment_delay);
             let index = place(&mut st, Vertical::Esim, c, wallet, debit, reference, order, outcome, pending)?;

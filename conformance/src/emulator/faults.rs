@@ -34,6 +34,12 @@ pub enum FaultKind {
     MissingPagingHeaders,
     /// A `500` whose body is not the error envelope, before the request is served.
     MalformedEnvelope,
+    /// A webhook delivery is sent twice (same event id, same body): the receiver must dedupe it. `routes` are
+    /// event-type prefixes (`product.`, `order.`) for this kind.
+    WebhookDuplicate,
+    /// A webhook delivery's `X-Timestamp` is ten minutes old (past the documented five): the receiver must
+    /// reject it. The attempt counts as failed unless the receiver answers 2xx, so the retry is fresh.
+    WebhookStale,
 }
 
 impl FaultKind {
@@ -47,6 +53,11 @@ impl FaultKind {
         FaultKind::MissingPagingHeaders,
         FaultKind::MalformedEnvelope,
     ];
+
+    /// Whether the kind breaks webhook deliveries (not API requests).
+    pub fn is_webhook(self) -> bool {
+        matches!(self, FaultKind::WebhookDuplicate | FaultKind::WebhookStale)
+    }
 }
 
 /// Which faults, how often and where. `rate` is the share of requests that get one of `kinds`; `latency`
@@ -91,11 +102,23 @@ impl FaultProfile {
 pub type FaultCounts = BTreeMap<FaultKind, u64>;
 
 fn draw(s: &Shared, path: &str) -> (Option<FaultKind>, Duration) {
-    let mut st = lock(s);
-    let Some(profile) = st.config.faults.clone() else { return (None, Duration::ZERO) };
-    if path.starts_with("/_emulator")
-        || !(profile.routes.is_empty() || profile.routes.iter().any(|r| path.starts_with(r)))
-    {
+    if path.starts_with("/_emulator") {
+        return (None, Duration::ZERO);
+    }
+    pick(&mut lock(s), path, |k| !k.is_webhook())
+}
+
+/// The fault a webhook delivery of `event_type` gets, if the profile draws one of its webhook kinds.
+pub fn draw_webhook(st: &mut super::state::State, event_type: &str) -> Option<FaultKind> {
+    pick(st, event_type, FaultKind::is_webhook).0
+}
+
+/// Draws from the profile's kinds of one domain (`domain`) for `key` (a path, or an event type), with its
+/// latency.
+fn pick(st: &mut super::state::State, key: &str, domain: fn(FaultKind) -> bool) -> (Option<FaultKind>, Duration) {
+    let Some(mut profile) = st.config.faults.clone() else { return (None, Duration::ZERO) };
+    profile.kinds.retain(|k| domain(*k));
+    if !(profile.routes.is_empty() || profile.routes.iter().any(|r| key.starts_with(r))) {
         return (None, Duration::ZERO);
     }
     let spent = profile.limit.is_some_and(|limit| st.fault_counts.values().sum::<u64>() >= limit);

@@ -100,13 +100,32 @@ pub fn created(v: Value) -> Response {
     (StatusCode::CREATED, axum::Json(v)).into_response()
 }
 
-/// A positive integer path id, or the documented 400.
+/// A positive integer path id, or the documented 400 `BAD_REQUEST`.
 pub fn id_of(st: &State, raw: &str, message: &str) -> Result<u64, Response> {
+    id_or(st, raw, bad_request, message)
+}
+
+/// A positive integer path id, or the 400 `refuse` builds (the eSIM product page documents
+/// `VALIDATION_FAILURE` where the others answer `BAD_REQUEST`).
+pub fn id_or(st: &State, raw: &str, refuse: fn(&str) -> Response, message: &str) -> Result<u64, Response> {
     let parsed = raw.parse::<u64>().ok().filter(|n| *n >= 1 && *n <= i64::MAX as u64);
     match parsed {
         Some(id) => Ok(id),
         None if st.breaks(Break::BadIdNotFound) => Err(not_found("Not found")),
-        None => Err(bad_request(message)),
+        None => Err(refuse(message)),
+    }
+}
+
+/// The query of a `per_page` list that the catalog guide pages with `limit` (`limit=25`): `limit` stands for
+/// `per_page` when that is absent (the spec's `PerPageLimitAlias`).
+pub fn limit_as_per_page(q: &HashMap<String, String>) -> std::borrow::Cow<'_, HashMap<String, String>> {
+    match q.get("limit") {
+        Some(limit) if !q.contains_key("per_page") => {
+            let mut q = q.clone();
+            q.insert("per_page".into(), limit.clone());
+            std::borrow::Cow::Owned(q)
+        }
+        _ => std::borrow::Cow::Borrowed(q),
     }
 }
 

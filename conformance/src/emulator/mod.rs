@@ -11,6 +11,9 @@
 //!   admin route `POST /_emulator/outcomes` (header `X-Emulator-Admin`, see [`Emulator::admin_token`]).
 //! - [`FaultProfile`] injects latency, `5xx`, `429`, resets, truncated bodies and wrong headers.
 //! - [`Break`]s make the emulator violate one documented rule, to prove each conformance check can fail.
+//! - [`ProductChange`]s delist, blacklist, sell out and re-price products during a test
+//!   ([`Emulator::change_product`], `POST /_emulator/catalog/products/{id}`), and registered receivers get
+//!   signed webhook deliveries, retried with backoff ([`Emulator::register_webhook`], `POST /_emulator/webhooks`).
 
 // Helpers return `Err(Response)` to answer early with a ready error; it is built once, on the error path, so
 // its size does not matter.
@@ -31,8 +34,10 @@ mod state;
 mod topups;
 mod vouchers;
 mod wallets;
+mod webhooks;
 
 pub use catalog::Rng;
+pub use control::ProductChange;
 pub use faults::{FaultCounts, FaultKind, FaultProfile};
 pub use http::rfc3339;
 
@@ -71,6 +76,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// The key that signs the JWTs; `None` draws 32 random bytes at every start.
     pub signing_key: Option<Vec<u8>>,
+    /// The waits before each retry of a webhook delivery that got no 2xx (then it is given up).
+    pub webhook_retries: Vec<Duration>,
 }
 
 impl Default for Config {
@@ -94,16 +101,19 @@ impl Default for Config {
             accounts: default_accounts(),
             admin_token: None,
             signing_key: None,
+            webhook_retries: [10, 60, 300, 1800, 7200].map(Duration::from_secs).to_vec(),
         }
     }
 }
 
 impl Config {
-    /// Short waits for tests and the conformance suite: 50 ms inline deadline, 100 ms fulfilment.
+    /// Short waits for tests and the conformance suite: 50 ms inline deadline, 100 ms fulfilment, webhook
+    /// retries after 20, 40 and 80 ms.
     pub fn fast() -> Config {
         Config {
             inline_deadline: Duration::from_millis(50),
             fulfilment_delay: Duration::from_millis(100),
+            webhook_retries: [20, 40, 80].map(Duration::from_millis).to_vec(),
             ..Config::default()
         }
     }
@@ -122,8 +132,62 @@ pub struct Account {
     pub secret: String,
     pub vouchers_enabled: bool,
     pub blacklist: BTreeSet<u64>,
-    /// When set, requests from other addresses get `403`.
-    pub allowed_ips: Option<Vec<IpAddr>>,
+    /// When set, requests from other addresses get `403`, login and refresh included (`10.0.0.0/8`, or one
+    /// address: `127.0.0.1`).
+    pub allowed_ips: Option<Vec<Cidr>>,
+}
+
+/// An IP allow-list entry: a CIDR range (`10.0.0.0/8`, `2001:db8::/32`) or a single address (`127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub network: IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// Whether `ip` is in the range (an IPv4 range never holds an IPv6 address, nor the other way round,
+    /// except an IPv4-mapped IPv6 address, which is compared as the IPv4 address it maps).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let bits = |a: IpAddr| -> (u128, u8) {
+            match a {
+                IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+                IpAddr::V6(v) => (u128::from(v), 128),
+            }
+        };
+        let ((net, width), (addr, addr_width)) = (bits(self.network), bits(ip));
+        if width != addr_width {
+            return false;
+        }
+        let shift = u32::from(width - self.prefix.min(width));
+        net.checked_shr(shift).unwrap_or(0) == addr.checked_shr(shift).unwrap_or(0)
+    }
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Cidr, String> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let network: IpAddr = addr.trim().parse().map_err(|_| format!("not an IP address: {addr:?}"))?;
+        let width = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => width,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= width)
+                .ok_or_else(|| format!("not a prefix length from 0 to {width}: {p:?}"))?,
+        };
+        Ok(Cidr { network, prefix })
+    }
 }
 
 /// The two built-in accounts: the first has every feature and blacklists eSIM product 1003; the second has
@@ -188,6 +252,9 @@ pub enum Outcome {
     PartiallyDelivered,
     /// `PENDING`, then `CANCELLED` and refunded.
     Cancelled,
+    /// The product is sold out: `FAILED` (`OUT_OF_STOCK`, not user-fixable) and refunded. What every order of
+    /// a product sold out through the control surface gets.
+    SoldOut,
 }
 
 /// A documented rule the emulator can be told to break. Each one makes exactly one conformance check fail.
@@ -298,6 +365,8 @@ fn router(state: Shared) -> Router {
         .route("/_emulator/settle", post(control::settle))
         .route("/_emulator/ledger", get(control::ledger))
         .route("/_emulator/setup", get(control::setup))
+        .route("/_emulator/catalog/products/{id}", post(control::change_product))
+        .route("/_emulator/webhooks", post(control::register_webhook))
         .layer(middleware::from_fn_with_state(state.clone(), control::admin_only));
     Router::new()
         .merge(control)
@@ -313,11 +382,14 @@ pub struct Emulator {
     pub accounts: Vec<Account>,
     state: Shared,
     handle: tokio::task::JoinHandle<()>,
+    /// The webhook delivery task.
+    deliveries: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.handle.abort();
+        self.deliveries.abort();
     }
 }
 
@@ -333,7 +405,8 @@ impl Emulator {
         let secrets = secret::Secrets::of(&config)?;
         let state = Arc::new(Mutex::new(state::State::new(config, accounts.clone(), secrets)));
         let (local, handle) = crate::serve::bind(addr, router(state.clone())).await?;
-        Ok(Emulator { base_url: format!("http://{local}"), accounts, state, handle })
+        let deliveries = tokio::spawn(webhooks::run(state.clone()));
+        Ok(Emulator { base_url: format!("http://{local}"), accounts, state, handle, deliveries })
     }
 
     /// The token the `/_emulator/` control routes need in `X-Emulator-Admin`: random at every start, unless
@@ -366,6 +439,31 @@ impl Emulator {
     /// Every wallet, order and transaction (what `GET /_emulator/ledger` answers).
     pub fn ledger(&self) -> Value {
         control::ledger_json(&lock(&self.state))
+    }
+
+    /// Replaces a client's IP allow-list (`None`: every address); `false` when no account has that id.
+    pub fn set_allowed_ips(&self, client_id: u64, ranges: Option<Vec<Cidr>>) -> bool {
+        let mut st = lock(&self.state);
+        let Some(account) = st.accounts.iter_mut().find(|a| a.client_id == client_id) else { return false };
+        account.allowed_ips = ranges;
+        true
+    }
+
+    /// Changes one product of the catalog (what `POST /_emulator/catalog/products/{id}` does): delist or
+    /// relist it, sell it out, re-price it, blacklist it for one account. Voucher changes queue `product.update`
+    /// deliveries. `Err` says why the change was refused, as the control route's message does.
+    pub fn change_product(&self, product_id: u64, change: ProductChange) -> Result<Value, String> {
+        control::apply_change(&mut lock(&self.state), product_id, change).map_err(|e| e.to_string())
+    }
+
+    /// Registers `client_id`'s webhook receiver (what `POST /_emulator/webhooks` does): loopback `http` only.
+    /// Answers the signing secret (random unless given).
+    pub fn register_webhook(&self, client_id: u64, url: &str, secret: Option<&str>) -> Result<String, String> {
+        let mut st = lock(&self.state);
+        if st.account(client_id).is_none() {
+            return Err(format!("no account has client id {client_id}"));
+        }
+        st.webhooks.register(client_id, url, secret.map(str::to_string))
     }
 
     /// What the fault profile injected so far.

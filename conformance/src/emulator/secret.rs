@@ -31,6 +31,11 @@ impl Secrets {
     }
 }
 
+/// `n` random bytes as lower-case hex (a webhook secret).
+pub fn random_hex(n: usize) -> io::Result<String> {
+    Ok(random_bytes(n)?.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// `n` bytes from the operating system's generator.
 fn random_bytes(n: usize) -> io::Result<Vec<u8>> {
     let mut bytes = vec![0; n];

@@ -59,6 +59,12 @@ pub struct State {
     pub windows: HashMap<(String, &'static str), VecDeque<Instant>>,
     pub fault_rng: Option<super::catalog::Rng>,
     pub fault_counts: super::FaultCounts,
+    /// Receivers and deliveries; `webhook_wake` wakes the delivery task when an event is queued.
+    pub webhooks: super::webhooks::Webhooks,
+    pub webhook_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Products taken off the catalog for everyone, and products sold out (control surface).
+    pub delisted: std::collections::BTreeSet<u64>,
+    pub sold_out: std::collections::BTreeSet<u64>,
 }
 
 impl State {
@@ -95,6 +101,10 @@ impl State {
             windows: HashMap::new(),
             fault_rng: None,
             fault_counts: Default::default(),
+            webhooks: Default::default(),
+            webhook_wake: Default::default(),
+            delisted: Default::default(),
+            sold_out: Default::default(),
         }
     }
 
@@ -111,13 +121,20 @@ impl State {
         self.accounts.iter().find(|a| a.client_id == client_id)
     }
 
+    /// Whether a product is hidden from a client: blacklisted for it, or delisted for everyone. Hidden
+    /// products are in no list, and their reads and orders answer `404`.
     pub fn blacklisted(&self, client_id: u64, product_id: u64) -> bool {
-        !self.breaks(Break::BlacklistVisible)
-            && self.account(client_id).is_some_and(|a| a.blacklist.contains(&product_id))
+        self.delisted.contains(&product_id)
+            || (!self.breaks(Break::BlacklistVisible)
+                && self.account(client_id).is_some_and(|a| a.blacklist.contains(&product_id)))
     }
 
-    /// The outcome the next order of `vertical` with this reference gets, when one was forced.
-    pub fn take_forced(&mut self, vertical: Vertical, reference: Option<&str>) -> Option<Outcome> {
+    /// The outcome the next order of `vertical` for `product_id` with this reference gets: sold out when the
+    /// product is, else the one forced, if any.
+    pub fn take_forced(&mut self, vertical: Vertical, product_id: u64, reference: Option<&str>) -> Option<Outcome> {
+        if self.sold_out.contains(&product_id) {
+            return Some(Outcome::SoldOut);
+        }
         if let Some(o) = reference.and_then(|r| self.forced_by_reference.remove(r)) {
             return Some(o);
         }
@@ -157,7 +174,15 @@ impl State {
         } else {
             w.balance += amount;
         }
-        let (wallet_id, currency_id, client) = (w.id, w.currency_id, w.client_id);
+        let (wallet_id, currency_id, client, currency, balance) =
+            (w.id, w.currency_id, w.client_id, w.currency, w.balance);
+        let event = if kind == "DEBIT" { "wallet.debited" } else { "wallet.credited" };
+        self.emit(
+            client,
+            event,
+            json!({"wallet_id": wallet_id, "transaction_id": id, "amount": amount, "currency": currency,
+                   "balance": balance, "order_id": order_id}),
+        );
         self.transactions.push(json!({
             "id": id, "wallet_id": wallet_id, "currency_id": currency_id, "amount": amount, "transaction_type": kind,
             "status": "COMPLETED", "source_currency": null, "destination_currency": null, "forex_rate": null,
@@ -226,7 +251,7 @@ impl State {
         let status = match outcome {
             Outcome::Delivered | Outcome::PendingThenDelivered => "DELIVERED",
             Outcome::PartiallyDelivered => "PARTIALLY_DELIVERED",
-            Outcome::Failed | Outcome::PendingThenFailed => "FAILED",
+            Outcome::Failed | Outcome::PendingThenFailed | Outcome::SoldOut => "FAILED",
             Outcome::Cancelled => "CANCELLED",
         };
         {
@@ -279,6 +304,30 @@ impl State {
                 }
             }
         }
+        self.order_event(index);
+    }
+
+    /// Queues the `order.*` event of a voucher order that reached a terminal status (the documented order
+    /// events are voucher events; the payload never carries codes).
+    fn order_event(&mut self, index: usize) {
+        let o = &self.orders[index];
+        if o.vertical != Vertical::Vouchers {
+            return;
+        }
+        let b = &o.body;
+        let status = b["status"].as_str().unwrap_or("").to_ascii_lowercase();
+        let delivered = b["vouchers"].as_array().map_or(0, Vec::len);
+        let mut data = json!({
+            "id": o.id, "status": b["status"], "product_name": b["product_name"],
+            "denomination": b["denomination"], "quantity": b["quantity"], "amount": b["amount"],
+            "delivered_quantity": delivered, "delivered_on": rfc3339(now()), "created_at": rfc3339(now()),
+        });
+        // `reference_code` is a string when present (the order's `client_reference`), never `null`.
+        if let Some(r) = &o.reference {
+            data["reference_code"] = json!(r);
+        }
+        let client = o.client_id;
+        self.emit(client, &format!("order.{status}"), data);
     }
 
     /// Marks an order delivered: codes for vouchers (all or `count`), the eSIM credentials.

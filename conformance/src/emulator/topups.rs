@@ -35,7 +35,7 @@ pub async fn products(Caller { s, c }: Caller, axum::extract::Query(q): Query) -
         .filter(|p| q.get("type").is_none_or(|t| p.kind == t))
         .filter(|p| search.as_ref().is_none_or(|s| p.name.to_lowercase().contains(s)))
         .collect();
-    page_of(&st, &items, &q, PER_PAGE, |p| p.json())
+    page_of(&st, &items, &super::http::limit_as_per_page(&q), PER_PAGE, |p| p.json())
 }
 
 fn product_of<'a>(st: &'a State, c: u64, raw: &str) -> Result<&'a TopupProduct, Response> {
@@ -159,13 +159,14 @@ pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
         let reference = reference(&st, c, &body)?;
         let (p, v, price, wallet) = priced(&st, c, &body)?;
         input_data(&p, &body)?;
-        let outcome = st.take_forced(Vertical::Topups, reference.as_deref()).unwrap_or(Outcome::PendingThenDelivered);
+        let outcome =
+            st.take_forced(Vertical::Topups, p.id, reference.as_deref()).unwrap_or(Outcome::PendingThenDelivered);
         let debit = price.debit(&st.config.breaks);
         let order = json!({
             "product_id": p.id, "product_name": p.name, "variant_name": v.name, "country_code": p.country_code,
             "amount": debit, "currency": price.destination,
         });
-        let inline = matches!(outcome, Outcome::Delivered | Outcome::Failed);
+        let inline = matches!(outcome, Outcome::Delivered | Outcome::Failed | Outcome::SoldOut);
         let pending = (!inline).then_some(st.config.fulfilment_delay);
         place(&mut st, Vertical::Topups, c, wallet, debit, reference, order, outcome, pending)
     })();

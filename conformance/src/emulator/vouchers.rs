@@ -43,6 +43,8 @@ pub async fn products(Caller { s, c }: Caller, axum::extract::Query(q): Query) -
         .iter()
         .map(|i| &st.catalog.vouchers[*i])
         .filter(|p| !st.blacklisted(c, p.id))
+        // "Only active products with available inventory are returned" (the voucher products page).
+        .filter(|p| !st.sold_out.contains(&p.id))
         .filter(|p| category.is_none_or(|cat| p.category == cat))
         .filter(|p| country.is_none_or(|id| p.country_id == id))
         .filter(|p| currency.is_none_or(|id| currency_id(p.currency) == Some(id)))
@@ -87,7 +89,7 @@ pub async fn availability(Caller { s, c }: Caller, Path(id): Path<String>, body:
     let body = json_body(&body)?;
     let denomination = amount(&body, "denomination")?;
     let quantity = positive_int(&body, "quantity")?;
-    let in_stock = p.stock.is_none_or(|s| quantity <= u64::from(s));
+    let in_stock = p.stock.is_none_or(|s| quantity <= u64::from(s)) && !st.sold_out.contains(&p.id);
     Ok(ok(json!({"is_available": p.denomination(denomination).is_some() && in_stock && quantity <= MAX_QUANTITY})))
 }
 
@@ -121,7 +123,7 @@ pub async fn create_order(Caller { s, c }: Caller, body: Bytes) -> Response {
         let p = product_by_id(&st, c, product_id)?.clone();
         let (price, wallet, quantity) = priced(&st, c, &p, &body)?;
         let denomination = amount(&body, "denomination")?;
-        let forced = st.take_forced(Vertical::Vouchers, reference.as_deref());
+        let forced = st.take_forced(Vertical::Vouchers, p.id, reference.as_deref());
         // Quantity decides the mode; a forced outcome decides only how it ends.
         let inline = (quantity <= INLINE_QUANTITY) ^ st.breaks(Break::VoucherModeWrong);
         let outcome = match forced {

@@ -9,7 +9,7 @@ mod vouchers;
 
 pub use esim::{EsimProduct, EsimVariant};
 pub use topups::{TopupProduct, TopupVariant};
-pub use vouchers::VoucherProduct;
+pub use vouchers::{Denomination, VoucherProduct};
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
