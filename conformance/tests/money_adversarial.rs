@@ -462,3 +462,37 @@ async fn a_duplicate_refused_with_another_status_and_wording_is_still_resolved()
     assert_eq!((again.body.id, again.recovered), (placed.body.id, true));
     assert_eq!(orders_with(&e, "reworded-1").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shorter_documented_order_body_is_still_recovered_and_a_contradiction_is_not() {
+    // The walkthrough's shorter voucher order leaves out the product, denomination and quantity: nothing
+    // there disproves the order the exact reference names.
+    let (e, p, c) = behind_proxy(None).await;
+    let placed = c.create_voucher_order(&voucher("short-1", 2)).await.unwrap();
+    p.on_response(|s: &Seen, body: &mut Value, _| {
+        let strip = |o: &mut Value| {
+            if let Some(m) = o.as_object_mut() {
+                for k in ["product_id", "denomination", "quantity"] {
+                    m.remove(k);
+                }
+            }
+        };
+        if s.method == "GET" && s.path.starts_with("/api/v1/orders") {
+            match body {
+                Value::Array(items) => items.iter_mut().for_each(strip),
+                order => strip(order),
+            }
+        }
+    });
+    let again = c.create_voucher_order(&voucher("short-1", 2)).await.expect("recovered from the shorter body");
+    assert_eq!((again.body.id, again.recovered), (placed.body.id, true));
+    // A body that states another quantity contradicts the request: a conflict, never that order.
+    p.on_response(|s: &Seen, body: &mut Value, _| {
+        if s.method == "GET" && s.path.starts_with("/api/v1/orders/") {
+            body["quantity"] = json!(5);
+        }
+    });
+    let err = c.create_voucher_order(&voucher("short-1", 2)).await.expect_err("contradicted");
+    assert!(matches!(err, Error::ReferenceConflict(_)), "{err}");
+    assert_eq!(orders_with(&e, "short-1").len(), 1);
+}
