@@ -45,8 +45,10 @@ fn fires(rule: &str) {
 }
 
 /// Edits that fire a second, breaking rule by nature: removing `x-deliver-once` turns the field's
-/// `OneTimeSecret` into a `String`, which callers' code notices.
-const ALSO_BREAKS: &[(&str, &str)] = &[("deliver-once-removed", "rust-api-changed")];
+/// `OneTimeSecret` into a `String`, and removing `x-idempotency` removes the create's
+/// `find_*_by_reference`, both of which callers' code notices.
+const ALSO_BREAKS: &[(&str, &str)] =
+    &[("deliver-once-removed", "rust-api-changed"), ("idempotency-changed", "rust-api-changed")];
 
 macro_rules! rule_tests {
     ($($name:ident => $rule:literal,)*) => {

@@ -59,6 +59,15 @@ pub fn caller(api: &Api) -> TokenStream {
                 let _r: Result<crate::ApiResponse<#success>, crate::Error<#error>> = client.#method(#(#args),*).await;
             }
         });
+        if let (Some(i), ResultShape::Single(_)) = (&op.idempotency, &op.success) {
+            // An idempotent create's lookup by reference.
+            let (find, g) = (ident(&i.find), format_ident!("find_{}", op.method_name));
+            items.extend(quote! {
+                pub async fn #g(client: &crate::Client) {
+                    let _r: Result<Option<crate::ApiResponse<#success>>, crate::Error> = client.#find("reference").await;
+                }
+            });
+        }
         if let ResultShape::Enum { name, variants } = &op.success {
             items.extend(match_variants(
                 &format!("success_{}", op.method_name),
