@@ -8,6 +8,10 @@
 #[path = "common/proxy.rs"]
 mod proxy;
 
+#[path = "../examples/catalog_cache.rs"]
+#[allow(dead_code)] // The example's `main` is not used here.
+mod example;
+
 use conformance::emulator::{Config, Emulator};
 use octopus_client::models::{AvailabilityRequest, CreateVoucherOrderRequest, VoucherChargesRequest};
 use octopus_client::operations::{ListTransactionsParams, ListVoucherProductsParams, ListWalletsParams};
@@ -33,6 +37,22 @@ fn client(e: &Emulator, base: &str, clock: &ManualClock) -> Client {
         .cache(CacheConfig::new().clock(clock.clone()))
         .build()
         .unwrap()
+}
+
+/// The guide's answer for a product that is not sold (any more).
+fn not_found() -> Act {
+    Act::Answer {
+        status: 404,
+        headers: vec![],
+        body: serde_json::json!({"error": {"name": "NotFoundError", "code": "NOT_FOUND", "message": "Product not found"}}),
+    }
+}
+
+/// Product 123 is delisted: its order and its read answer `404 NOT_FOUND`.
+fn delisted(proxy: &Proxy) {
+    proxy.on_request(|s| {
+        if s.is("POST", "/api/v1/orders") || s.is("GET", "/api/v1/products/123") { not_found() } else { Act::Forward }
+    });
 }
 
 /// Waits until the proxy has seen `n` requests to `path` (a background refresh landing).
@@ -206,14 +226,7 @@ async fn an_order_answered_not_found_invalidates_its_product() {
     c.calculate_voucher_charges(PRODUCT, &charges).await.unwrap();
     assert!(c.get_voucher_product(PRODUCT).await.unwrap().cached());
 
-    let not_found = || Act::Answer {
-        status: 404,
-        headers: vec![],
-        body: serde_json::json!({"error": {"name": "NotFoundError", "code": "NOT_FOUND", "message": "Product not found"}}),
-    };
-    proxy.on_request(move |s| {
-        if s.is("POST", "/api/v1/orders") || s.is("GET", "/api/v1/products/123") { not_found() } else { Act::Forward }
-    });
+    delisted(&proxy);
     let order = CreateVoucherOrderRequest::new(PRODUCT, Decimal::new(10, 0), 1)
         .client_reference(format!("CACHE_{}", std::process::id()));
     let err = c.create_voucher_order(&order).await.expect_err("delisted");
@@ -359,4 +372,30 @@ async fn the_quota_budget_paces_a_class_across_handles() {
     fast.list_currencies().await.unwrap();
     // Two refusals: the bucket is emptied and owes 1, then 2 tokens (10 a second): about 0.1 + 0.3 s.
     assert!(started.elapsed() >= Duration::from_millis(350), "{:?}", started.elapsed());
+}
+
+/// The example program, and its `buy` (the README's): a product gone at order time is `None`; one that was
+/// only missing once is ordered on the retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_and_its_not_found_recovery() {
+    let (e, proxy) = setup().await;
+    let a = &e.accounts[0];
+    example::catalog(&e.base_url, &a.key, &a.secret, true).await.unwrap();
+
+    let clock = ManualClock::new();
+    let c = client(&e, &proxy.base_url, &clock);
+    c.get_voucher_product(PRODUCT).await.unwrap();
+    // Gone: the order and the re-fetch both answer 404.
+    delisted(&proxy);
+    let order = CreateVoucherOrderRequest::new(PRODUCT, Decimal::new(10, 0), 1)
+        .client_reference(format!("BUY_{}", std::process::id()));
+    assert!(example::buy(&c, &order).await.unwrap().is_none());
+    assert_eq!(proxy.count("GET", "/api/v1/products/123"), 2, "the re-fetch was not served from the cache");
+    // Missing once: the first order answers 404, the re-fetch finds the product, the retry places the order.
+    proxy.on_request(move |s| if s.is("POST", "/api/v1/orders") && s.nth == 2 { not_found() } else { Act::Forward });
+    let order = CreateVoucherOrderRequest::new(PRODUCT, Decimal::new(10, 0), 1)
+        .client_reference(format!("BUY2_{}", std::process::id()));
+    let placed = example::buy(&c, &order).await.unwrap().expect("placed on the retry");
+    assert_eq!(placed.product_id, PRODUCT);
+    assert_eq!(proxy.count("POST", "/api/v1/orders"), 3);
 }
