@@ -95,7 +95,13 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                     format!("x-cache: `{}` is not a path parameter of this operation", r.param),
                 );
             }
-            let rate_limit = declared::<extensions::RateLimit>(tl, &op.extensions, &ptr);
+            // Other documents shape their own `x-rate-limit` (a bare number, say): one this generator cannot
+            // read is a warning, and the quota budget leaves the operation unpaced.
+            let rate_limit =
+                extensions::from_map::<extensions::RateLimit>(&op.extensions, &ptr).unwrap_or_else(|(at, m)| {
+                    tl.warn(&at, format!("{m}; the quota budget does not pace this operation"));
+                    None
+                });
 
             let mut responses = lower_responses(tl, op, &ptr, &type_base);
             let success = shape(tl, &mut responses, true, &format!("{type_base}Response"));

@@ -170,3 +170,26 @@ components:
         ]
     );
 }
+
+/// `x-rate-limit` was read only by this project's tools, and other documents shape theirs differently: one
+/// this generator cannot read is a warning (the quota budget leaves the operation unpaced), not a refusal.
+#[test]
+fn a_foreign_rate_limit_is_a_warning_not_a_refusal() {
+    let text = r#"openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /things:
+    get:
+      operationId: list
+      x-rate-limit: 10
+      responses:
+        "200": { description: ok }
+"#;
+    let g = codegen::generate_str("rl.yaml", text.to_string(), &opts()).unwrap_or_else(|d| panic!("{d}"));
+    let warnings: Vec<String> = g.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("/paths/~1things/get/x-rate-limit") && w.contains("does not pace")),
+        "{warnings:?}"
+    );
+    assert!(g.files["src/lib.rs"].contains("RATE_CLASSES: &[budget::RateClass] = &[]"));
+}
