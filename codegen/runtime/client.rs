@@ -28,6 +28,22 @@ pub struct OperationInfo {
     pub timeout_secs: Option<u64>,
     /// The first documented success status (what a recovered create answers with).
     pub success_status: u16,
+    /// How the client's cache treats the operation (`x-cache`); `None`: never cached.
+    pub cache: Option<CachePolicy>,
+    /// The operation's quota class (`x-rate-limit`), which the quota budget spends.
+    pub rate_class: Option<&'static str>,
+}
+
+/// How the client's cache (feature `cache`) treats an operation (the spec's `x-cache`).
+#[derive(Debug, Clone, Copy)]
+pub struct CachePolicy {
+    /// How long an answer is fresh; `0`: never cached.
+    pub ttl_secs: u64,
+    /// The resource a cached answer is about: its name, and the path parameter holding its id.
+    pub resource: Option<(&'static str, &'static str)>,
+    /// For a create: an answer `404` drops the cached answers about this resource (name), whose id is the
+    /// request body's field.
+    pub invalidates_on_not_found: Option<(&'static str, &'static str)>,
 }
 
 /// The query parameters that page a list, and the response headers that describe a page.
@@ -118,6 +134,8 @@ pub struct ApiResponse<T> {
     pub(crate) paging_headers: Option<&'static PagingHeaders>,
     /// The operation that answered.
     pub(crate) operation: &'static str,
+    /// `Some(stale)` when the answer came from the client's cache.
+    pub(crate) cached: Option<bool>,
 }
 
 impl<T> ApiResponse<T> {
@@ -128,6 +146,17 @@ impl<T> ApiResponse<T> {
     /// The operation that answered (its `operationId`).
     pub fn operation(&self) -> &'static str {
         self.operation
+    }
+
+    /// Whether the answer came from the client's cache (feature `cache`), fresh or stale, rather than
+    /// from the server for this call.
+    pub fn cached(&self) -> bool {
+        self.cached.is_some()
+    }
+
+    /// Whether the answer came from the cache past its time to live (a refresh runs in the background).
+    pub fn stale(&self) -> bool {
+        self.cached == Some(true)
     }
 
     /// The page this response is, read from the headers the spec's `x-paging` names; `None` for an operation
@@ -210,6 +239,9 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     poll_scale: f64,
     request_ids: Option<RequestIds>,
+    budget: Option<crate::budget::Budget>,
+    #[cfg(feature = "cache")]
+    cache: Option<crate::cache::CacheConfig>,
 }
 
 /// Makes the `X-Request-Id` of each request that does not carry one.
@@ -283,6 +315,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps every call within a per-minute quota per rate class (the spec's `x-rate-limit`):
+    /// `Budget::production()`, `Budget::sandbox()` or `Budget::custom(..)`. A call waits for its class's
+    /// budget instead of meeting `429`s; every clone, stream and `with_options` handle shares it.
+    pub fn quota_budget(mut self, budget: crate::budget::Budget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Caches answers as the spec's `x-cache` says (feature `cache`): see [`crate::cache`].
+    #[cfg(feature = "cache")]
+    pub fn cache(mut self, config: crate::cache::CacheConfig) -> Self {
+        self.cache = Some(config);
+        self
+    }
+
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self.base_url.trim_end_matches('/').to_string();
         if reqwest::Url::parse(&base_url).is_err() {
@@ -317,6 +364,9 @@ impl ClientBuilder {
                 retry: self.retry,
                 poll_scale: self.poll_scale,
                 request_ids: self.request_ids,
+                budget: self.budget,
+                #[cfg(feature = "cache")]
+                cache: self.cache.map(|c| Arc::new(crate::cache::Cache::new(c))),
             }),
         })
     }
@@ -438,6 +488,9 @@ struct Inner {
     retry: RetryPolicy,
     poll_scale: f64,
     request_ids: Option<RequestIds>,
+    budget: Option<crate::budget::Budget>,
+    #[cfg(feature = "cache")]
+    cache: Option<Arc<crate::cache::Cache>>,
 }
 
 /// What one attempt produced.
@@ -464,7 +517,31 @@ impl Client {
             retry: RetryPolicy::default(),
             poll_scale: 1.0,
             request_ids: None,
+            budget: None,
+            #[cfg(feature = "cache")]
+            cache: None,
         }
+    }
+
+    /// The client's cache, when it was built with one (feature `cache`): invalidation and counts.
+    #[cfg(feature = "cache")]
+    pub fn cache(&self) -> Option<&crate::cache::Cache> {
+        self.inner.cache.as_deref()
+    }
+
+    /// Calls to make now so the cache holds them (feature `cache`): the guide's pre-warm at start-up.
+    ///
+    /// ```ignore
+    /// let warmed = client.prewarm().call(client.list_countries()).call(client.list_categories()).run().await;
+    /// ```
+    #[cfg(feature = "cache")]
+    pub fn prewarm<'a>(&self) -> crate::cache::Prewarm<'a> {
+        crate::cache::Prewarm::new()
+    }
+
+    /// The quota budget, when the client was built with one.
+    pub fn quota_budget(&self) -> Option<&crate::budget::Budget> {
+        self.inner.budget.as_ref()
     }
 
     /// A handle whose calls use `options` over the client's defaults. It shares the connection pool and the
@@ -568,6 +645,7 @@ impl Client {
                     body,
                     recovered: false,
                     paging: op.paging.as_ref().map(|p| &p.headers),
+                    cached: None,
                 })
             }
             // A truncated body: the server acted on the request.
@@ -618,6 +696,84 @@ impl Client {
                 id
             }
         };
+        #[cfg(feature = "cache")]
+        if let Some(cache) = &self.inner.cache {
+            return self.send_cached(cache, op, req, request_id).await;
+        }
+        self.send_spanned(op, req, request_id).await
+    }
+
+    /// With the cache: a fresh entry answers at once; a stale one answers at once and starts the key's one
+    /// refresh; otherwise the request is sent and its success kept. A create answered `404` drops the
+    /// cached answers about the resource it names (`x-cache.invalidates_on_not_found`).
+    #[cfg(feature = "cache")]
+    async fn send_cached(
+        &self,
+        cache: &Arc<crate::cache::Cache>,
+        op: &'static OperationInfo,
+        req: reqwest::Request,
+        request_id: String,
+    ) -> Result<RawResponse, Error<Infallible>> {
+        use crate::cache::{Key, Lookup};
+        let policy = match op.cache {
+            Some(p) if p.ttl_secs > 0 => p,
+            Some(CachePolicy { invalidates_on_not_found: Some((resource, field)), .. }) => {
+                let gone = crate::cache::body_id(&req, field);
+                let resp = self.send_spanned(op, req, request_id).await?;
+                if resp.status == 404
+                    && let Some(id) = gone
+                {
+                    crate::support::trace_event!(INFO, operation = op.id, resource, id = %id, "cache: 404, resource invalidated");
+                    cache.invalidate_resource(resource, &id);
+                }
+                return Ok(resp);
+            }
+            _ => return self.send_spanned(op, req, request_id).await,
+        };
+        let key = Key::of(op, &req);
+        match cache.lookup(&key) {
+            Lookup::Fresh(answer) => {
+                crate::support::trace_event!(DEBUG, operation = op.id, "cache: hit");
+                Ok(answer)
+            }
+            Lookup::Stale { answer, refresh } => {
+                crate::support::trace_event!(DEBUG, operation = op.id, refresh, "cache: stale hit");
+                if refresh && let Some(again) = req.try_clone() {
+                    let (client, guard) = (self.clone(), crate::cache::Refreshing { cache: cache.clone(), key });
+                    tokio::spawn(async move {
+                        let mut again = again;
+                        let id = client.inner.request_ids.as_ref().map_or_else(new_request_id, |make| (make.0)());
+                        if let Ok(v) = reqwest::header::HeaderValue::from_str(&id) {
+                            again.headers_mut().insert("x-request-id", v);
+                        }
+                        let path = again.url().path().to_string();
+                        let generation = guard.cache.generation();
+                        if let Ok(resp) = client.send_spanned(op, again, id).await {
+                            guard.cache.store(guard.key.clone(), op, policy, &path, &resp, generation);
+                        }
+                        drop(guard);
+                    });
+                }
+                Ok(answer)
+            }
+            Lookup::Miss => {
+                crate::support::trace_event!(DEBUG, operation = op.id, "cache: miss");
+                let path = req.url().path().to_string();
+                let generation = cache.generation();
+                let resp = self.send_spanned(op, req, request_id).await?;
+                cache.store(key, op, policy, &path, &resp, generation);
+                Ok(resp)
+            }
+        }
+    }
+
+    /// `send_traced` in the call's span (feature `tracing`).
+    async fn send_spanned(
+        &self,
+        op: &'static OperationInfo,
+        req: reqwest::Request,
+        request_id: String,
+    ) -> Result<RawResponse, Error<Infallible>> {
         #[cfg(feature = "tracing")]
         {
             use tracing::Instrument;
@@ -720,7 +876,18 @@ impl Client {
             let Some(this) = req.try_clone() else {
                 return Err(Error::InvalidRequest(format!("{}: a streaming body cannot be sent again", op.id)));
             };
-            match self.attempt(this, op, token.as_ref()).await {
+            if let (Some(budget), Some(class)) = (&self.inner.budget, op.rate_class) {
+                budget.acquire(class).await;
+            }
+            let answer = self.attempt(this, op, token.as_ref()).await;
+            if let (Some(budget), Some(class), Attempt::Answer(resp)) = (&self.inner.budget, op.rate_class, &answer) {
+                if resp.status == 429 {
+                    budget.refused(class);
+                } else {
+                    budget.answered(class);
+                }
+            }
+            match answer {
                 Attempt::Failed { error, maybe_delivered } => {
                     ambiguous |= maybe_delivered;
                     if last {
@@ -904,6 +1071,8 @@ pub struct RawResponse {
     pub recovered: bool,
     /// The operation's paging headers, when it pages.
     pub paging: Option<&'static PagingHeaders>,
+    /// `Some(stale)` when the answer came from the client's cache.
+    pub cached: Option<bool>,
 }
 
 const EXCERPT: usize = 512;
@@ -918,6 +1087,7 @@ impl RawResponse {
             body,
             paging_headers: self.paging,
             operation: self.operation,
+            cached: self.cached,
         }
     }
 

@@ -12,7 +12,8 @@
 //! | `x-poll` | an operation | `wait_for_*` helpers and `is_terminal()` |
 //! | `x-retry-hint` | a response | the wait a body states when `Retry-After` is missing |
 //! | `x-safe-to-retry`, `x-timeout-seconds` | an operation | retries a POST; raises the request timeout |
-//! | `x-rate-limit` | an operation | (tools) the documented quota class, for pacing and the emulator |
+//! | `x-rate-limit` | an operation | the documented quota class: the client's opt-in quota budget; pacing and the emulator |
+//! | `x-cache` | an operation | (feature `cache`) how long an answer is kept, or never; which resource it is; which cached resource a create's `404` invalidates |
 //! | `x-error-code` | a schema | `ServiceError::code()` |
 //! | `x-secret`, `x-deliver-once` | a property | redacted `Debug`; a one-time secret |
 //! | `x-webhook-signature`, `x-webhooks` | the document root | webhook verification and payload types |
@@ -419,6 +420,89 @@ impl Extension for WebhookSignature {
     }
 }
 
+/// `x-cache` on an operation: how long the client's cache (feature `cache`) keeps its answers, or that it
+/// never does; which resource a cached answer is about (so one id invalidates it); and, on a create, which
+/// cached resource an answer `404` invalidates.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Cache {
+    /// How long an answer is fresh.
+    #[serde(default)]
+    pub ttl_seconds: Option<u64>,
+    /// Never cached (live state, per-request lookups, orders).
+    #[serde(default)]
+    pub never: bool,
+    /// The resource a cached answer is about: a name shared across operations, and the path parameter that
+    /// holds its id.
+    #[serde(default)]
+    pub resource: Option<CacheResource>,
+    /// On a create: an answer `404` means the resource the request names is gone; its cached answers are
+    /// dropped.
+    #[serde(default)]
+    pub invalidates_on_not_found: Option<CacheInvalidation>,
+    #[serde(flatten)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+/// `x-cache.resource`: a resource name (`voucher-product`) and the path parameter holding its id; and the
+/// webhook events that say the resource changed.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CacheResource {
+    pub name: String,
+    pub param: String,
+    #[serde(default)]
+    pub invalidated_by: Vec<CacheEvent>,
+}
+
+/// A webhook event that invalidates a resource: its type, and JSON pointers into the delivery's body to the
+/// type and to the resource's id.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CacheEvent {
+    pub event: String,
+    pub type_at: String,
+    pub id_at: String,
+}
+
+/// `x-cache.invalidates_on_not_found`: the resource name, and the request body field holding its id.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CacheInvalidation {
+    pub resource: String,
+    pub field: String,
+}
+
+impl Extension for Cache {
+    const NAME: &'static str = "x-cache";
+    fn notes(&self) -> &BTreeMap<String, Value> {
+        &self.notes
+    }
+    fn check(&self) -> Result<(), (String, String)> {
+        match (self.ttl_seconds, self.never) {
+            (Some(_), true) => Err(("/never".into(), "`never` and `ttl_seconds` contradict each other".into())),
+            (None, false) => Err((String::new(), "needs `ttl_seconds` (above 0) or `never: true`".into())),
+            (Some(0), false) => Err(("/ttl_seconds".into(), "must be above 0 (use `never: true`)".into())),
+            _ if self.never && self.resource.is_some() => {
+                Err(("/resource".into(), "a `never` operation has no cached resource".into()))
+            }
+            _ => {
+                let events = self.resource.iter().flat_map(|r| r.invalidated_by.iter().enumerate());
+                for (i, e) in events {
+                    for (key, p) in [("type_at", &e.type_at), ("id_at", &e.id_at)] {
+                        if !p.starts_with('/') {
+                            return Err((
+                                format!("/resource/invalidated_by/{i}/{key}"),
+                                format!("`{p}` is not a JSON pointer (it starts with `/`)"),
+                            ));
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 plain_extension!(
     Idempotency = "x-idempotency",
     Paging = "x-paging",
@@ -449,6 +533,20 @@ mod tests {
             read::<Paging>(&typo, "").unwrap_err(),
             ("/x-paging/sise".to_string(), "x-paging: unknown key `sise`".to_string())
         );
+    }
+
+    #[test]
+    fn a_cache_declares_a_ttl_or_never_and_not_both() {
+        let ok = json!({"x-cache": {"ttl_seconds": 900, "resource": {"name": "p", "param": "id"}, "x-doc": "/d"}});
+        assert_eq!(read::<Cache>(&ok, "/o").unwrap().unwrap().ttl_seconds, Some(900));
+        let both = json!({"x-cache": {"ttl_seconds": 900, "never": true}});
+        assert_eq!(read::<Cache>(&both, "/o").unwrap_err().0, "/o/x-cache/never");
+        let neither = json!({"x-cache": {"x-doc": "/d"}});
+        assert!(read::<Cache>(&neither, "/o").unwrap_err().1.contains("needs `ttl_seconds`"));
+        let zero = json!({"x-cache": {"ttl_seconds": 0}});
+        assert_eq!(read::<Cache>(&zero, "/o").unwrap_err().0, "/o/x-cache/ttl_seconds");
+        let typo = json!({"x-cache": {"ttl_seconds": 5, "resource": {"name": "p", "parm": "id"}}});
+        assert_eq!(read::<Cache>(&typo, "/o").unwrap_err().0, "/o/x-cache/resource/parm");
     }
 
     #[test]

@@ -328,6 +328,10 @@ pub struct Operation {
     pub declared_idempotency: Option<(crate::extensions::Idempotency, String)>,
     /// `x-timeout-seconds`: the least time a call needs (eSIM orders wait 60 s inline).
     pub timeout_secs: Option<u64>,
+    /// `x-cache`: how the client's cache (feature `cache`) treats the operation's answers.
+    pub cache: Option<crate::extensions::Cache>,
+    /// `x-rate-limit`: the quota class and its per-minute quotas.
+    pub rate_limit: Option<crate::extensions::RateLimit>,
 }
 
 #[derive(Debug, Clone)]

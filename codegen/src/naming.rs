@@ -101,7 +101,7 @@ pub fn escape(ident: &str) -> String {
 /// Whether `ident` would need escaping.
 /// The generated crate's own cargo features, which no operations module's feature may be named (names with
 /// a dash cannot be a module's).
-pub const CRATE_FEATURES: &[&str] = &["default", "full", "rustls", "tracing", "decode"];
+pub const CRATE_FEATURES: &[&str] = &["default", "full", "rustls", "tracing", "decode", "cache"];
 
 pub fn is_keyword(ident: &str) -> bool {
     KEYWORDS.contains(&ident)

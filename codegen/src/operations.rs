@@ -86,6 +86,22 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
             let retry_safe = matches!(method, "get" | "head" | "put" | "delete" | "options")
                 || extensions::flag_in(&op.extensions, extensions::SAFE_TO_RETRY);
             let timeout_secs = extensions::number(&op.extensions, extensions::TIMEOUT_SECONDS);
+            let cache = declared::<extensions::Cache>(tl, &op.extensions, &ptr);
+            if let Some(r) = cache.as_ref().and_then(|c| c.resource.as_ref())
+                && !path_params.iter().any(|p| p.wire == r.param)
+            {
+                tl.error(
+                    &child(&child(&child(&ptr, extensions::Cache::NAME), "resource"), "param"),
+                    format!("x-cache: `{}` is not a path parameter of this operation", r.param),
+                );
+            }
+            // Other documents shape their own `x-rate-limit` (a bare number, say): one this generator cannot
+            // read is a warning, and the quota budget leaves the operation unpaced.
+            let rate_limit =
+                extensions::from_map::<extensions::RateLimit>(&op.extensions, &ptr).unwrap_or_else(|(at, m)| {
+                    tl.warn(&at, format!("{m}; the quota budget does not pace this operation"));
+                    None
+                });
 
             let mut responses = lower_responses(tl, op, &ptr, &type_base);
             let success = shape(tl, &mut responses, true, &format!("{type_base}Response"));
@@ -150,6 +166,8 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 declared_idempotency: idempotency,
                 idempotency: None,
                 timeout_secs,
+                cache,
+                rate_limit,
             });
         }
     }

@@ -139,8 +139,17 @@ paths:
       operationId: list
       x-paging: { page: page, size: per_page }
       x-poll: { terminal: [], schedule: [{ every_seconds: 5, for_seconds: 60 }] }
+      x-cache: { ttl_seconds: 60, never: true }
       parameters:
         - { name: page, in: query, schema: { type: integer } }
+      responses:
+        "200": { description: ok }
+  /things/{id}:
+    get:
+      operationId: one
+      x-cache: { ttl_seconds: 60, resource: { name: thing, param: thing_id } }
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: integer } }
       responses:
         "200": { description: ok }
 components:
@@ -155,7 +164,32 @@ components:
         [
             "ext.yaml:7:31: error at /paths/~1things/get/x-paging/size: `per_page` is not a query parameter of this operation",
             "ext.yaml:8:17: error at /paths/~1things/get/x-poll/terminal: x-poll: lists no terminal status",
-            "ext.yaml:18:44: error at /components/securitySchemes/bearer/x-token-lifecycle/credentials: x-token-lifecycle: missing field `secret`",
+            "ext.yaml:9:35: error at /paths/~1things/get/x-cache/never: x-cache: `never` and `ttl_seconds` contradict each other",
+            "ext.yaml:17:60: error at /paths/~1things~1{id}/get/x-cache/resource/param: x-cache: `thing_id` is not a path parameter of this operation",
+            "ext.yaml:27:44: error at /components/securitySchemes/bearer/x-token-lifecycle/credentials: x-token-lifecycle: missing field `secret`",
         ]
     );
+}
+
+/// `x-rate-limit` was read only by this project's tools, and other documents shape theirs differently: one
+/// this generator cannot read is a warning (the quota budget leaves the operation unpaced), not a refusal.
+#[test]
+fn a_foreign_rate_limit_is_a_warning_not_a_refusal() {
+    let text = r#"openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /things:
+    get:
+      operationId: list
+      x-rate-limit: 10
+      responses:
+        "200": { description: ok }
+"#;
+    let g = codegen::generate_str("rl.yaml", text.to_string(), &opts()).unwrap_or_else(|d| panic!("{d}"));
+    let warnings: Vec<String> = g.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("/paths/~1things/get/x-rate-limit") && w.contains("does not pace")),
+        "{warnings:?}"
+    );
+    assert!(g.files["src/lib.rs"].contains("RATE_CLASSES: &[budget::RateClass] = &[]"));
 }

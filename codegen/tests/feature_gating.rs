@@ -100,7 +100,7 @@ fn each_module_alone_and_none_compile_and_an_off_module_is_gone() {
 #[test]
 fn tags_never_take_the_crates_own_feature_names() {
     let mut paths = String::new();
-    for (i, tag) in ["full", "default", "tracing", "decode", "rustls", ""].iter().enumerate() {
+    for (i, tag) in ["full", "default", "tracing", "decode", "rustls", "cache", ""].iter().enumerate() {
         let tags = if tag.is_empty() { String::new() } else { format!("tags: [{tag}], ") };
         paths.push_str(&format!(
             "  /p{i}:\n    get: {{ operationId: op{i}, {tags}responses: {{ '200': {{ description: ok }} }} }}\n"
@@ -112,7 +112,7 @@ fn tags_never_take_the_crates_own_feature_names() {
     let doc: toml_edit::DocumentMut = g.files["Cargo.toml"].parse().unwrap();
     let features = doc["features"].as_table().unwrap();
     let full: Vec<&str> = features["full"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    let modules = ["decode_api", "default_api", "full_api", "rustls_api", "tracing_api", "untagged"];
+    let modules = ["cache_api", "decode_api", "default_api", "full_api", "rustls_api", "tracing_api", "untagged"];
     assert_eq!(full, modules);
     for m in modules {
         assert!(features.contains_key(m), "no feature {m}");

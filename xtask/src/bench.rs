@@ -129,6 +129,7 @@ pub fn run(a: Args) -> ExitCode {
         ("client overhead", Box::new(|q| runtime.block_on(client_overhead(q)))),
         ("decode throughput", Box::new(decode_throughput)),
         ("catalog walk", Box::new(|q| runtime.block_on(catalog_walk(q)))),
+        ("catalog cache", Box::new(|q| runtime.block_on(catalog_cache(q)))),
         ("conformance", Box::new(|q| runtime.block_on(conformance_suite(q)))),
         ("emulator", Box::new(|q| runtime.block_on(emulator_load(q)))),
     ];
@@ -424,6 +425,176 @@ async fn walk_at(latency: Duration) -> Result<Vec<Row>, String> {
             target,
         ));
     }
+    Ok(rows)
+}
+
+fn p99(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get((v.len() * 99 / 100).min(v.len().saturating_sub(1))).copied().unwrap_or_default()
+}
+
+/// The cache (feature `cache`) against the uncached client in the same run: reads per second of a cached
+/// product detail; p99 of reads while a background refresh runs (the host answering in 20 ms), against the
+/// uncached read's p99 at the same latency; and the requests a reseller's catalog traffic sends over a
+/// simulated hour (the guide's mix, on a clock the bench drives) with and without the cache.
+async fn catalog_cache(quick: bool) -> Result<Vec<Row>, String> {
+    use octopus_client::models::{AvailabilityRequest, VoucherChargesRequest};
+    use octopus_client::operations::ListWalletsParams;
+    use octopus_client::{CacheConfig, Client, ManualClock};
+    let build = |e: &Emulator, clock: Option<&ManualClock>| {
+        let a = &e.accounts[0];
+        let b = Client::builder(e.base_url.clone()).credentials(a.key.clone(), a.secret.clone());
+        let b = match clock {
+            Some(c) => b.cache(CacheConfig::new().clock(c.clone())),
+            None => b,
+        };
+        b.build().map_err(|e| e.to_string())
+    };
+    let err = |e: octopus_client::Error<octopus_client::models::ErrorEnvelope>| format!("{e:?}");
+    let mut rows = Vec::new();
+
+    // 1. Reads per second, interleaved rounds.
+    let e = Emulator::start(Config { rate_limit_scale: None, ..Config::default() }).await.map_err(|e| e.to_string())?;
+    let clock = ManualClock::new();
+    let (cached, plain) = (build(&e, Some(&clock))?, build(&e, None)?);
+    cached.get_voucher_product(123).await.map_err(err)?;
+    plain.get_voucher_product(123).await.map_err(err)?;
+    let (rounds, per) = if quick { (3, 200) } else { (10, 1_000) };
+    let (mut ours, mut base) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for _ in 0..per {
+            let r = cached.get_voucher_product(123).await.map_err(err)?;
+            if !r.cached() {
+                return Err("a cached read reached the server".into());
+            }
+        }
+        ours += t.elapsed();
+        let t = Instant::now();
+        for _ in 0..per {
+            plain.get_voucher_product(123).await.map_err(err)?;
+        }
+        base += t.elapsed();
+    }
+    let n = (rounds * per) as f64;
+    let (o, b) = (n / ours.as_secs_f64(), n / base.as_secs_f64());
+    rows.push(row(
+        "cached get_voucher_product vs uncached (reads/s)",
+        format!("{o:.0}/s"),
+        format!("{b:.0}/s"),
+        Some(o / b),
+        "",
+    ));
+
+    // 2. p99 while a background refresh runs, the host answering in 20 ms.
+    let latency = Duration::from_millis(20);
+    let e = Emulator::start(Config { rate_limit_scale: None, latency, ..Config::default() })
+        .await
+        .map_err(|e| e.to_string())?;
+    let clock = ManualClock::new();
+    let (cached, plain) = (build(&e, Some(&clock))?, build(&e, None)?);
+    cached.get_voucher_product(123).await.map_err(err)?;
+    let cycles = if quick { 5 } else { 20 };
+    let (mut during, mut uncached) = (Vec::new(), Vec::new());
+    for _ in 0..cycles {
+        clock.advance(Duration::from_secs(901));
+        loop {
+            let t = Instant::now();
+            let r = cached.get_voucher_product(123).await.map_err(err)?;
+            if !r.stale() {
+                break;
+            }
+            during.push(t.elapsed());
+            tokio::task::yield_now().await;
+        }
+        let t = Instant::now();
+        plain.get_voucher_product(123).await.map_err(err)?;
+        uncached.push(t.elapsed());
+    }
+    let refreshes = cached.cache().map_or(0, |c| c.stats().refreshes);
+    if refreshes != cycles {
+        return Err(format!("{refreshes} refreshes for {cycles} stale cycles"));
+    }
+    let (o, b) = (p99(during.clone()), p99(uncached));
+    rows.push(row(
+        &format!("p99 of {} reads during {cycles} background refreshes (L = 20 ms) vs uncached", during.len()),
+        format!("{:.3} ms", o.as_secs_f64() * 1e3),
+        ms(b),
+        Some(o.as_secs_f64() / b.as_secs_f64()),
+        "",
+    ));
+
+    // 3. A simulated hour of a reseller's catalog traffic, the guide's mix per minute: reference data on
+    // each page view, product lists (3 filters), product detail (10 products), charges (5 quantities), and
+    // what is never cached (availability, wallets).
+    let e = Emulator::start(Config { rate_limit_scale: None, ..Config::default() }).await.map_err(|e| e.to_string())?;
+    let clock = ManualClock::new();
+    let probe = build(&e, None)?;
+    let ids: Vec<i64> = probe
+        .list_voucher_products(&ListVoucherProductsParams::new())
+        .await
+        .map_err(err)?
+        .body
+        .iter()
+        .map(|p| p.id)
+        .take(10)
+        .collect();
+    let mut sent = [0u64; 2];
+    let mut calls = 0u64;
+    for (i, client) in [build(&e, None)?, build(&e, Some(&clock))?].iter().enumerate() {
+        calls = 0;
+        for _minute in 0..60 {
+            for _ in 0..5 {
+                client.list_countries().await.map_err(err)?;
+                client.list_categories().await.map_err(err)?;
+                calls += 2;
+            }
+            for search in ["steam", "pubg", "netflix"] {
+                client.list_voucher_products(&ListVoucherProductsParams::new().search(search)).await.map_err(err)?;
+                calls += 1;
+            }
+            for id in ids.iter().chain(ids.iter()) {
+                client.get_voucher_product(*id).await.map_err(err)?;
+                calls += 1;
+            }
+            for q in 1..=5 {
+                client
+                    .calculate_voucher_charges(
+                        123,
+                        &VoucherChargesRequest::new(octopus_client::models::PositiveMoney::from(10), q),
+                    )
+                    .await
+                    .map_err(err)?;
+                calls += 1;
+            }
+            client
+                .check_voucher_availability(
+                    123,
+                    &AvailabilityRequest::new(octopus_client::models::PositiveMoney::from(10), 1),
+                )
+                .await
+                .map_err(err)?;
+            client.list_wallets(&ListWalletsParams::new()).await.map_err(err)?;
+            calls += 2;
+            clock.advance(Duration::from_secs(60));
+            // Let the minute's background refreshes land.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        sent[i] = match client.cache() {
+            Some(c) => {
+                let s = c.stats();
+                calls - s.hits - s.stale_hits + s.refreshes
+            }
+            None => calls,
+        };
+    }
+    rows.push(row(
+        &format!("requests sent in a simulated hour of the guide's mix ({calls} calls)"),
+        format!("{} cached", sent[1]),
+        format!("{} uncached", sent[0]),
+        Some(sent[1] as f64 / sent[0] as f64),
+        "",
+    ));
     Ok(rows)
 }
 

@@ -32,6 +32,8 @@ pub(crate) const CLIENT_RUNTIME: &str = include_str!("../../runtime/client.rs");
 
 const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../runtime/auth.rs")),
+    ("budget.rs", include_str!("../../runtime/budget.rs")),
+    ("cache.rs", include_str!("../../runtime/cache.rs")),
     ("client.rs", CLIENT_RUNTIME),
     ("error.rs", include_str!("../../runtime/error.rs")),
     ("recovery.rs", include_str!("../../runtime/recovery.rs")),
@@ -43,8 +45,19 @@ const PAGING: &str = include_str!("../../runtime/paging.rs");
 const WEBHOOK: &str = include_str!("../../runtime/webhook.rs");
 
 /// Every runtime file, for the names it defines.
-pub(crate) const RUNTIME_SOURCES: [&str; 9] =
-    [RUNTIME[0].1, RUNTIME[1].1, RUNTIME[2].1, RUNTIME[3].1, RUNTIME[4].1, RUNTIME[5].1, DECIMAL, PAGING, WEBHOOK];
+pub(crate) const RUNTIME_SOURCES: [&str; 11] = [
+    RUNTIME[0].1,
+    RUNTIME[1].1,
+    RUNTIME[2].1,
+    RUNTIME[3].1,
+    RUNTIME[4].1,
+    RUNTIME[5].1,
+    RUNTIME[6].1,
+    RUNTIME[7].1,
+    DECIMAL,
+    PAGING,
+    WEBHOOK,
+];
 
 /// A formatted unit: its index, its text, and the time spent building and formatting its tokens.
 type Rendered = (usize, String, Duration, Duration);
@@ -355,12 +368,39 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
             };
         }
     });
+    let mut classes: BTreeMap<&str, (Option<u32>, Option<u32>)> = BTreeMap::new();
+    for r in api.operations.iter().filter_map(|o| o.rate_limit.as_ref()) {
+        classes.entry(r.class.as_str()).or_insert((r.sandbox, r.production));
+    }
+    let classes = classes.iter().map(|(name, (sandbox, production))| {
+        let q = |v: &Option<u32>| match v {
+            Some(v) => quote!(Some(#v)),
+            None => quote!(None),
+        };
+        let (s, p) = (q(sandbox), q(production));
+        quote!(budget::RateClass { name: #name, sandbox: #s, production: #p })
+    });
+    let mut events: Vec<(String, String, String, String)> = api
+        .operations
+        .iter()
+        .filter_map(|o| o.cache.as_ref()?.resource.as_ref())
+        .flat_map(|r| {
+            r.invalidated_by.iter().map(|e| (e.event.clone(), r.name.clone(), e.type_at.clone(), e.id_at.clone()))
+        })
+        .collect();
+    events.sort();
+    events.dedup();
+    let events = events.iter().map(|(event, resource, type_at, id_at)| {
+        quote!(cache::CacheEvent { event: #event, resource: #resource, type_at: #type_at, id_at: #id_at })
+    });
     quote! {
         #(#![doc = #lines])*
         #![forbid(unsafe_code)]
         #partial
         #skip pub mod auth;
+        #skip pub mod budget;
         #skip mod builders;
+        #[cfg(feature = "cache")] #skip pub mod cache;
         #skip pub mod client;
         #decimal
         #skip pub mod error;
@@ -375,6 +415,8 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #skip pub use auth::Credentials;
         #skip pub use client::{ApiResponse, CallOptions, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
         #skip pub use retry::RetryPolicy;
+        #skip pub use budget::Budget;
+        #[cfg(feature = "cache")] #skip pub use cache::{CacheConfig, ManualClock};
         #skip pub use error::{
             DecodeError, DuplicateUnresolved, Error, HasErrorCode, ListChanged, ReferenceConflict, ServiceError,
             TimeoutError, TransportError,
@@ -384,6 +426,12 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #[doc = " The reqwest this crate is built on, so a client the caller supplies ([`ClientBuilder::http_client`]) is"]
         #[doc = " built with the same version."]
         #skip pub use reqwest;
+
+        #[doc = " The documented quota classes (the spec's `x-rate-limit`), per minute: what [`Budget`] spends."]
+        #skip pub const RATE_CLASSES: &[budget::RateClass] = &[#(#classes),*];
+
+        #[doc = " The webhook events that invalidate a cached resource (the spec's `x-cache.resource.invalidated_by`)."]
+        #[cfg(feature = "cache")] #skip pub const CACHE_EVENTS: &[cache::CacheEvent] = &[#(#events),*];
 
         #[doc = " The servers the spec lists: URL and description."]
         #skip pub const SERVERS: &[(&str, &str)] = &[#(#servers),*];
@@ -495,6 +543,9 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
         dep("serde_path_to_error", "0.1"),
         lean("tokio", "1", &["sync", "time"]),
         Dep { optional: true, ..lean("tracing", "0.1", &["std"]) },
+        // The cache's store (feature `cache`): bounded, concurrent; without its hasher and lock features it
+        // adds only `hashbrown` and `equivalent`.
+        Dep { optional: true, ..lean("quick_cache", "0.7", &[]) },
     ];
     if api.uses.decimal {
         // `serde` alone keeps rust_decimal's default encoding for the caller's own decimals; ours are written
@@ -550,7 +601,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
 
     // TLS is chosen like reqwest's own: rustls by default, native-tls instead, or rustls without a bundled
     // crypto provider (for targets where aws-lc needs cmake, such as musl: install a provider yourself).
-    let features_list: [(&str, &[&str], Option<&str>); 7] = [
+    let features_list: [(&str, &[&str], Option<&str>); 8] = [
         ("default", &["rustls", crate::gating::FULL], None),
         ("rustls", &["reqwest/rustls"], Some("TLS, as in reqwest.")),
         ("rustls-no-provider", &["reqwest/rustls-no-provider"], None),
@@ -560,6 +611,11 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
             "tracing",
             &["dep:tracing"],
             Some("A span per call and events for retries, logins, refreshes and recovered creates (no secrets)."),
+        ),
+        (
+            "cache",
+            &["dep:quick_cache", "tokio/rt"],
+            Some("The response cache the spec's `x-cache` describes (`ClientBuilder::cache`); off: no dependency."),
         ),
         (
             "decode",

@@ -120,12 +120,41 @@ fn info(op: &Operation) -> TokenStream {
             _ => None,
         })
         .unwrap_or(200);
+    let cache = match &op.cache {
+        Some(c) => {
+            let ttl = if c.never { 0 } else { c.ttl_seconds.unwrap_or(0) };
+            let resource = match &c.resource {
+                Some(r) => {
+                    let (n, p) = (&r.name, &r.param);
+                    quote!(Some((#n, #p)))
+                }
+                None => quote!(None),
+            };
+            let gone = match &c.invalidates_on_not_found {
+                Some(i) => {
+                    let (r, f) = (&i.resource, &i.field);
+                    quote!(Some((#r, #f)))
+                }
+                None => quote!(None),
+            };
+            quote!(Some(crate::client::CachePolicy { ttl_secs: #ttl, resource: #resource, invalidates_on_not_found: #gone }))
+        }
+        None => quote!(None),
+    };
+    let rate_class = match &op.rate_limit {
+        Some(r) => {
+            let c = &r.class;
+            quote!(Some(#c))
+        }
+        None => quote!(None),
+    };
     let d = format!(" `{method} {path}`");
     quote! {
         #[doc = #d]
         pub const #name: OperationInfo = OperationInfo {
             id: #id, method: #method, path: #path, module: #module, secure: #secure, paging: #paging,
             retry_safe: #retry_safe, idempotency: #idem, timeout_secs: #timeout, success_status: #success,
+            cache: #cache, rate_class: #rate_class,
         };
     }
 }
