@@ -2,8 +2,8 @@
 //! through a counting proxy (`common/proxy.rs`): the time to live of each class of data, stale-while-
 //! revalidate with exactly one refresh under concurrent readers, `never` operations, the whole request as the
 //! key, and the quota budget. The guide's `404 NOT_FOUND` at order time and the `product.update` webhook are
-//! played by the proxy (a forced `404`) and an in-test receiver (a signed delivery), so they do not depend on
-//! the emulator's catalog admin routes or its webhook delivery.
+//! played twice: by the proxy (a forced `404`) and an in-test signed delivery, and by the emulator itself (it
+//! delists the product; it delivers `product.update` to a receiver registered through its admin surface).
 
 #[path = "common/proxy.rs"]
 mod proxy;
@@ -12,7 +12,7 @@ mod proxy;
 #[allow(dead_code)] // The example's `main` is not used here.
 mod example;
 
-use conformance::emulator::{Config, Emulator};
+use conformance::emulator::{Config, Emulator, ProductChange};
 use octopus_client::models::{AvailabilityRequest, CreateVoucherOrderRequest, VoucherChargesRequest};
 use octopus_client::operations::{ListTransactionsParams, ListVoucherProductsParams, ListWalletsParams};
 use octopus_client::{Budget, CacheConfig, Client, ManualClock};
@@ -243,7 +243,7 @@ async fn an_order_answered_not_found_invalidates_its_product() {
     let back = c.get_voucher_product(PRODUCT).await.unwrap();
     assert!(!back.cached());
     let placed = c.create_voucher_order(&order).await.unwrap();
-    assert_eq!(placed.body.product_id, PRODUCT);
+    assert_eq!(placed.body.product_id, Some(PRODUCT));
 }
 
 /// A verified `product.update` delivery invalidates its product in one call. The receiver is an in-test
@@ -396,6 +396,88 @@ async fn the_example_and_its_not_found_recovery() {
     let order = CreateVoucherOrderRequest::new(PRODUCT, Decimal::new(10, 0), 1)
         .client_reference(format!("BUY2_{}", std::process::id()));
     let placed = example::buy(&c, &order).await.unwrap().expect("placed on the retry");
-    assert_eq!(placed.product_id, PRODUCT);
+    assert_eq!(placed.product_id, Some(PRODUCT));
     assert_eq!(proxy.count("POST", "/api/v1/orders"), 3);
+}
+
+/// The guide's flow end to end against the emulator itself: the product is cached, the emulator delists it,
+/// the order answers `404 NOT_FOUND`, the entry is invalidated, the re-fetch answers `404`; relisted, the
+/// re-fetch answers and the order is placed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_404_flow_when_the_emulator_delists_the_product() {
+    let (e, proxy) = setup().await;
+    let clock = ManualClock::new();
+    let c = client(&e, &proxy.base_url, &clock);
+    c.get_voucher_product(PRODUCT).await.unwrap();
+    assert!(c.get_voucher_product(PRODUCT).await.unwrap().cached());
+    e.change_product(PRODUCT as u64, ProductChange::Listed(false)).unwrap();
+    assert!(c.get_voucher_product(PRODUCT).await.unwrap().cached(), "the cache does not know yet");
+    let order = CreateVoucherOrderRequest::new(PRODUCT, Decimal::new(10, 0), 1).client_reference("CACHE_DELISTED_1");
+    let err = c.create_voucher_order(&order).await.expect_err("delisted");
+    assert_eq!(err.status(), Some(404));
+    let reads = proxy.count("GET", "/api/v1/products/123");
+    let gone = c.get_voucher_product(PRODUCT).await.expect_err("invalidated: the re-fetch reaches the emulator");
+    assert_eq!((gone.status(), proxy.count("GET", "/api/v1/products/123")), (Some(404), reads + 1));
+    e.change_product(PRODUCT as u64, ProductChange::Listed(true)).unwrap();
+    assert!(!c.get_voucher_product(PRODUCT).await.unwrap().cached());
+    c.create_voucher_order(&order).await.expect("relisted: the order is placed");
+}
+
+/// A `product.update` the emulator delivers (signed, to a receiver registered through its admin surface)
+/// invalidates the product it names, and only that one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_update_the_emulator_delivers_invalidates_its_product() {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::HeaderMap;
+    use octopus_client::webhook::{MemoryDedupe, verify_once};
+    use std::sync::{Arc, Mutex};
+
+    let (e, proxy) = setup().await;
+    let clock = ManualClock::new();
+    let c = client(&e, &proxy.base_url, &clock);
+    let listed = c.list_voucher_products(&ListVoucherProductsParams::new()).await.unwrap();
+    let other = listed.body.iter().map(|p| p.id).find(|id| *id != PRODUCT).expect("a second product");
+    c.get_voucher_product(PRODUCT).await.unwrap();
+    c.get_voucher_product(other).await.unwrap();
+
+    type Shared = (Client, Arc<MemoryDedupe>, Arc<Mutex<String>>);
+    let secret: Arc<Mutex<String>> = Arc::default();
+    let store = Arc::new(MemoryDedupe::new(Duration::from_secs(86_400)));
+    let receiver = axum::Router::new()
+        .route(
+            "/hooks",
+            axum::routing::post(
+                |State((c, store, secret)): State<Shared>, headers: HeaderMap, body: Bytes| async move {
+                    let now =
+                        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+                    let mut h = octopus_client::reqwest::header::HeaderMap::new();
+                    for (k, v) in &headers {
+                        h.insert(k.as_str().parse::<octopus_client::reqwest::header::HeaderName>().unwrap(), v.clone());
+                    }
+                    let key = secret.lock().unwrap().clone();
+                    match verify_once(&body, &h, key.as_bytes(), now, &*store) {
+                        Ok(_) => {
+                            c.cache().unwrap().invalidate_event(&body);
+                            axum::http::StatusCode::OK
+                        }
+                        Err(_) => axum::http::StatusCode::UNAUTHORIZED,
+                    }
+                },
+            ),
+        )
+        .with_state((c.clone(), store, secret.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    *secret.lock().unwrap() = e.register_webhook(e.accounts[0].client_id, &url, None).unwrap();
+
+    assert!(c.get_voucher_product(PRODUCT).await.unwrap().cached());
+    e.change_product(PRODUCT as u64, ProductChange::Discount(Decimal::new(7, 0))).unwrap();
+    let started = Instant::now();
+    while c.get_voucher_product(PRODUCT).await.unwrap().cached() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the delivery invalidated the product");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(c.get_voucher_product(other).await.unwrap().cached(), "another product stays");
 }
