@@ -310,23 +310,26 @@ async fn a_list_growing_during_a_concurrent_walk_ends_in_list_changed_without_du
     for i in 0..12 {
         c.create_voucher_order(&voucher(&format!("walk-{i:02}"), 1)).await.unwrap();
     }
-    // While the walk reads the second page, a new order (placed directly) adds a transaction at the head.
+    // The second page is held back a moment; meanwhile a new order (placed directly on the emulator) adds a
+    // transaction at the head of the list. Nothing blocks: the walk and the order run side by side.
     let session = client(&e.base_url, &e);
-    let grow = tokio::runtime::Handle::current();
-    p.on_request(move |s: &Seen| {
-        if s.is("GET", "/api/v1/transactions") && s.param("page").as_deref() == Some("2") && s.nth <= 3 {
-            let session = session.clone();
-            let placed = std::thread::spawn({
-                let grow = grow.clone();
-                move || grow.block_on(session.create_voucher_order(&voucher(&format!("during-walk-{}", rand_tag()), 1)))
-            });
-            placed.join().unwrap().unwrap();
+    p.on_request(|s: &Seen| {
+        if s.is("GET", "/api/v1/transactions") && s.param("page").as_deref() == Some("2") {
+            return Act::Delay(Duration::from_millis(500));
         }
         Act::Forward
     });
+    let grow = async {
+        let started = std::time::Instant::now();
+        while p.count("GET", "/api/v1/transactions") < 2 {
+            assert!(started.elapsed() < Duration::from_secs(10), "the walk reached its second page");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        session.create_voucher_order(&voucher("during-walk-1", 1)).await.unwrap();
+    };
     let params = ListTransactionsParams::new().limit(5);
-    let items: Vec<Result<i64, String>> =
-        c.list_transactions_stream(&params, 4).map(|r| r.map(|t| t.id).map_err(|e| format!("{e:?}"))).collect().await;
+    let walk = c.list_transactions_stream(&params, 4).map(|r| r.map(|t| t.id).map_err(|e| format!("{e:?}"))).collect();
+    let (items, ()): (Vec<Result<i64, String>>, ()) = tokio::join!(walk, grow);
     let ids: Vec<i64> = items.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
     let mut unique = ids.clone();
     unique.sort_unstable();
@@ -401,11 +404,6 @@ async fn absurd_paging_headers_end_the_walk_without_overflow_or_an_endless_walk(
     });
     let walked = c.list_transactions_stream(&ListTransactionsParams::new(), 4).try_collect::<Vec<_>>().await;
     assert!(walked.is_err(), "page u64::MAX answered for page 1 is refused");
-}
-
-/// A tag that differs per call, for the references of orders placed while a list is walked.
-fn rand_tag() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
 
 #[test]
