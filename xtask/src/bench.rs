@@ -55,7 +55,11 @@ pub struct Args {
     /// Measure against another generator in the same run instead (builds it; not for CI)
     #[arg(long, value_enum)]
     against: Option<Against>,
-    /// With --against: another document to generate and compile, as NAME=PATH (repeatable)
+    /// Instead: generation and compile cost against the generator at this git revision, in the same run
+    /// (nexus and the --spec documents; "nothing gets slower", bound 1.05x; builds the generator twice)
+    #[arg(long, value_name = "REV", conflicts_with = "against")]
+    baseline_rev: Option<String>,
+    /// With --against or --baseline-rev: another document to generate and compile, as NAME=PATH (repeatable)
     #[arg(long = "spec", value_name = "NAME=PATH", value_parser = crate::tag_cost::named_path)]
     specs: Vec<(String, PathBuf)>,
     /// Instead: `cargo check` cost of NAME=PATH's crate in full and with single tags (see --tags)
@@ -78,6 +82,9 @@ pub fn run(a: Args) -> ExitCode {
     let mut args: Vec<String> = Vec::new();
     if a.against.is_some() {
         args.extend(["--against".into(), "progenitor".into()]);
+    }
+    if let Some(rev) = &a.baseline_rev {
+        args.extend(["--baseline-rev".into(), rev.clone()]);
     }
     for (name, path) in &a.specs {
         args.extend(["--spec".into(), format!("{name}={}", path.display())]);
@@ -136,6 +143,8 @@ pub fn run(a: Args) -> ExitCode {
     // The heavy comparisons run alone.
     if a.against.is_some() {
         steps = vec![("against progenitor", Box::new(|q| crate::against_progenitor::run(q, &specs)))];
+    } else if let Some(rev) = &a.baseline_rev {
+        steps = vec![("against revision", Box::new(|q| crate::against_rev::run(rev, q, &specs)))];
     } else if let Some((name, path)) = &tag_cost {
         steps = vec![("tag cost", Box::new(move |_| crate::tag_cost::run(name, path, &tags)))];
     }

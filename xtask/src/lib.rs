@@ -2,6 +2,7 @@
 //! the commands live here so tests can drive them.
 
 pub mod against_progenitor;
+pub mod against_rev;
 pub mod bench;
 pub mod bump;
 pub mod conformance;
