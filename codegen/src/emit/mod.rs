@@ -559,6 +559,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
         deps.push(lean("futures-util", "0.3", &["std"]));
     }
     if api.webhook_signature.is_some() {
+        deps.push(lean("hmac", "0.12", &[]));
         deps.push(lean("sha2", "0.10", &[]));
     }
     if api.uses.uuid {
