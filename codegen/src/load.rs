@@ -63,7 +63,7 @@ pub fn load_str(file: &str, text: String) -> Result<Spec, Diagnostics> {
         let loc = e.location();
         fail(loc.as_ref().map(|l| l.line()), loc.as_ref().map(|l| l.column()), format!("invalid YAML: {e}"))
     };
-    let raw: serde_json::Value = if is_json {
+    let mut raw: serde_json::Value = if is_json {
         serde_json::from_str(&text).map_err(|e| fail(Some(e.line()), Some(e.column()), format!("invalid JSON: {e}")))?
     } else if !text.contains("<<") {
         // The direct path: YAML straight into a JSON tree (integer keys become strings, aliases expand).
@@ -75,6 +75,7 @@ pub fn load_str(file: &str, text: String) -> Result<Spec, Diagnostics> {
         yaml_to_json(yaml, 0).map_err(|m| fail(None, None, m))?
     };
     check_version(&raw).map_err(|m| fail(Some(1), Some(1), m))?;
+    crate::spec::decode_ref_fragments(&mut raw);
 
     // The plain decoder is the fast path; the path-tracking one runs only to explain a failure.
     if let Ok(api) = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&raw) {

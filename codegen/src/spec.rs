@@ -271,6 +271,43 @@ impl<'a> Document<'a> {
     }
 }
 
+/// Rewrites every local `$ref` whose fragment is percent-encoded (`#/paths/~1keys~1%7Bid%7D`, as RFC 6901's
+/// URI form allows and DigitalOcean's description writes) into its plain JSON pointer, so every reader follows
+/// it. A fragment that does not decode to UTF-8 is left as written (it then fails to resolve, at its place).
+pub fn decode_ref_fragments(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get_mut("$ref")
+                && r.starts_with('#')
+                && r.contains('%')
+                && let Some(decoded) = percent_decode(r)
+            {
+                *r = decoded;
+            }
+            m.values_mut().for_each(decode_ref_fragments);
+        }
+        Value::Array(items) => items.iter_mut().for_each(decode_ref_fragments),
+        _ => {}
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Whether a schema merges parts (a non-empty `allOf`).
 pub fn has_all_of(schema: &Value) -> bool {
     schema["allOf"].as_array().is_some_and(|a| !a.is_empty())
@@ -322,6 +359,17 @@ mod tests {
         // A schema that merges itself ends.
         let (parts, _) = doc.all_of_parts(&root["components"]["schemas"]["Loop"], "/components/schemas/Loop");
         assert_eq!(parts.len(), 1);
+    }
+
+    #[test]
+    fn percent_encoded_fragments_are_followed() {
+        let mut root = json!({"paths": {"/k/{id}": {"get": {"x": 1}}},
+            "a": {"$ref": "#/paths/~1k~1%7Bid%7D/get"}, "bad": {"$ref": "#/x%ZZ"}, "odd": {"$ref": "#/%FF"}});
+        decode_ref_fragments(&mut root);
+        assert_eq!(root["a"]["$ref"], "#/paths/~1k~1{id}/get");
+        assert_eq!(Document::new(&root).follow(&root["a"])["x"], 1);
+        assert_eq!(root["bad"]["$ref"], "#/x%ZZ");
+        assert_eq!(root["odd"]["$ref"], "#/%FF");
     }
 
     #[test]

@@ -43,7 +43,8 @@ fn check_refs(spec: &Spec, v: &serde_json::Value, pointer: String, out: &mut Vec
 }
 
 /// A discriminator mapping names schemas: a `#/...` reference or a bare component name. One that names
-/// nothing is an error; one that names a schema that cannot carry the discriminator property (not an
+/// nothing (often a leftover of bundling: `models/x.yml#/a`) is a warning and the entry is ignored (the
+/// variant it meant still dispatches on its own name; an unmapped value decodes as `Unknown`); one that names a schema that cannot carry the discriminator property (not an
 /// object) is a warning, since such a variant can never match.
 fn check_mapping(
     spec: &Spec,
@@ -61,9 +62,9 @@ fn check_mapping(
             if target.starts_with('#') { target.to_string() } else { format!("#/components/schemas/{target}") };
         match resolve::raw_target(spec, &reference) {
             Err(msg) => out.push(spec.diag(
-                Severity::Error,
+                Severity::Warning,
                 &at,
-                format!("discriminator value `{value}` maps to `{target}`, which names no schema: {msg}"),
+                format!("discriminator value `{value}` maps to `{target}`, which names no schema, so the entry is ignored: {msg}"),
             )),
             Ok((schema, _)) => {
                 let kind = schema.get("type").and_then(|t| t.as_str());
