@@ -14,6 +14,8 @@ pub mod locate;
 pub mod model;
 pub mod naming;
 pub mod narrow;
+pub mod numbers;
+pub mod openapi31;
 pub mod operations;
 pub mod resolve;
 pub mod spec;

@@ -206,10 +206,12 @@ impl<'a> Document<'a> {
         self.operations_under("paths")
     }
 
-    /// Every outbound webhook (`x-webhooks`: event name → the path item the receiver must accept), as
-    /// operations whose `path` is the event's name.
+    /// Every outbound webhook (`x-webhooks`, and OpenAPI 3.1's `webhooks`: event name → the path item the
+    /// receiver must accept), as operations whose `path` is the event's name.
     pub fn webhooks(&self) -> Vec<RawOperation<'a>> {
-        self.operations_under(crate::extensions::WEBHOOKS)
+        let mut out = self.operations_under(crate::extensions::WEBHOOKS);
+        out.extend(self.operations_under("webhooks"));
+        out
     }
 
     /// The component schemas the webhooks' request bodies name: the payload types a receiver decodes.
