@@ -22,7 +22,7 @@
 //! | `true` / `false` as a schema | `{}` / `{not: {}}` |
 //! | `$anchor`, `$id` in a `$ref` | the pointer of the schema that declares it |
 //! | `webhooks`, `components/pathItems` | read where they are (`Document::webhooks`, path item `$ref`s) |
-//! | no `paths` | `paths: {}` |
+//! | no `paths`; an operation without `responses` | `paths: {}`; `responses: {}` (with a warning) |
 //! | `components/mediaTypes` (3.2) | each referenced media type inlined |
 //!
 //! Accepted as they are: `$defs`, `$schema`, `$comment`, `$id`, `$anchor`, `propertyNames`,
@@ -273,6 +273,11 @@ impl Walker {
 
     fn operation(&mut self, v: &mut Value, at: &str) {
         let Some(m) = v.as_object_mut() else { return };
+        if self.full && !m.contains_key("responses") {
+            // Optional since 3.1; 3.0's model needs the key.
+            m.insert("responses".into(), json!({}));
+            self.warn(at.to_string(), "no `responses` are declared: the method returns `()` and ignores any body");
+        }
         if let Some(Value::Array(ps)) = m.get_mut("parameters") {
             for (i, p) in ps.iter_mut().enumerate() {
                 self.parameter(p, &child(&child(at, "parameters"), &i.to_string()));

@@ -74,7 +74,14 @@ impl<'a> Document<'a> {
                     "external reference `{current}` is not supported; inline it or bundle the document"
                 ));
             };
-            let Some(target) = self.root.pointer(pointer) else {
+            // A reference is a URI: its fragment may be percent-encoded (`~1%7Bid%7D` for `/{id}`).
+            let decoded =
+                pointer.contains('%').then(|| percent_encoding::percent_decode_str(pointer).decode_utf8_lossy());
+            let (pointer, target) = match decoded.as_deref().and_then(|d| Some((d, self.root.pointer(d)?))) {
+                Some((d, t)) => (d, Some(t)),
+                None => (pointer, self.root.pointer(pointer)),
+            };
+            let Some(target) = target else {
                 return Err(format!("unresolved reference `{current}`: nothing exists at that pointer"));
             };
             match target.get("$ref").and_then(Value::as_str) {
@@ -334,6 +341,9 @@ mod tests {
         assert!(doc.target("other.yaml#/x").unwrap_err().contains("external"));
         assert_eq!(doc.target("#/c").unwrap().1, "/d");
         assert_eq!(doc.follow(&root["c"])["type"], "string");
+        // A percent-encoded fragment names the same node.
+        let root = json!({"paths": {"/a/{id}": {"x": 1}}, "r": {"$ref": "#/paths/~1a~1%7Bid%7D"}});
+        assert_eq!(Document::new(&root).target("#/paths/~1a~1%7Bid%7D").unwrap().1, "/paths/~1a~1{id}");
         assert!(doc.follow(&root["a"]).is_null());
     }
 }

@@ -452,9 +452,11 @@ impl<'a> TypeLowering<'a> {
             Shape::Integer { values, .. } if values.iter().any(Option::is_some) => {
                 let mut ns = Namespace::default();
                 ns.reserve("Unknown");
+                let mut seen = BTreeSet::new();
                 let variants = values
                     .iter()
                     .flatten()
+                    .filter(|v| seen.insert(**v))
                     .map(|v| EnumValue {
                         ident: ns.claim(&format!("V{}", v.to_string().replace('-', "Minus"))),
                         value: *v,
@@ -633,7 +635,6 @@ impl<'a> TypeLowering<'a> {
                     }
                 }
             }
-            values.dedup();
             return TypeKind::StringEnum(string_variants(&values, &docs));
         }
 
@@ -833,11 +834,14 @@ pub(crate) fn int_prim(format: Option<&str>) -> Prim {
 }
 
 /// Rust variants for string values: PascalCase, de-duplicated, with `Unknown` kept for the catch-all.
+/// Each value once, where it first appears (an `enum` may repeat one, and so may `oneOf` branches).
 fn string_variants(values: &[String], docs: &BTreeMap<String, String>) -> Vec<EnumValue<String>> {
     let mut ns = Namespace::default();
     ns.reserve("Unknown");
+    let mut seen = BTreeSet::new();
     values
         .iter()
+        .filter(|v| seen.insert(v.as_str()))
         .map(|v| {
             let base = if v.is_empty() { "Empty".to_string() } else { pascal(v) };
             EnumValue { ident: ns.claim(&base), value: v.clone(), doc: docs.get(v).cloned() }

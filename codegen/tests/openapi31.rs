@@ -273,3 +273,28 @@ components:
     assert!(a.contains("pub kind: Option<String>,") && !a.contains("Not read in 3.0."), "{a}");
     assert!(g.warnings.is_empty(), "{:?}", g.warnings);
 }
+
+#[test]
+fn a_value_repeated_in_an_enum_or_across_const_branches_is_one_variant() {
+    // Vercel's description repeats enum values; an `anyOf` of `const`s can too. A second variant for the same
+    // value would be an unreachable pattern.
+    let text = "openapi: 3.1.0
+info: { title: t, version: '1' }
+components:
+  schemas:
+    Target: { type: string, enum: [production, preview, development, preview] }
+    Mode:
+      anyOf: [{ const: fast }, { const: slow }, { const: fast }]
+    Level: { type: integer, enum: [1, 2, 1] }
+";
+    let g = generate("dup.yaml", text);
+    let models = &g.files["src/models.rs"];
+    let flat = models.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Target { Production = \"production\", Preview = \"preview\", Development = \"development\", }"),
+        "{models}"
+    );
+    assert!(flat.contains("Mode { Fast = \"fast\", Slow = \"slow\", }"), "{models}");
+    let level = item(models, "pub enum Level {");
+    assert_eq!(level.matches("V1").count(), 1, "{level}");
+}
