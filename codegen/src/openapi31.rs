@@ -596,9 +596,10 @@ impl Walker {
                         }
                         continue;
                     }
-                    let value = &m[&key];
-                    if let Some(i) = names.iter().position(|t| fits(t, &key, value)) {
-                        let value = m.remove(&key).expect("present");
+                    let Some(i) = m.get(&key).and_then(|value| names.iter().position(|t| fits(t, &key, value))) else {
+                        continue;
+                    };
+                    if let Some(value) = m.remove(&key) {
                         branches[i].insert(key, value);
                     }
                 }

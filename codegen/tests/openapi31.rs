@@ -89,6 +89,8 @@ fn every_3_1_construct_generates_its_type() {
     assert!(models.contains("pub type Nothing = Option<serde_json::Value>;"), "{models}");
     // `webhooks` payloads are typed and compile with the `webhooks` feature, as `x-webhooks`' do.
     assert!(models.contains("#[cfg(feature = \"webhooks\")]\ncrate::support::impl_deserialize_struct!(Adoption"));
+    let webhook = g.files.get("src/webhook.rs").map(String::as_str).unwrap_or_default();
+    assert!(webhook.contains("pub fn verify("), "verification: {:?}", g.files.keys());
     let adoption = item(models, "pub struct Adoption {");
     assert!(adoption.contains("pub at: crate::support::Tristate<chrono::DateTime<chrono::Utc>>,"), "{adoption}");
     // A path item by `$ref` to `components/pathItems`.
@@ -101,7 +103,7 @@ fn every_3_1_construct_generates_its_type() {
     let w = warnings(&g);
     let has = |needle: &str| assert!(w.iter().any(|x| x.contains(needle)), "no `{needle}` in {w:#?}");
     has(
-        "openapi31.yaml:78:57: warning at /components/schemas/Pet/properties/id/maximum: `maximum: 1e+30` is outside what `i64` holds",
+        "openapi31.yaml:83:57: warning at /components/schemas/Pet/properties/id/maximum: `maximum: 1e+30` is outside what `i64` holds",
     );
     has(
         "openapi31.yaml:39:11: warning at /paths/~1shapes/get/parameters/0/schema/maximum: `maximum: 1.8446744073709552e+19` is outside what `i64` holds",
@@ -297,4 +299,74 @@ components:
     assert!(flat.contains("Mode { Fast = \"fast\", Slow = \"slow\", }"), "{models}");
     let level = item(models, "pub enum Level {");
     assert_eq!(level.matches("V1").count(), 1, "{level}");
+}
+
+#[test]
+fn malformed_3_1_keywords_never_panic() {
+    // Each schema replaces `S` in a small document; every one loads or is refused with placed diagnostics.
+    let schemas = [
+        "{ type: [] }",
+        "{ type: [1, {}, null] }",
+        "{ type: ['null', 'null'] }",
+        "{ type: [string, object, array, boolean, integer, number, 'null'], enum: [a, 1, true, null, [1], {a: 1}], format: int32, items: 5, properties: 7 }",
+        "{ anyOf: x, oneOf: [] }",
+        "{ anyOf: [{type: 'null'}, {type: 'null'}] }",
+        "{ oneOf: [{type: 'null'}], allOf: [true, false] }",
+        "{ const: [1, 2] }",
+        "{ const: {a: 1}, enum: [] }",
+        "{ examples: {}, example: 1 }",
+        "{ examples: [] }",
+        "{ exclusiveMinimum: x, exclusiveMaximum: 1e400 }",
+        "{ type: integer, exclusiveMinimum: 5, minimum: 9 }",
+        "{ prefixItems: {} }",
+        "{ prefixItems: [true, false, 3] }",
+        "{ prefixItems: [{$ref: '#/components/schemas/S'}] }",
+        "{ patternProperties: [], unevaluatedProperties: 3 }",
+        "{ patternProperties: {a: 1, b: 2} }",
+        "{ $ref: 7, description: x }",
+        "{ $ref: '#nowhere', type: object }",
+        "{ $anchor: 5, $id: [] }",
+        "{ contentEncoding: 5, contentMediaType: [] }",
+        "false",
+        "7",
+    ];
+    for schema in schemas {
+        let text = format!(
+            "openapi: 3.1.0\ninfo: {{ title: t, version: '1' }}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: x\n          content: {{ application/json: {{ schema: {{ $ref: '#/components/schemas/S' }} }} }}\ncomponents:\n  schemas:\n    S: {schema}\n"
+        );
+        let _ = generate_str("hostile.yaml", text, &opts());
+    }
+    for top in
+        ["webhooks: []", "webhooks: { a: 5 }", "paths: 5", "jsonSchemaDialect: 5", "components: { pathItems: [] }"]
+    {
+        let text = format!("openapi: 3.1.0\ninfo: {{ title: t, version: '1' }}\n{top}\n");
+        let _ = generate_str("hostile.yaml", text, &opts());
+    }
+}
+
+#[test]
+fn a_3_2_media_type_component_is_inlined_where_it_is_referenced() {
+    let text = "openapi: 3.2.0
+info: { title: t, version: '1' }
+paths:
+  /a:
+    get:
+      operationId: a
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json: { $ref: '#/components/mediaTypes/Thing' }
+components:
+  mediaTypes:
+    Thing:
+      schema: { type: object, properties: { n: { type: [integer, 'null'] } } }
+";
+    let g = generate("media.yaml", text);
+    let ops =
+        g.files.iter().filter(|(p, _)| p.starts_with("src/operations")).map(|(_, t)| t.as_str()).collect::<String>();
+    assert!(ops.contains("ApiResponse<crate::models::AResponse200>"), "{ops}");
+    assert!(
+        item(&g.files["src/models.rs"], "pub struct AResponse200 {").contains("pub n: crate::support::Tristate<i64>,")
+    );
 }
