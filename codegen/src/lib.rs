@@ -1,4 +1,4 @@
-//! Reads an OpenAPI 3.0 document and emits a typed, async Rust client crate.
+//! Reads an OpenAPI 3.0, 3.1 or 3.2 document and emits a typed, async Rust client crate.
 //!
 //! The pipeline, one module per stage: [`load`] (YAML or JSON, with positions) → [`validate`] (every
 //! problem at once, each with a JSON pointer) → lowering into the [`model`] ([`types`], [`operations`],
@@ -14,6 +14,8 @@ pub mod locate;
 pub mod model;
 pub mod naming;
 pub mod narrow;
+pub mod numbers;
+pub mod openapi31;
 pub mod operations;
 pub mod resolve;
 pub mod spec;

@@ -1,6 +1,9 @@
 //! Reads a spec file (YAML or JSON) into a raw JSON tree and an `openapiv3` document.
 //!
-//! Refuses Swagger 2.0 and OpenAPI 3.1 with one sentence, and places every parse error at file:line:column.
+//! OpenAPI 3.1 and 3.2 documents are normalised into 3.0's shape first ([`crate::openapi31`]), so one model
+//! and one spec layer read every version; 3.0 documents read exactly as before (only bounds no Rust type can
+//! hold are dropped, [`crate::numbers`]). Refuses Swagger 2.0 and other versions with one sentence, and
+//! places every parse error at file:line:column (in the user's file, even for a node normalising moved).
 
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::locate::locate;
@@ -13,11 +16,24 @@ pub struct Spec {
     pub is_json: bool,
     pub raw: serde_json::Value,
     pub api: openapiv3::OpenAPI,
+    /// The document's OpenAPI minor version: 0, 1 or 2 (3.1 and 3.2 are normalised into 3.0's shape).
+    pub minor: u32,
+    /// Nodes normalising moved: `(pointer in raw, pointer the user wrote)`; [`Spec::diag`] reports the latter.
+    pub moved: Vec<(String, String)>,
+    /// Warnings found while loading (a bound dropped, a construct left out), reported with validation's.
+    pub notes: Vec<Diagnostic>,
 }
 
 impl Spec {
     /// A diagnostic placed at `pointer` in this document.
     pub fn diag(&self, severity: Severity, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        let written;
+        let pointer = if self.moved.is_empty() {
+            pointer
+        } else {
+            written = crate::openapi31::original(&self.moved, pointer);
+            &written
+        };
         let pos = locate(&self.text, self.is_json, pointer);
         Diagnostic {
             file: self.file.clone(),
@@ -66,39 +82,63 @@ pub fn load_str(file: &str, text: String) -> Result<Spec, Diagnostics> {
     let mut raw: serde_json::Value = if is_json {
         serde_json::from_str(&text).map_err(|e| fail(Some(e.line()), Some(e.column()), format!("invalid JSON: {e}")))?
     } else if !text.contains("<<") {
-        // The direct path: YAML straight into a JSON tree (integer keys become strings, aliases expand).
-        serde_yaml::from_str(&text).map_err(|e| yaml_error(&e))?
+        // The direct path: YAML straight into a JSON tree (integer keys become strings, aliases expand, integers
+        // past 64 bits become floats).
+        crate::numbers::yaml_tree(&text).map_err(|e| yaml_error(&e))?
     } else {
         // Merge keys (`<<`) need the YAML tree, merged, then converted.
         let mut yaml: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| yaml_error(&e))?;
         yaml.apply_merge().map_err(|e| fail(None, None, format!("invalid YAML merge key: {e}")))?;
         yaml_to_json(yaml, 0).map_err(|m| fail(None, None, m))?
     };
-    check_version(&raw).map_err(|m| fail(Some(1), Some(1), m))?;
-    crate::spec::decode_ref_fragments(&mut raw);
-
-    // The plain decoder is the fast path; the path-tracking one runs only to explain a failure.
-    if let Ok(api) = <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&raw) {
-        return Ok(Spec { file: file.to_string(), text, is_json, raw, api });
-    }
-    let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|e| {
-        // openapiv3's paths stop at `/paths`; our own pass finds the deepest failing part.
-        let (pointer, inner) =
-            crate::narrow::deepest(&raw).unwrap_or_else(|| (pointer_of(e.path()), e.into_inner().to_string()));
+    let minor = check_version(&raw).map_err(|m| fail(Some(1), Some(1), m))?;
+    let normalised = crate::openapi31::normalise(&mut raw, minor > 0);
+    let place = |severity: Severity, pointer: &str, message: String| {
+        let pointer = normalised.original(pointer);
         let pos = locate(&text, is_json, &pointer);
-        Diagnostics(vec![Diagnostic {
+        Diagnostic {
             file: file.to_string(),
             line: pos.map(|p| p.0),
             column: pos.map(|p| p.1),
             pointer,
-            severity: Severity::Error,
-            message: format!("not a valid OpenAPI 3.0 document: {inner}"),
-        }])
-    })?;
-    Ok(Spec { file: file.to_string(), text, is_json, raw, api })
+            severity,
+            message,
+        }
+    };
+    if !normalised.errors.is_empty() {
+        return Err(Diagnostics(
+            normalised.errors.iter().map(|(at, m)| place(Severity::Error, at, m.clone())).collect(),
+        ));
+    }
+    let notes = normalised.warnings.iter().map(|(at, m)| place(Severity::Warning, at, m.clone())).collect();
+
+    // The plain decoder is the fast path; the path-tracking one runs only to explain a failure.
+    let api = match <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&raw) {
+        Ok(api) => api,
+        Err(_) => serde_path_to_error::deserialize(&raw).map_err(|e| {
+            // openapiv3's paths stop at `/paths`; our own pass finds the deepest failing part.
+            let (pointer, inner) =
+                crate::narrow::deepest(&raw).unwrap_or_else(|| (pointer_of(e.path()), e.into_inner().to_string()));
+            Diagnostics(vec![place(
+                Severity::Error,
+                &pointer,
+                format!("not a valid OpenAPI 3.{minor} document: {inner}"),
+            )])
+        })?,
+    };
+    let moved = normalised.moved;
+    Ok(Spec { file: file.to_string(), text, is_json, raw, api, minor, moved, notes })
 }
 
-fn check_version(raw: &serde_json::Value) -> Result<(), String> {
+/// A document's raw tree as every tool reads it: parsed (YAML or JSON), version-checked, normalised into
+/// OpenAPI 3.0's shape ([`crate::openapi31`]) and decoded. For tools that read the tree only (the
+/// conformance judge); the errors are placed as the generator places them.
+pub fn tree(text: &str) -> Result<serde_json::Value, String> {
+    load_str("spec", text.to_string()).map(|s| s.raw).map_err(|d| d.to_string())
+}
+
+/// The document's OpenAPI minor version (3.0, 3.1 and 3.2 are read), or why it is not read.
+fn check_version(raw: &serde_json::Value) -> Result<u32, String> {
     if !raw.is_object() {
         return Err("not an OpenAPI document: the top level is not a mapping".into());
     }
@@ -109,8 +149,12 @@ fn check_version(raw: &serde_json::Value) -> Result<(), String> {
         ));
     }
     match raw.get("openapi").and_then(|v| v.as_str()) {
-        Some(v) if v.starts_with("3.0") => Ok(()),
-        Some(v) => Err(format!("OpenAPI {v} documents are not supported: this generator reads OpenAPI 3.0.x only.")),
+        Some(v) if v.starts_with("3.0") => Ok(0),
+        Some(v) if v.starts_with("3.1") => Ok(1),
+        Some(v) if v.starts_with("3.2") => Ok(2),
+        Some(v) => {
+            Err(format!("OpenAPI {v} documents are not supported: this generator reads OpenAPI 3.0, 3.1 and 3.2."))
+        }
         None => Err("not an OpenAPI document: the `openapi: 3.0.x` field is missing.".into()),
     }
 }

@@ -88,6 +88,7 @@ impl Api {
                     }
                 }
                 Ty::Vec(i) | Ty::Map(i) | Ty::Option(i) | Ty::Box(i) => stack.push(i),
+                Ty::Tuple(items) => stack.extend(items),
                 Ty::Prim(_) | Ty::Json | Ty::Unit => {}
             }
         }
@@ -235,6 +236,7 @@ impl Ty {
         match self {
             Ty::Named(n) => out.push(n.clone()),
             Ty::Option(t) | Ty::Box(t) | Ty::Vec(t) | Ty::Map(t) => t.named(out),
+            Ty::Tuple(items) => items.iter().for_each(|t| t.named(out)),
             Ty::Prim(_) | Ty::Json | Ty::Unit => {}
         }
     }
@@ -262,6 +264,8 @@ pub enum Ty {
     Json,
     /// No body.
     Unit,
+    /// A fixed-length array of differently typed items (OpenAPI 3.1's `prefixItems`): a Rust tuple.
+    Tuple(Vec<Ty>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -74,7 +74,14 @@ impl<'a> Document<'a> {
                     "external reference `{current}` is not supported; inline it or bundle the document"
                 ));
             };
-            let Some(target) = self.root.pointer(pointer) else {
+            // A reference is a URI: its fragment may be percent-encoded (`~1%7Bid%7D` for `/{id}`).
+            let decoded =
+                pointer.contains('%').then(|| percent_encoding::percent_decode_str(pointer).decode_utf8_lossy());
+            let (pointer, target) = match decoded.as_deref().and_then(|d| Some((d, self.root.pointer(d)?))) {
+                Some((d, t)) => (d, Some(t)),
+                None => (pointer, self.root.pointer(pointer)),
+            };
+            let Some(target) = target else {
                 return Err(format!("unresolved reference `{current}`: nothing exists at that pointer"));
             };
             match target.get("$ref").and_then(Value::as_str) {
@@ -206,10 +213,12 @@ impl<'a> Document<'a> {
         self.operations_under("paths")
     }
 
-    /// Every outbound webhook (`x-webhooks`: event name → the path item the receiver must accept), as
-    /// operations whose `path` is the event's name.
+    /// Every outbound webhook (`x-webhooks`, and OpenAPI 3.1's `webhooks`: event name → the path item the
+    /// receiver must accept), as operations whose `path` is the event's name.
     pub fn webhooks(&self) -> Vec<RawOperation<'a>> {
-        self.operations_under(crate::extensions::WEBHOOKS)
+        let mut out = self.operations_under(crate::extensions::WEBHOOKS);
+        out.extend(self.operations_under("webhooks"));
+        out
     }
 
     /// The component schemas the webhooks' request bodies name: the payload types a receiver decodes.
@@ -271,43 +280,6 @@ impl<'a> Document<'a> {
     }
 }
 
-/// Rewrites every local `$ref` whose fragment is percent-encoded (`#/paths/~1keys~1%7Bid%7D`, as RFC 6901's
-/// URI form allows and DigitalOcean's description writes) into its plain JSON pointer, so every reader follows
-/// it. A fragment that does not decode to UTF-8 is left as written (it then fails to resolve, at its place).
-pub fn decode_ref_fragments(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            if let Some(Value::String(r)) = m.get_mut("$ref")
-                && r.starts_with('#')
-                && r.contains('%')
-                && let Some(decoded) = percent_decode(r)
-            {
-                *r = decoded;
-            }
-            m.values_mut().for_each(decode_ref_fragments);
-        }
-        Value::Array(items) => items.iter_mut().for_each(decode_ref_fragments),
-        _ => {}
-    }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// Whether a schema merges parts (a non-empty `allOf`).
 pub fn has_all_of(schema: &Value) -> bool {
     schema["allOf"].as_array().is_some_and(|a| !a.is_empty())
@@ -362,17 +334,6 @@ mod tests {
     }
 
     #[test]
-    fn percent_encoded_fragments_are_followed() {
-        let mut root = json!({"paths": {"/k/{id}": {"get": {"x": 1}}},
-            "a": {"$ref": "#/paths/~1k~1%7Bid%7D/get"}, "bad": {"$ref": "#/x%ZZ"}, "odd": {"$ref": "#/%FF"}});
-        decode_ref_fragments(&mut root);
-        assert_eq!(root["a"]["$ref"], "#/paths/~1k~1{id}/get");
-        assert_eq!(Document::new(&root).follow(&root["a"])["x"], 1);
-        assert_eq!(root["bad"]["$ref"], "#/x%ZZ");
-        assert_eq!(root["odd"]["$ref"], "#/%FF");
-    }
-
-    #[test]
     fn references_end_or_say_why() {
         let root = json!({"a": {"$ref": "#/b"}, "b": {"$ref": "#/a"}, "c": {"$ref": "#/d"}, "d": {"type": "string"}});
         let doc = Document::new(&root);
@@ -380,6 +341,9 @@ mod tests {
         assert!(doc.target("other.yaml#/x").unwrap_err().contains("external"));
         assert_eq!(doc.target("#/c").unwrap().1, "/d");
         assert_eq!(doc.follow(&root["c"])["type"], "string");
+        // A percent-encoded fragment names the same node.
+        let root = json!({"paths": {"/a/{id}": {"x": 1}}, "r": {"$ref": "#/paths/~1a~1%7Bid%7D"}});
+        assert_eq!(Document::new(&root).target("#/paths/~1a~1%7Bid%7D").unwrap().1, "/paths/~1a~1{id}");
         assert!(doc.follow(&root["a"]).is_null());
     }
 }

@@ -340,6 +340,11 @@ impl<'a> TypeLowering<'a> {
             }),
             Shape::Bool => Ty::Prim(Prim::Bool),
             Shape::Array(items) => match items {
+                _ if self.spec.minor > 0
+                    && self.spec.raw.pointer(pointer).is_some_and(|s| s.get("prefixItems").is_some()) =>
+                {
+                    self.tuple(pointer, hint)
+                }
                 None => Ty::Vec(Box::new(Ty::Json)),
                 Some(items) => {
                     let (item, n) = self.ty_of_boxed(items, &child(pointer, "items"), &format!("{hint}Item"));
@@ -363,6 +368,39 @@ impl<'a> TypeLowering<'a> {
             },
         };
         (ty, nullable)
+    }
+
+    /// An array with `prefixItems` (OpenAPI 3.1): a Rust tuple of the items' types. One that allows more items
+    /// after them (`items`), or has more than 12 (what std's tuple traits cover), is kept as a list of JSON
+    /// values, with a warning.
+    fn tuple(&mut self, pointer: &str, hint: &str) -> Ty {
+        let raw = self.spec.raw.pointer(pointer).cloned().unwrap_or_default();
+        let prefix = raw["prefixItems"].as_array().cloned().unwrap_or_default();
+        if raw.get("items").is_some() || prefix.is_empty() || prefix.len() > 12 {
+            let why = if prefix.len() > 12 {
+                "a tuple of more than 12 items"
+            } else {
+                "a tuple followed by more items (`items` beside `prefixItems`)"
+            };
+            self.warn(pointer, format!("{why} is not typed: its items are kept as JSON values"));
+            return Ty::Vec(Box::new(Ty::Json));
+        }
+        let mut items = Vec::with_capacity(prefix.len());
+        for (i, item) in prefix.into_iter().enumerate() {
+            let at = child(&child(pointer, "prefixItems"), &i.to_string());
+            let ty = match serde_json::from_value::<ReferenceOr<Schema>>(item) {
+                Ok(s) => {
+                    let (ty, nullable) = self.ty_of(&s, &at, &format!("{hint}Item{i}"));
+                    if nullable { Ty::Option(Box::new(ty)) } else { ty }
+                }
+                Err(e) => {
+                    self.error(&at, format!("not a schema: {e}"));
+                    Ty::Json
+                }
+            };
+            items.push(ty);
+        }
+        Ty::Tuple(items)
     }
 
     fn string_prim(&mut self, format: Option<&str>) -> Prim {
@@ -414,9 +452,11 @@ impl<'a> TypeLowering<'a> {
             Shape::Integer { values, .. } if values.iter().any(Option::is_some) => {
                 let mut ns = Namespace::default();
                 ns.reserve("Unknown");
+                let mut seen = BTreeSet::new();
                 let variants = values
                     .iter()
                     .flatten()
+                    .filter(|v| seen.insert(**v))
                     .map(|v| EnumValue {
                         ident: ns.claim(&format!("V{}", v.to_string().replace('-', "Minus"))),
                         value: *v,
@@ -595,7 +635,6 @@ impl<'a> TypeLowering<'a> {
                     }
                 }
             }
-            values.dedup();
             return TypeKind::StringEnum(string_variants(&values, &docs));
         }
 
@@ -781,7 +820,7 @@ impl TypeLowering<'_> {
 }
 
 /// Every named type a type mentions, under any container.
-fn int_prim(format: Option<&str>) -> Prim {
+pub(crate) fn int_prim(format: Option<&str>) -> Prim {
     match format {
         Some("int8") => Prim::I8,
         Some("int16") => Prim::I16,
@@ -795,11 +834,14 @@ fn int_prim(format: Option<&str>) -> Prim {
 }
 
 /// Rust variants for string values: PascalCase, de-duplicated, with `Unknown` kept for the catch-all.
+/// Each value once, where it first appears (an `enum` may repeat one, and so may `oneOf` branches).
 fn string_variants(values: &[String], docs: &BTreeMap<String, String>) -> Vec<EnumValue<String>> {
     let mut ns = Namespace::default();
     ns.reserve("Unknown");
+    let mut seen = BTreeSet::new();
     values
         .iter()
+        .filter(|v| seen.insert(v.as_str()))
         .map(|v| {
             let base = if v.is_empty() { "Empty".to_string() } else { pascal(v) };
             EnumValue { ident: ns.claim(&base), value: v.clone(), doc: docs.get(v).cloned() }
@@ -814,6 +856,7 @@ fn variant_ident(ty: &Ty, i: usize) -> String {
         Ty::Vec(_) => "Array".into(),
         Ty::Map(_) => "Map".into(),
         Ty::Option(inner) | Ty::Box(inner) => variant_ident(inner, i),
+        Ty::Tuple(_) => "Tuple".into(),
         Ty::Json | Ty::Unit => format!("Variant{i}"),
     }
 }
@@ -916,6 +959,7 @@ fn direct_names(ty: &Ty, out: &mut Vec<String>) {
     match ty {
         Ty::Named(n) => out.push(n.clone()),
         Ty::Option(t) => direct_names(t, out),
+        Ty::Tuple(items) => items.iter().for_each(|t| direct_names(t, out)),
         Ty::Box(_) | Ty::Vec(_) | Ty::Map(_) | Ty::Prim(_) | Ty::Json | Ty::Unit => {}
     }
 }
@@ -924,6 +968,7 @@ fn box_in(ty: &mut Ty, same_scc: &dyn Fn(&str) -> bool) {
     match ty {
         Ty::Named(n) if same_scc(n) => *ty = Ty::Box(Box::new(ty.clone())),
         Ty::Option(t) => box_in(t, same_scc),
+        Ty::Tuple(items) => items.iter_mut().for_each(|t| box_in(t, same_scc)),
         _ => {}
     }
 }

@@ -6,7 +6,8 @@ use crate::resolve;
 use std::collections::BTreeMap;
 
 pub fn validate(spec: &Spec) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    // What loading found (a bound dropped, a construct left out) is reported with validation's findings.
+    let mut out = spec.notes.clone();
     check_refs(spec, &spec.raw, String::new(), &mut out);
     check_operation_ids(spec, &mut out);
     out

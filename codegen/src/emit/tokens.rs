@@ -65,6 +65,10 @@ pub fn ty(t: &Ty, scope: Scope) -> TokenStream {
         }
         Ty::Json => quote!(serde_json::Value),
         Ty::Unit => quote!(()),
+        Ty::Tuple(items) => {
+            let items = items.iter().map(|i| ty(i, scope));
+            quote!((#(#items,)*))
+        }
     }
 }
 

@@ -109,6 +109,8 @@ pub fn compare(base_label: &str, base_text: String, head_label: &str, head_text:
     let base = codegen::load::load_str(base_label, base_text).map_err(|d| format!("base spec: {d}"))?;
     let head = codegen::load::load_str(head_label, head_text).map_err(|d| format!("head spec: {d}"))?;
     let mut changes = rules::diff(&facts::collect(&base.raw), &facts::collect(&head.raw));
+    // A 3.1 document is read normalised: name each change where its side's author wrote it.
+    let moved = [base.moved.clone(), head.moved.clone()];
     let sides =
         [(base.text.clone(), base.is_json, base.raw.clone()), (head.text.clone(), head.is_json, head.raw.clone())];
     let generate = |spec: codegen::load::Spec, side: &str| -> Result<_, String> {
@@ -125,6 +127,12 @@ pub fn compare(base_label: &str, base_text: String, head_label: &str, head_text:
     let explained = changes.iter().any(|c| c.severity == rules::Severity::Breaking && !rules::WIRE.contains(&c.rule));
     if !api.breaking.is_empty() && !explained {
         changes.push(rules::rust_api_change(&api.breaking, &sides[1].2));
+    }
+    for c in &mut changes {
+        let moved = if c.in_base { &moved[0] } else { &moved[1] };
+        if !moved.is_empty() {
+            c.pointer = codegen::openapi31::original(moved, &c.pointer);
+        }
     }
     let lines = changes
         .iter()
