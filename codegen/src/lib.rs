@@ -4,6 +4,7 @@
 //! problem at once, each with a JSON pointer) → lowering into the [`model`] ([`types`], [`operations`],
 //! with [`naming`] resolving every identifier) → [`emit`] (tokens) → [`format`] (prettyplease).
 
+pub mod crate_name;
 pub mod diag;
 pub mod emit;
 pub mod extensions;
@@ -17,6 +18,7 @@ pub mod narrow;
 pub mod numbers;
 pub mod openapi31;
 pub mod operations;
+pub mod params;
 pub mod resolve;
 pub mod spec;
 pub mod types;
@@ -62,6 +64,7 @@ pub struct Generated {
 
 /// Generates a crate from a spec file.
 pub fn generate_file(spec: &Path, opts: &CrateOptions) -> Result<Generated, Diagnostics> {
+    check_crate_name(&spec.display().to_string(), opts)?;
     let started = Instant::now();
     let loaded = load::load_file(spec)?;
     generate_loaded(loaded, opts, started)
@@ -69,6 +72,7 @@ pub fn generate_file(spec: &Path, opts: &CrateOptions) -> Result<Generated, Diag
 
 /// Generates a crate from spec text; `file` names it in messages.
 pub fn generate_str(file: &str, text: String, opts: &CrateOptions) -> Result<Generated, Diagnostics> {
+    check_crate_name(file, opts)?;
     let started = Instant::now();
     let loaded = load::load_str(file, text)?;
     generate_loaded(loaded, opts, started)
@@ -149,6 +153,20 @@ pub fn caller_source(spec: &load::Spec) -> Result<String, Diagnostics> {
 }
 
 /// A generator bug, reported against the spec's file as one error.
+/// A package name Cargo would refuse is refused before anything is read or generated (`crate_name`).
+fn check_crate_name(file: &str, opts: &CrateOptions) -> Result<(), Diagnostics> {
+    crate_name::validate(&opts.crate_name).map_err(|message| {
+        Diagnostics(vec![Diagnostic {
+            file: file.to_string(),
+            line: None,
+            column: None,
+            pointer: String::new(),
+            severity: Severity::Error,
+            message,
+        }])
+    })
+}
+
 fn internal_error(spec: &load::Spec, message: String) -> Diagnostics {
     Diagnostics(vec![Diagnostic {
         file: spec.file.clone(),
@@ -162,6 +180,7 @@ fn internal_error(spec: &load::Spec, message: String) -> Diagnostics {
 
 /// Generates a crate from a spec already loaded (tools that also read the spec themselves parse it once).
 pub fn generate_spec(spec: load::Spec, opts: &CrateOptions) -> Result<Generated, Diagnostics> {
+    check_crate_name(&spec.file, opts)?;
     generate_loaded(spec, opts, Instant::now())
 }
 

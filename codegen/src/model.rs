@@ -378,6 +378,7 @@ pub enum ParamIn {
     Path,
     Query,
     Header,
+    Cookie,
 }
 
 #[derive(Debug, Clone)]
@@ -388,8 +389,8 @@ pub struct Param {
     pub doc: Option<String>,
     pub ty: Ty,
     pub required: bool,
-    /// Arrays: repeat the name per item (`form`, `explode: true`) or join with commas.
-    pub explode: bool,
+    /// How the value is written: `style`, `explode`, `allowReserved`, JSON `content` (`crate::params`).
+    pub style: crate::params::ParamStyle,
 }
 
 #[derive(Debug, Clone)]

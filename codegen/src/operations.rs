@@ -8,7 +8,7 @@ use crate::naming::{Namespace, pascal, snake};
 use crate::resolve;
 use crate::types::TypeLowering;
 use indexmap::IndexMap;
-use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, StatusCode};
+use openapiv3::{MediaType, Parameter, ReferenceOr, RequestBody, StatusCode};
 
 pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
     let spec = tl.spec;
@@ -60,6 +60,9 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
             }
             let mut field_names = Namespace::default();
             for ((_, _), (p, at)) in &merged {
+                if !crate::params::keep(tl, path, p, at) {
+                    continue;
+                }
                 if let Some(param) = lower_param(tl, p, at, &type_base, &mut arg_names, &mut field_names) {
                     match param.location {
                         ParamIn::Path => path_params.push(param),
@@ -67,16 +70,9 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                     }
                 }
             }
-            // Path arguments follow the order of the template.
-            path_params.sort_by_key(|p| path.find(&format!("{{{}}}", p.wire)).unwrap_or(usize::MAX));
-            for name in template_names(path) {
-                if !path_params.iter().any(|p| p.wire == name) {
-                    tl.error(
-                        &ptr,
-                        format!("path template names `{{{name}}}` but no path parameter `{name}` is declared"),
-                    );
-                }
-            }
+            // Path arguments follow the order of the template; a name it gives that no parameter declares is
+            // a string argument (lenient mode, with a warning).
+            crate::params::complete_path(tl, path, &ptr, &mut path_params, &mut arg_names);
             let params_type = (!params.is_empty()).then(|| tl.names.claim(&format!("{type_base}Params")));
 
             let body =
@@ -192,10 +188,6 @@ fn derived_id(method: &str, path: &str) -> String {
     format!("{method}_{}", words.join("_"))
 }
 
-fn template_names(path: &str) -> Vec<String> {
-    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_string())).collect()
-}
-
 pub fn join_doc(summary: Option<&str>, description: Option<&str>) -> Option<String> {
     let parts: Vec<&str> =
         [summary, description].into_iter().flatten().map(str::trim).filter(|s| !s.is_empty()).collect();
@@ -239,40 +231,10 @@ fn lower_param(
     field_names: &mut Namespace,
 ) -> Option<Param> {
     let data = p.parameter_data_ref();
-    let (location, explode) = match p {
-        Parameter::Path { .. } => (ParamIn::Path, false),
-        Parameter::Header { .. } => (ParamIn::Header, false),
-        Parameter::Query { style, .. } => {
-            if !matches!(style, QueryStyle::Form) {
-                tl.error(
-                    at,
-                    format!("query parameter `{}`: style `{style:?}` is not supported (only `form`)", data.name),
-                );
-                return None;
-            }
-            (ParamIn::Query, data.explode.unwrap_or(true))
-        }
-        Parameter::Cookie { .. } => {
-            tl.error(
-                at,
-                format!(
-                    "cookie parameter `{}` is not supported; send the cookie through a custom reqwest::Client",
-                    data.name
-                ),
-            );
-            return None;
-        }
-    };
-    let schema = match &data.format {
-        ParameterSchemaOrContent::Schema(s) => s,
-        ParameterSchemaOrContent::Content(_) => {
-            tl.error(at, format!("parameter `{}` uses `content`; only `schema` parameters are supported", data.name));
-            return None;
-        }
-    };
-    let (ty, _) = tl.ty_of(schema, &child(at, "schema"), &format!("{type_base}{}", pascal(&data.name)));
+    let (location, style, schema, schema_at) = crate::params::read(tl, p, at)?;
+    let (ty, _) = tl.ty_of(&schema, &schema_at, &format!("{type_base}{}", pascal(&data.name)));
     let mut doc = data.description.clone().map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
-    if let ReferenceOr::Item(s) = schema
+    if let ReferenceOr::Item(s) = &*schema
         && let Some(default) = &s.schema_data.default
     {
         let line = format!("Default: `{default}`.");
@@ -291,7 +253,7 @@ fn lower_param(
         doc,
         ty,
         required: data.required || location == ParamIn::Path,
-        explode,
+        style,
     })
 }
 

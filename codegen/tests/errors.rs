@@ -77,10 +77,8 @@ fn every_problem_is_reported_at_once_with_its_place() {
     assert_eq!(
         lines,
         [
-            "many-problems.yaml:8:11: error at /paths/~1a/get/parameters/0: cookie parameter `session` is not supported; send the cookie through a custom reqwest::Client",
-            "many-problems.yaml:11:11: error at /paths/~1a/get/parameters/1: query parameter `filter`: style `DeepObject` is not supported (only `form`)",
             "many-problems.yaml:20:25: error at /paths/~1a/get/responses/200/content/application~1json/schema/$ref: unresolved reference `#/components/schemas/Missing`: nothing exists at that pointer",
-            "many-problems.yaml:22:5: error at /paths/~1b~1{id}/post: path template names `{id}` but no path parameter `id` is declared",
+            "many-problems.yaml:22:5: warning at /paths/~1b~1{id}/post: path template `/b/{id}` names `{id}` but the operation declares no path parameter `id`; it is taken as a required string argument `id` (lenient mode)",
             "many-problems.yaml:23:7: error at /paths/~1b~1{id}/post/operationId: duplicate operationId `same` (first used at /paths/~1a/get/operationId)",
             "many-problems.yaml:23:7: warning at /paths/~1b~1{id}/post/operationId: operation method `same` is generated as `same2`: another name of the same scope already converts to `same`",
             "many-problems.yaml:25:9: error at /paths/~1b~1{id}/post/requestBody/content: request body `multipart/form-data` is not supported (JSON, form, text and raw bytes are)",
@@ -88,6 +86,30 @@ fn every_problem_is_reported_at_once_with_its_place() {
             "many-problems.yaml:41:10: error at /components/schemas/A/$ref: reference `#/components/schemas/B` is part of a cycle of references",
             "many-problems.yaml:42:10: error at /components/schemas/B/$ref: reference `#/components/schemas/A` is part of a cycle of references",
         ]
+    );
+}
+
+/// A package name Cargo would refuse is refused before the document is read, with Cargo's rule.
+#[test]
+fn a_crate_name_cargo_would_refuse_is_refused_first() {
+    for name in ["rw-box-v2026.0", "", "2fa", "async", "test", "cli\u{e9}nt"] {
+        let opts = CrateOptions { crate_name: name.into(), ..opts() };
+        let Err(Diagnostics(d)) = generate_str("spec.yaml", "not even YAML: [".into(), &opts) else {
+            panic!("{name:?} must be refused")
+        };
+        assert_eq!(d.len(), 1, "{d:?}");
+        let line = d[0].to_string();
+        assert!(line.starts_with(&format!("spec.yaml: error at #: invalid crate name {name:?}: ")), "{line}");
+        assert!(line.contains("Cargo's rule: a package name is not empty, starts with a letter or `_`"), "{line}");
+    }
+    let Err(Diagnostics(d)) =
+        generate_str("spec.yaml", "x".into(), &CrateOptions { crate_name: "rw-box-v2026.0".into(), ..opts() })
+    else {
+        panic!()
+    };
+    assert_eq!(
+        d[0].message,
+        "invalid crate name \"rw-box-v2026.0\": `.` is not allowed (only letters, digits, `-` and `_`). Cargo's rule: a package name is not empty, starts with a letter or `_` (never a digit), and continues with letters, digits, `-` or `_`; this generator also requires ASCII (rustc cannot load a crate with a non-ASCII name) and refuses Rust keywords, `test`, the standard library's crate names, Cargo's build directory names and Windows' reserved names"
     );
 }
 

@@ -169,6 +169,10 @@ pub mod operations;
 #[rustfmt::skip]
 pub mod paging;
 
+#[doc(hidden)]
+#[rustfmt::skip]
+pub mod params;
+
 #[rustfmt::skip]
 mod recovery;
 

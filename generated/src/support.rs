@@ -372,26 +372,6 @@ pub fn param_text<T: Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
-/// Appends a query parameter. `None` is skipped; arrays repeat the name (`explode`) or join with commas.
-pub fn push_query<T: Serialize + ?Sized>(
-    out: &mut Vec<(&'static str, String)>,
-    name: &'static str,
-    value: &T,
-    explode: bool,
-) {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::Null) | Err(_) => {}
-        Ok(serde_json::Value::Array(items)) if explode => {
-            out.extend(items.iter().map(|i| (name, param_text(i))));
-        }
-        Ok(serde_json::Value::Array(items)) => {
-            out.push((name, items.iter().map(param_text).collect::<Vec<_>>().join(",")));
-        }
-        Ok(serde_json::Value::String(s)) => out.push((name, s)),
-        Ok(other) => out.push((name, other.to_string())),
-    }
-}
-
 /// Percent-encodes a path segment (RFC 3986 unreserved characters pass through).
 pub fn path_segment<T: Serialize + ?Sized>(value: &T) -> String {
     let text = param_text(value);

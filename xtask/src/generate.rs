@@ -13,12 +13,17 @@ pub struct Args {
     /// Where the crate goes (its own Cargo.toml and src/) [default: generated/]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// The package name of the generated crate
-    #[arg(long, value_name = "NAME", default_value = "octopus-client")]
+    /// The package name of the generated crate (Cargo's rule: letters, digits, `-`, `_`; not a keyword)
+    #[arg(long, value_name = "NAME", default_value = "octopus-client", value_parser = crate_name)]
     crate_name: String,
     /// Write nothing; fail, naming every stale file, when the output on disk differs
     #[arg(long)]
     check: bool,
+}
+
+/// A `--crate-name` Cargo would refuse is refused when the command line is read, with Cargo's rule.
+fn crate_name(name: &str) -> Result<String, String> {
+    codegen::crate_name::validate(name).map(|()| name.to_string())
 }
 
 /// How `spec` is generated into `out`: labelled by the spec's file name, and standalone unless `out` is a

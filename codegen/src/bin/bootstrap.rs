@@ -11,18 +11,26 @@ fn main() -> ExitCode {
         eprintln!("usage: cargo run -p codegen --bin bootstrap -- SPEC OUT CRATE_NAME");
         return ExitCode::FAILURE;
     };
+    if let Err(e) = codegen::crate_name::validate(name) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let label = Path::new(spec).file_name().map_or_else(|| spec.clone(), |n| n.to_string_lossy().into_owned());
     let opts = codegen::CrateOptions { crate_name: name.clone(), spec_label: label, standalone: false };
-    match codegen::generate_file(Path::new(spec), &opts) {
-        Ok(g) => match codegen::write::write(Path::new(out), &g.files) {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: cannot write {out}: {e}");
-                ExitCode::FAILURE
-            }
-        },
+    let g = match codegen::generate_file(Path::new(spec), &opts) {
+        Ok(g) => g,
         Err(diags) => {
             eprintln!("{diags}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in &g.warnings {
+        eprintln!("{w}");
+    }
+    match codegen::write::write(Path::new(out), &g.files) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write {out}: {e}");
             ExitCode::FAILURE
         }
     }

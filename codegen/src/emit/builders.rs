@@ -1,5 +1,5 @@
-//! `src/builders.rs`: constructors and chainable setters for the types a caller builds: request bodies (and
-//! every struct they contain) and operation parameters. Every generated struct is `#[non_exhaustive]`, so
+//! `src/builders.rs`: constructors and chainable setters for the types a caller builds: request bodies and
+//! operation parameters, and every struct they contain. Every generated struct is `#[non_exhaustive]`, so
 //! outside the crate these are the only way to make one, and an optional field the API adds later (its
 //! promise within v1) breaks no caller: `CreateEsimOrderRequest::new(712, amount).client_reference("ref-1")`.
 //! They live in one file of their own, beside the types: what a caller sends, and how it is made.
@@ -201,7 +201,11 @@ pub fn builder(path: TokenStream, type_name: &str, members: &[Member], extra: Op
 
 /// The named structs a caller builds: request bodies and everything reachable from them.
 pub fn built_by_callers(api: &Api) -> BTreeSet<String> {
-    let mut out = api.reachable(api.operations.iter().filter_map(|o: &Operation| o.body.as_ref().map(|b| &b.ty)));
+    // Request bodies, and the objects parameters carry (a `deepObject` filter, a `form` object).
+    let sent = api.operations.iter().flat_map(|o: &Operation| {
+        o.body.iter().map(|b| &b.ty).chain(o.params.iter().chain(&o.path_params).map(|p| &p.ty))
+    });
+    let mut out = api.reachable(sent);
     out.retain(|n| matches!(api.types.get(n).map(|d| &d.kind), Some(TypeKind::Struct(_))));
     out
 }

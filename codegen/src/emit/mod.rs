@@ -6,6 +6,7 @@ pub mod caller;
 mod examples;
 mod models;
 mod operations;
+mod params;
 mod tokens;
 
 use crate::format::{parse, space_items, with_attrs};
@@ -37,6 +38,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("client.rs", CLIENT_RUNTIME),
     ("error.rs", include_str!("../../runtime/error.rs")),
     ("recovery.rs", include_str!("../../runtime/recovery.rs")),
+    ("params.rs", include_str!("../../runtime/params.rs")),
     ("retry.rs", include_str!("../../runtime/retry.rs")),
     ("support.rs", include_str!("../../runtime/support.rs")),
 ];
@@ -45,7 +47,7 @@ const PAGING: &str = include_str!("../../runtime/paging.rs");
 const WEBHOOK: &str = include_str!("../../runtime/webhook.rs");
 
 /// Every runtime file, for the names it defines.
-pub(crate) const RUNTIME_SOURCES: [&str; 11] = [
+pub(crate) const RUNTIME_SOURCES: [&str; 12] = [
     RUNTIME[0].1,
     RUNTIME[1].1,
     RUNTIME[2].1,
@@ -54,6 +56,7 @@ pub(crate) const RUNTIME_SOURCES: [&str; 11] = [
     RUNTIME[5].1,
     RUNTIME[6].1,
     RUNTIME[7].1,
+    RUNTIME[8].1,
     DECIMAL,
     PAGING,
     WEBHOOK,
@@ -407,6 +410,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #skip pub mod models;
         #skip pub mod operations;
         #paging
+        #[doc(hidden)] #skip pub mod params;
         #skip mod recovery;
         #skip pub mod retry;
         #skip pub mod support;

@@ -2,7 +2,7 @@
 //! (when several statuses differ) and one async method on `Client`.
 
 use super::tokens::{Scope, doc, ident, ty};
-use crate::model::{BodyKind, Operation, Param, ParamIn, Prim, ResultShape, StatusKey, Ty};
+use crate::model::{BodyKind, Operation, Param, Prim, ResultShape, StatusKey, Ty};
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use std::collections::BTreeSet;
@@ -274,9 +274,8 @@ fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str
         let Some(close) = rest[open..].find('}') else { break };
         let wire = &rest[open + 1..open + close];
         if let Some(p) = op.path_params.iter().find(|p| p.wire == wire) {
-            let i = ident(&p.rust);
             fmt.push_str("{}");
-            fmt_args.push(quote!(crate::support::path_segment(&#i)));
+            fmt_args.push(super::params::path_arg(p));
         }
         rest = &rest[open + close + 1..];
     }
@@ -288,35 +287,9 @@ fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str
         quote!(&format!(#fmt, #(#fmt_args),*))
     };
 
-    let query: Vec<TokenStream> = op
-        .params
-        .iter()
-        .filter(|p| p.location == ParamIn::Query)
-        .map(|p| {
-            let i = ident(&p.rust);
-            let wire = &p.wire;
-            let explode = p.explode;
-            quote!(crate::support::push_query(&mut query, #wire, &params.#i, #explode);)
-        })
-        .collect();
-    let query = if query.is_empty() {
-        TokenStream::new()
-    } else {
-        quote! {
-            let mut query = Vec::new();
-            #(#query)*
-            let req = if query.is_empty() { req } else { req.query(&query) };
-        }
-    };
-    let headers = op.params.iter().filter(|p| p.location == ParamIn::Header).map(|p| {
-        let i = ident(&p.rust);
-        let wire = &p.wire;
-        if p.required {
-            quote!(let req = req.header(#wire, crate::support::param_text(&params.#i));)
-        } else {
-            quote!(let req = match &params.#i { Some(v) => req.header(#wire, crate::support::param_text(v)), None => req };)
-        }
-    });
+    // Query, header and cookie parameters, each written in its style.
+    let (query, path) = super::params::query(op, path);
+    let headers = super::params::headers(op);
 
     let ok = result_ty(&op.success);
     let err = result_ty(&op.error);
@@ -347,9 +320,9 @@ fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str
         #docs
         #deprecated
         pub async fn #name(&self, #(#args),*) -> Result<ApiResponse<#ok>, Error<#err>> {
-            let req = self.request(&#info, #path);
             #query
-            #(#headers)*
+            let req = self.request(&#info, #path);
+            #headers
             #send_body
             #send
             #dispatch

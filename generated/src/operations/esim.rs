@@ -360,7 +360,7 @@ impl Client {
         let req = self
             .request(
                 &GET_ESIM_ORDER,
-                &format!("/api/v1/esim/orders/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/esim/orders/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_ESIM_ORDER, req).await?;
         match resp.status {
@@ -414,7 +414,7 @@ impl Client {
         let req = self
             .request(
                 &GET_ESIM_PRODUCT,
-                &format!("/api/v1/esim/products/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/esim/products/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_ESIM_PRODUCT, req).await?;
         match resp.status {
@@ -576,7 +576,7 @@ impl Client {
         let req = self
             .request(
                 &GET_ESIM_VARIANT,
-                &format!("/api/v1/esim/variants/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/esim/variants/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_ESIM_VARIANT, req).await?;
         match resp.status {
@@ -609,18 +609,22 @@ impl Client {
         ApiResponse<Vec<crate::models::EsimOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
-        let req = self.request(&LIST_ESIM_ORDERS, "/api/v1/esim/orders");
-        let mut query = Vec::new();
-        crate::support::push_query(&mut query, "page", &params.page, true);
-        crate::support::push_query(&mut query, "per_page", &params.per_page, true);
-        crate::support::push_query(&mut query, "status", &params.status, true);
-        crate::support::push_query(
+        let mut query = String::new();
+        crate::params::form(&mut query, "page", &params.page, true, false);
+        crate::params::form(&mut query, "per_page", &params.per_page, true, false);
+        crate::params::form(&mut query, "status", &params.status, true, false);
+        crate::params::form(
             &mut query,
             "client_reference",
             &params.client_reference,
             true,
+            false,
         );
-        let req = if query.is_empty() { req } else { req.query(&query) };
+        let req = self
+            .request(
+                &LIST_ESIM_ORDERS,
+                &crate::params::with_query("/api/v1/esim/orders", &query),
+            );
         let resp = self.send(&LIST_ESIM_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -676,8 +680,8 @@ impl Client {
             .request(
                 &LIST_ESIM_PRODUCT_VARIANTS,
                 &format!(
-                    "/api/v1/esim/products/{}/variants", crate ::support::path_segment(&
-                    id)
+                    "/api/v1/esim/products/{}/variants", crate ::params::simple(& id,
+                    false)
                 ),
             );
         let resp = self.send(&LIST_ESIM_PRODUCT_VARIANTS, req).await?;
@@ -708,19 +712,23 @@ impl Client {
         ApiResponse<Vec<crate::models::EsimProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
-        let req = self.request(&LIST_ESIM_PRODUCTS, "/api/v1/esim/products");
-        let mut query = Vec::new();
-        crate::support::push_query(&mut query, "page", &params.page, true);
-        crate::support::push_query(&mut query, "per_page", &params.per_page, true);
-        crate::support::push_query(&mut query, "limit", &params.limit, true);
-        crate::support::push_query(
+        let mut query = String::new();
+        crate::params::form(&mut query, "page", &params.page, true, false);
+        crate::params::form(&mut query, "per_page", &params.per_page, true, false);
+        crate::params::form(&mut query, "limit", &params.limit, true, false);
+        crate::params::form(
             &mut query,
             "country_code",
             &params.country_code,
             true,
+            false,
         );
-        crate::support::push_query(&mut query, "search", &params.search, true);
-        let req = if query.is_empty() { req } else { req.query(&query) };
+        crate::params::form(&mut query, "search", &params.search, true, false);
+        let req = self
+            .request(
+                &LIST_ESIM_PRODUCTS,
+                &crate::params::with_query("/api/v1/esim/products", &query),
+            );
         let resp = self.send(&LIST_ESIM_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -797,8 +805,8 @@ impl Client {
             .request(
                 &SET_ESIM_ORDER_NOTIFICATION_EMAIL,
                 &format!(
-                    "/api/v1/esim/orders/{}/notification-email", crate
-                    ::support::path_segment(& id)
+                    "/api/v1/esim/orders/{}/notification-email", crate ::params::simple(&
+                    id, false)
                 ),
             );
         let req = req.json(body);

@@ -223,7 +223,7 @@ impl Client {
         let req = self
             .request(
                 &GET_CATEGORY,
-                &format!("/api/v1/categories/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/categories/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_CATEGORY, req).await?;
         match resp.status {
@@ -256,7 +256,7 @@ impl Client {
         let req = self
             .request(
                 &GET_COUNTRY,
-                &format!("/api/v1/countries/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/countries/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_COUNTRY, req).await?;
         match resp.status {
@@ -289,7 +289,7 @@ impl Client {
         let req = self
             .request(
                 &GET_SUBCATEGORY,
-                &format!("/api/v1/subcategories/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/subcategories/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_SUBCATEGORY, req).await?;
         match resp.status {

@@ -378,7 +378,7 @@ impl Client {
         let req = self
             .request(
                 &GET_TOPUP_ORDER,
-                &format!("/api/v1/topups/orders/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/topups/orders/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_TOPUP_ORDER, req).await?;
         match resp.status {
@@ -431,7 +431,7 @@ impl Client {
             .request(
                 &GET_TOPUP_PRODUCT,
                 &format!(
-                    "/api/v1/topups/products/{}", crate ::support::path_segment(& id)
+                    "/api/v1/topups/products/{}", crate ::params::simple(& id, false)
                 ),
             );
         let resp = self.send(&GET_TOPUP_PRODUCT, req).await?;
@@ -599,7 +599,7 @@ impl Client {
             .request(
                 &GET_TOPUP_VARIANT,
                 &format!(
-                    "/api/v1/topups/variants/{}", crate ::support::path_segment(& id)
+                    "/api/v1/topups/variants/{}", crate ::params::simple(& id, false)
                 ),
             );
         let resp = self.send(&GET_TOPUP_VARIANT, req).await?;
@@ -633,20 +633,24 @@ impl Client {
         ApiResponse<Vec<crate::models::TopupOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
-        let req = self.request(&LIST_TOPUP_ORDERS, "/api/v1/topups/orders");
-        let mut query = Vec::new();
-        crate::support::push_query(&mut query, "page", &params.page, true);
-        crate::support::push_query(&mut query, "per_page", &params.per_page, true);
-        crate::support::push_query(&mut query, "status", &params.status, true);
-        crate::support::push_query(&mut query, "product_id", &params.product_id, true);
-        crate::support::push_query(&mut query, "country", &params.country, true);
-        crate::support::push_query(
+        let mut query = String::new();
+        crate::params::form(&mut query, "page", &params.page, true, false);
+        crate::params::form(&mut query, "per_page", &params.per_page, true, false);
+        crate::params::form(&mut query, "status", &params.status, true, false);
+        crate::params::form(&mut query, "product_id", &params.product_id, true, false);
+        crate::params::form(&mut query, "country", &params.country, true, false);
+        crate::params::form(
             &mut query,
             "client_reference",
             &params.client_reference,
             true,
+            false,
         );
-        let req = if query.is_empty() { req } else { req.query(&query) };
+        let req = self
+            .request(
+                &LIST_TOPUP_ORDERS,
+                &crate::params::with_query("/api/v1/topups/orders", &query),
+            );
         let resp = self.send(&LIST_TOPUP_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -702,8 +706,8 @@ impl Client {
             .request(
                 &LIST_TOPUP_PRODUCT_VARIANTS,
                 &format!(
-                    "/api/v1/topups/products/{}/variants", crate
-                    ::support::path_segment(& id)
+                    "/api/v1/topups/products/{}/variants", crate ::params::simple(& id,
+                    false)
                 ),
             );
         let resp = self.send(&LIST_TOPUP_PRODUCT_VARIANTS, req).await?;
@@ -738,14 +742,17 @@ impl Client {
         ApiResponse<Vec<crate::models::TopupProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
-        let req = self.request(&LIST_TOPUP_PRODUCTS, "/api/v1/topups/products");
-        let mut query = Vec::new();
-        crate::support::push_query(&mut query, "page", &params.page, true);
-        crate::support::push_query(&mut query, "per_page", &params.per_page, true);
-        crate::support::push_query(&mut query, "limit", &params.limit, true);
-        crate::support::push_query(&mut query, "type", &params.r#type, true);
-        crate::support::push_query(&mut query, "search", &params.search, true);
-        let req = if query.is_empty() { req } else { req.query(&query) };
+        let mut query = String::new();
+        crate::params::form(&mut query, "page", &params.page, true, false);
+        crate::params::form(&mut query, "per_page", &params.per_page, true, false);
+        crate::params::form(&mut query, "limit", &params.limit, true, false);
+        crate::params::form(&mut query, "type", &params.r#type, true, false);
+        crate::params::form(&mut query, "search", &params.search, true, false);
+        let req = self
+            .request(
+                &LIST_TOPUP_PRODUCTS,
+                &crate::params::with_query("/api/v1/topups/products", &query),
+            );
         let resp = self.send(&LIST_TOPUP_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -880,7 +887,7 @@ impl Client {
                 &SET_TOPUP_ORDER_NOTIFICATION_EMAIL,
                 &format!(
                     "/api/v1/topups/orders/{}/notification-email", crate
-                    ::support::path_segment(& id)
+                    ::params::simple(& id, false)
                 ),
             );
         let req = req.json(body);

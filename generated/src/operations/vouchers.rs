@@ -244,7 +244,7 @@ impl Client {
             .request(
                 &CALCULATE_VOUCHER_CHARGES,
                 &format!(
-                    "/api/v1/products/{}/charges", crate ::support::path_segment(& id)
+                    "/api/v1/products/{}/charges", crate ::params::simple(& id, false)
                 ),
             );
         let req = req.json(body);
@@ -283,8 +283,8 @@ impl Client {
             .request(
                 &CHECK_VOUCHER_AVAILABILITY,
                 &format!(
-                    "/api/v1/products/{}/availability", crate ::support::path_segment(&
-                    id)
+                    "/api/v1/products/{}/availability", crate ::params::simple(& id,
+                    false)
                 ),
             );
         let req = req.json(body);
@@ -385,7 +385,7 @@ impl Client {
         let req = self
             .request(
                 &GET_VOUCHER_ORDER,
-                &format!("/api/v1/orders/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/orders/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_VOUCHER_ORDER, req).await?;
         match resp.status {
@@ -565,7 +565,7 @@ impl Client {
         let req = self
             .request(
                 &GET_VOUCHER_PRODUCT,
-                &format!("/api/v1/products/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/products/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_VOUCHER_PRODUCT, req).await?;
         match resp.status {
@@ -598,18 +598,22 @@ impl Client {
         ApiResponse<Vec<crate::models::VoucherOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
-        let req = self.request(&LIST_VOUCHER_ORDERS, "/api/v1/orders");
-        let mut query = Vec::new();
-        crate::support::push_query(&mut query, "page", &params.page, true);
-        crate::support::push_query(&mut query, "limit", &params.limit, true);
-        crate::support::push_query(&mut query, "status", &params.status, true);
-        crate::support::push_query(
+        let mut query = String::new();
+        crate::params::form(&mut query, "page", &params.page, true, false);
+        crate::params::form(&mut query, "limit", &params.limit, true, false);
+        crate::params::form(&mut query, "status", &params.status, true, false);
+        crate::params::form(
             &mut query,
             "client_reference",
             &params.client_reference,
             true,
+            false,
         );
-        let req = if query.is_empty() { req } else { req.query(&query) };
+        let req = self
+            .request(
+                &LIST_VOUCHER_ORDERS,
+                &crate::params::with_query("/api/v1/orders", &query),
+            );
         let resp = self.send(&LIST_VOUCHER_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -662,17 +666,20 @@ impl Client {
         ApiResponse<Vec<crate::models::VoucherProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
-        let req = self.request(&LIST_VOUCHER_PRODUCTS, "/api/v1/products");
-        let mut query = Vec::new();
-        crate::support::push_query(&mut query, "page", &params.page, true);
-        crate::support::push_query(&mut query, "limit", &params.limit, true);
-        crate::support::push_query(&mut query, "category", &params.category, true);
-        crate::support::push_query(&mut query, "country_id", &params.country_id, true);
-        crate::support::push_query(&mut query, "currency_id", &params.currency_id, true);
-        crate::support::push_query(&mut query, "search", &params.search, true);
-        crate::support::push_query(&mut query, "sort_by", &params.sort_by, true);
-        crate::support::push_query(&mut query, "sort_dir", &params.sort_dir, true);
-        let req = if query.is_empty() { req } else { req.query(&query) };
+        let mut query = String::new();
+        crate::params::form(&mut query, "page", &params.page, true, false);
+        crate::params::form(&mut query, "limit", &params.limit, true, false);
+        crate::params::form(&mut query, "category", &params.category, true, false);
+        crate::params::form(&mut query, "country_id", &params.country_id, true, false);
+        crate::params::form(&mut query, "currency_id", &params.currency_id, true, false);
+        crate::params::form(&mut query, "search", &params.search, true, false);
+        crate::params::form(&mut query, "sort_by", &params.sort_by, true, false);
+        crate::params::form(&mut query, "sort_dir", &params.sort_dir, true, false);
+        let req = self
+            .request(
+                &LIST_VOUCHER_PRODUCTS,
+                &crate::params::with_query("/api/v1/products", &query),
+            );
         let resp = self.send(&LIST_VOUCHER_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),

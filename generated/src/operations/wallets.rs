@@ -189,7 +189,7 @@ impl Client {
         let req = self
             .request(
                 &GET_TRANSACTION,
-                &format!("/api/v1/transactions/{}", crate ::support::path_segment(& id)),
+                &format!("/api/v1/transactions/{}", crate ::params::simple(& id, false)),
             );
         let resp = self.send(&GET_TRANSACTION, req).await?;
         match resp.status {
@@ -222,13 +222,16 @@ impl Client {
         ApiResponse<Vec<crate::models::Transaction>>,
         Error<crate::models::ErrorEnvelope>,
     > {
-        let req = self.request(&LIST_TRANSACTIONS, "/api/v1/transactions");
-        let mut query = Vec::new();
-        crate::support::push_query(&mut query, "page", &params.page, true);
-        crate::support::push_query(&mut query, "limit", &params.limit, true);
-        crate::support::push_query(&mut query, "wallet_id", &params.wallet_id, true);
-        crate::support::push_query(&mut query, "sort", &params.sort, true);
-        let req = if query.is_empty() { req } else { req.query(&query) };
+        let mut query = String::new();
+        crate::params::form(&mut query, "page", &params.page, true, false);
+        crate::params::form(&mut query, "limit", &params.limit, true, false);
+        crate::params::form(&mut query, "wallet_id", &params.wallet_id, true, false);
+        crate::params::form(&mut query, "sort", &params.sort, true, false);
+        let req = self
+            .request(
+                &LIST_TRANSACTIONS,
+                &crate::params::with_query("/api/v1/transactions", &query),
+            );
         let resp = self.send(&LIST_TRANSACTIONS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -277,11 +280,14 @@ impl Client {
         ApiResponse<Vec<crate::models::Wallet>>,
         Error<crate::models::ErrorEnvelope>,
     > {
-        let req = self.request(&LIST_WALLETS, "/api/v1/wallets");
-        let mut query = Vec::new();
-        crate::support::push_query(&mut query, "page", &params.page, true);
-        crate::support::push_query(&mut query, "limit", &params.limit, true);
-        let req = if query.is_empty() { req } else { req.query(&query) };
+        let mut query = String::new();
+        crate::params::form(&mut query, "page", &params.page, true, false);
+        crate::params::form(&mut query, "limit", &params.limit, true, false);
+        let req = self
+            .request(
+                &LIST_WALLETS,
+                &crate::params::with_query("/api/v1/wallets", &query),
+            );
         let resp = self.send(&LIST_WALLETS, req).await?;
         match resp.status {
             200 => resp.json(),
