@@ -201,7 +201,8 @@ pub fn builder(path: TokenStream, type_name: &str, members: &[Member], extra: Op
 
 /// The named structs a caller builds: request bodies and everything reachable from them.
 pub fn built_by_callers(api: &Api) -> BTreeSet<String> {
-    let mut out = api.reachable(api.operations.iter().filter_map(|o: &Operation| o.body.as_ref().map(|b| &b.ty)));
+    let mut out =
+        api.reachable(api.operations.iter().filter_map(|o: &Operation| o.body.as_ref()).flat_map(|b| b.type_roots()));
     out.retain(|n| matches!(api.types.get(n).map(|d| &d.kind), Some(TypeKind::Struct(_))));
     out
 }
