@@ -353,3 +353,73 @@ fn multipart(tl: &mut TypeLowering<'_>, media: &Value, at: &str, name_hint: &str
     }
     Multipart { name: Some(name), parts }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{CrateOptions, generate_str};
+
+    fn generate(paths: &str) -> crate::Generated {
+        let text = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n{paths}");
+        let opts = CrateOptions { crate_name: "t".into(), spec_label: "t.yaml".into(), standalone: true };
+        generate_str("t.yaml", text, &opts).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    fn all_text(g: &crate::Generated) -> String {
+        g.files.values().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    const RESPONSES: &str = "      responses: {'204': {description: ok}}\n";
+
+    #[test]
+    fn several_media_types_are_a_choice_and_a_lone_json_body_is_unchanged() {
+        let g = generate(&format!(
+            "  /a:\n    post:\n      operationId: make\n      requestBody:\n        required: true\n        content:\n          application/json: {{schema: {{type: object, properties: {{x: {{type: string}}}}}}}}\n          application/merge-patch+json: {{schema: {{type: object}}}}\n          image/*: {{schema: {{type: string, format: binary}}}}\n{RESPONSES}  /b:\n    post:\n      operationId: plain\n      requestBody:\n        content:\n          application/json: {{schema: {{type: object, properties: {{y: {{type: string}}}}}}}}\n{RESPONSES}"
+        ));
+        let text = all_text(&g);
+        assert!(text.contains("pub enum MakeBody"), "{text}");
+        for v in [
+            "Json(crate::models::MakeJson)",
+            "MergePatchJson(std::collections::BTreeMap<String, serde_json::Value>)",
+            "ImageAny(crate::upload::ByteBody)",
+        ] {
+            assert!(text.contains(v), "{v} missing");
+        }
+        assert!(text.contains(r#"req.header("content-type", "application/merge-patch+json").json(&b)"#));
+        assert!(text.contains(r#"b.apply(req, "image/*")"#));
+        // The lone JSON body keeps its name and its reference argument.
+        assert!(text.contains("body: Option<&crate::models::PlainBody>"), "{text}");
+        // Raw bodies bring reqwest's `stream` feature, and no `multipart`.
+        let toml = &g.files["Cargo.toml"];
+        assert!(toml.contains(r#""stream""#) && !toml.contains("multipart"), "{toml}");
+    }
+
+    #[test]
+    fn a_multipart_body_without_properties_is_a_hand_built_form_with_a_warning() {
+        let g = generate(&format!(
+            "  /up:\n    post:\n      operationId: up\n      requestBody:\n        required: true\n        content:\n          multipart/form-data: {{schema: {{type: string, format: binary}}}}\n{RESPONSES}"
+        ));
+        let w: Vec<String> = g.warnings.iter().map(|d| d.to_string()).collect();
+        assert!(
+            w.iter().any(|d| d.contains("/paths/~1up/post/requestBody/content/multipart~1form-data/schema")
+                && d.contains("MultipartForm")),
+            "{w:?}"
+        );
+        let text = all_text(&g);
+        assert!(text.contains("body: crate::multipart::MultipartForm"), "{text}");
+        assert!(g.files["Cargo.toml"].contains(r#""multipart""#));
+        assert!(g.files.contains_key("src/multipart.rs") && g.files.contains_key("src/upload.rs"));
+        assert!(!g.files.contains_key("src/form.rs"));
+    }
+
+    #[test]
+    fn a_json_only_spec_has_no_body_runtime_and_no_extra_features() {
+        let g = generate(&format!(
+            "  /a:\n    post:\n      operationId: a\n      requestBody:\n        content:\n          application/json: {{schema: {{type: object}}}}\n{RESPONSES}"
+        ));
+        for f in ["src/form.rs", "src/upload.rs", "src/multipart.rs"] {
+            assert!(!g.files.contains_key(f), "{f}");
+        }
+        let toml = &g.files["Cargo.toml"];
+        assert!(!toml.contains("stream") && !toml.contains("multipart") && !toml.contains("futures-util"), "{toml}");
+    }
+}
