@@ -834,6 +834,10 @@ impl Client {
         request_id: String,
         recovering: &crate::recovery::Recovering,
     ) -> Result<RawResponse, Error<Infallible>> {
+        // A streamed body cannot be replayed: one attempt, whatever it brings.
+        if req.body().is_some_and(|b| b.as_bytes().is_none()) {
+            return self.send_once(op, req, &request_id).await;
+        }
         // A create carrying its reference may be retried; without one it never is.
         let reference = op.idempotency.and_then(|i| body_field(&req, i.field));
         let retryable = op.retry_safe || reference.is_some();
@@ -847,6 +851,35 @@ impl Client {
                 self.recover(asked, resp, recovering).await
             }
             _ => Ok(resp),
+        }
+    }
+
+    /// A request whose body is a stream (an upload from a `Stream`, a multipart form with a streamed file)
+    /// is sent exactly once: a `5xx`, a `429`, a `401` or a lost connection is the caller's answer (a typed
+    /// `Error::Api` or `Error::Transport`), never a second attempt whose body was already spent.
+    async fn send_once(
+        &self,
+        op: &'static OperationInfo,
+        req: reqwest::Request,
+        request_id: &str,
+    ) -> Result<RawResponse, Error<Infallible>> {
+        let token = self.token(op).await?;
+        crate::support::trace_record!("attempts", 1u32);
+        if let (Some(budget), Some(class)) = (&self.inner.budget, op.rate_class) {
+            budget.acquire(class).await;
+        }
+        match self.attempt(req, op, token.as_ref()).await {
+            Attempt::Answer(resp) => {
+                if let (Some(budget), Some(class)) = (&self.inner.budget, op.rate_class) {
+                    if resp.status == 429 {
+                        budget.refused(class);
+                    } else {
+                        budget.answered(class);
+                    }
+                }
+                Ok(resp)
+            }
+            Attempt::Failed { error, .. } => Err(transport(op, error, Some(request_id.to_string()))),
         }
     }
 

@@ -4,6 +4,7 @@
 //! problem at once, each with a JSON pointer) → lowering into the [`model`] ([`types`], [`operations`],
 //! with [`naming`] resolving every identifier) → [`emit`] (tokens) → [`format`] (prettyplease).
 
+pub mod bodies;
 pub mod crate_name;
 pub mod diag;
 pub mod emit;

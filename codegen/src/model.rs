@@ -101,7 +101,7 @@ impl Operation {
     /// and the success and error shapes.
     pub fn type_roots(&self) -> Vec<&Ty> {
         let mut roots: Vec<&Ty> = self.path_params.iter().chain(&self.params).map(|p| &p.ty).collect();
-        roots.extend(self.body.as_ref().map(|b| &b.ty));
+        roots.extend(self.body.iter().flat_map(|b| b.type_roots()));
         roots.extend(self.responses.iter().map(|r| &r.body));
         for shape in [&self.success, &self.error] {
             match shape {
@@ -395,10 +395,13 @@ pub struct Param {
 
 #[derive(Debug, Clone)]
 pub struct Body {
+    /// `Unit` for a multipart body or a choice, whose types are generated beside the operation (`shape`).
     pub ty: Ty,
     pub kind: BodyKind,
     pub content_type: String,
     pub required: bool,
+    /// A form's per-property encoding, a multipart body's parts, a choice's variants (`crate::bodies`).
+    pub shape: crate::bodies::Shape,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -407,6 +410,10 @@ pub enum BodyKind {
     Form,
     Bytes,
     Text,
+    /// `multipart/form-data` (request bodies only).
+    Multipart,
+    /// Several media types: the caller picks one (request bodies only).
+    Choice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,12 +3,12 @@
 
 use crate::diag::child;
 use crate::extensions::{self, Extension};
-use crate::model::{Body, BodyKind, Operation, Paging, Param, ParamIn, Response, ResultShape, StatusKey, Ty};
+use crate::model::{BodyKind, Operation, Paging, Param, ParamIn, Response, ResultShape, StatusKey, Ty};
 use crate::naming::{Namespace, pascal, snake};
 use crate::resolve;
 use crate::types::TypeLowering;
 use indexmap::IndexMap;
-use openapiv3::{MediaType, Parameter, ReferenceOr, RequestBody, StatusCode};
+use openapiv3::{MediaType, Parameter, ReferenceOr, StatusCode};
 
 pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
     let spec = tl.spec;
@@ -75,8 +75,10 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
             crate::params::complete_path(tl, path, &ptr, &mut path_params, &mut arg_names);
             let params_type = (!params.is_empty()).then(|| tl.names.claim(&format!("{type_base}Params")));
 
-            let body =
-                op.request_body.as_ref().and_then(|b| lower_body(tl, b, &child(&ptr, "requestBody"), &type_base));
+            let body = op
+                .request_body
+                .as_ref()
+                .and_then(|b| crate::bodies::lower(tl, b, &child(&ptr, "requestBody"), &type_base));
             let idempotency = declared::<extensions::Idempotency>(tl, &op.extensions, &ptr)
                 .map(|i| (i, child(&ptr, extensions::Idempotency::NAME)));
             let retry_safe = matches!(method, "get" | "head" | "put" | "delete" | "options")
@@ -275,36 +277,6 @@ fn pick_content(content: &IndexMap<String, MediaType>) -> Option<(&String, &Medi
         return Some((k, m, BodyKind::Text));
     }
     content.iter().find(|(k, _)| !k.starts_with("multipart/")).map(|(k, m)| (k, m, BodyKind::Bytes))
-}
-
-fn lower_body(tl: &mut TypeLowering<'_>, b: &ReferenceOr<RequestBody>, at: &str, type_base: &str) -> Option<Body> {
-    let (body, at) = match resolve::item(tl.spec, b, at) {
-        Ok(x) => x,
-        Err(e) => {
-            report(tl, at, e);
-            return None;
-        }
-    };
-    let Some((ct, media, kind)) = pick_content(&body.content) else {
-        if let Some(ct) = body.content.keys().next() {
-            tl.error(
-                &child(&at, "content"),
-                format!("request body `{ct}` is not supported (JSON, form, text and raw bytes are)"),
-            );
-        }
-        return None;
-    };
-    let schema_ptr = child(&child(&child(&at, "content"), ct), "schema");
-    let ty = match (kind, &media.schema) {
-        (BodyKind::Json | BodyKind::Form, Some(s)) => {
-            let (ty, nullable) = tl.ty_of(s, &schema_ptr, &format!("{type_base}Body"));
-            if nullable { Ty::Option(Box::new(ty)) } else { ty }
-        }
-        (BodyKind::Json | BodyKind::Form, None) => Ty::Json,
-        (BodyKind::Text, _) => Ty::Prim(crate::model::Prim::String),
-        (BodyKind::Bytes, _) => Ty::Vec(Box::new(Ty::Prim(crate::model::Prim::U8))),
-    };
-    Some(Body { ty, kind, content_type: ct.clone(), required: body.required })
 }
 
 fn lower_responses(tl: &mut TypeLowering<'_>, op: &openapiv3::Operation, ptr: &str, type_base: &str) -> Vec<Response> {

@@ -203,7 +203,7 @@ pub fn builder(path: TokenStream, type_name: &str, members: &[Member], extra: Op
 pub fn built_by_callers(api: &Api) -> BTreeSet<String> {
     // Request bodies, and the objects parameters carry (a `deepObject` filter, a `form` object).
     let sent = api.operations.iter().flat_map(|o: &Operation| {
-        o.body.iter().map(|b| &b.ty).chain(o.params.iter().chain(&o.path_params).map(|p| &p.ty))
+        o.body.iter().flat_map(|b| b.type_roots()).chain(o.params.iter().chain(&o.path_params).map(|p| &p.ty))
     });
     let mut out = api.reachable(sent);
     out.retain(|n| matches!(api.types.get(n).map(|d| &d.kind), Some(TypeKind::Struct(_))));

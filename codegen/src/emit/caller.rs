@@ -42,8 +42,11 @@ pub fn caller(api: &Api) -> TokenStream {
                     let t = ty(t, Scope::Elsewhere);
                     quote!(&any::<#t>())
                 }
-                (BodyKind::Bytes, _) => quote!(any::<Vec<u8>>()),
-                (BodyKind::Text, _) => quote!(any::<String>()),
+                (BodyKind::Bytes, _) if body.required => quote!(any::<Vec<u8>>()),
+                _ => {
+                    let t = super::bodies::arg_ty(body);
+                    quote!(any::<#t>())
+                }
             };
             args.push(if body.required { value } else { quote!(Some(#value)) });
         }

@@ -2,7 +2,7 @@
 //! whose answer carries a status (`x-idempotency`, `x-poll`), the branching on it. The arguments are the
 //! example function's parameters, so the example compiles (as a `no_run` doctest) without inventing values.
 
-use super::tokens::{Scope, ident, ty};
+use super::tokens::ident;
 use crate::model::{Api, BodyKind, Operation, ResultShape, StatusKey, Ty, TypeKind};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -23,9 +23,8 @@ pub fn example(op: &Operation, api: &Api, krate: &str) -> TokenStream {
     }
     if let Some(body) = &op.body {
         let t = match body.kind {
-            BodyKind::Json | BodyKind::Form => format!("&{}", path(ty(&body.ty, Scope::Elsewhere))),
-            BodyKind::Bytes => "Vec<u8>".into(),
-            BodyKind::Text => "String".into(),
+            BodyKind::Bytes if body.required => "Vec<u8>".into(),
+            _ => path(super::bodies::arg_ty(body)),
         };
         let (t, arg) = if body.required { (t, "body".to_string()) } else { (format!("Option<{t}>"), "body".into()) };
         params.push(format!("body: {t}"));

@@ -1,6 +1,7 @@
 //! Emission: the model becomes the files of a client crate. Each file starts with the `@generated` header
 //! and the spec's hash; the runtime files are copied verbatim from `codegen/runtime/`.
 
+mod bodies;
 mod builders;
 pub mod caller;
 mod examples;
@@ -45,9 +46,15 @@ const RUNTIME: &[(&str, &str)] = &[
 const DECIMAL: &str = include_str!("../../runtime/decimal.rs");
 const PAGING: &str = include_str!("../../runtime/paging.rs");
 const WEBHOOK: &str = include_str!("../../runtime/webhook.rs");
+/// Request bodies, each only when the spec has such a body (`crate::bodies::needs`).
+const BODY_RUNTIME: [(&str, &str); 3] = [
+    ("form.rs", include_str!("../../runtime/form.rs")),
+    ("multipart.rs", include_str!("../../runtime/multipart.rs")),
+    ("upload.rs", include_str!("../../runtime/upload.rs")),
+];
 
 /// Every runtime file, for the names it defines.
-pub(crate) const RUNTIME_SOURCES: [&str; 12] = [
+pub(crate) const RUNTIME_SOURCES: [&str; 15] = [
     RUNTIME[0].1,
     RUNTIME[1].1,
     RUNTIME[2].1,
@@ -60,6 +67,9 @@ pub(crate) const RUNTIME_SOURCES: [&str; 12] = [
     DECIMAL,
     PAGING,
     WEBHOOK,
+    BODY_RUNTIME[0].1,
+    BODY_RUNTIME[1].1,
+    BODY_RUNTIME[2].1,
 ];
 
 /// A formatted unit: its index, its text, and the time spent building and formatting its tokens.
@@ -254,6 +264,15 @@ pub fn emit(
             format!("{header}// Copied verbatim from codegen/runtime/paging.rs.\n\n{PAGING}"),
         );
     }
+    let needs = crate::bodies::needs(&api.operations);
+    for ((name, text), on) in BODY_RUNTIME.iter().zip([needs.form, needs.multipart, needs.upload]) {
+        if on {
+            files.insert(
+                format!("src/{name}"),
+                format!("{header}// Copied verbatim from codegen/runtime/{name}.\n\n{text}"),
+            );
+        }
+    }
     if api.webhook_signature.is_some() {
         files.insert(
             "src/webhook.rs".into(),
@@ -346,6 +365,10 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         }
     });
     let decimal = api.uses.decimal.then(|| quote! { #skip pub mod decimal; });
+    let needs = crate::bodies::needs(&api.operations);
+    let form = needs.form.then(|| quote! { #skip pub mod form; });
+    let multipart = needs.multipart.then(|| quote! { #skip pub mod multipart; });
+    let upload = needs.upload.then(|| quote! { #skip pub mod upload; });
     let paging = (!gates.streaming.is_empty()).then(|| {
         let cfg = tokens::cfg_any(&gates.streaming);
         quote! { #cfg #skip pub mod paging; }
@@ -407,13 +430,16 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #skip pub mod client;
         #decimal
         #skip pub mod error;
+        #form
         #skip pub mod models;
+        #multipart
         #skip pub mod operations;
         #paging
         #[doc(hidden)] #skip pub mod params;
         #skip mod recovery;
         #skip pub mod retry;
         #skip pub mod support;
+        #upload
         #webhook
 
         #skip pub use auth::Credentials;
@@ -537,9 +563,16 @@ const fn lean(name: &'static str, version: &'static str, features: &'static [&'s
 fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> String {
     use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
     let header = header.replacen("//", "#", 1);
+    let needs = crate::bodies::needs(&api.operations);
+    // `multipart` and `stream` (a body from a `Stream`) only for a spec whose bodies need them.
+    let reqwest: &'static [&'static str] = match (needs.multipart, needs.upload) {
+        (true, _) => &["json", "multipart", "query", "form", "stream"],
+        (false, true) => &["json", "query", "form", "stream"],
+        (false, false) => &["json", "query", "form"],
+    };
     let mut deps = vec![
         dep("bytes", "1"),
-        lean("reqwest", "0.13", &["json", "query", "form"]),
+        lean("reqwest", "0.13", reqwest),
         Dep { features: &["derive"], ..dep("serde", "1") },
         // `raw_value` adds a type and changes nothing else in the caller's build (unlike
         // `arbitrary_precision`): through it a decimal is read from its own digits (`decimal::number`).
@@ -559,7 +592,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
     if api.uses.chrono {
         deps.push(lean("chrono", "0.4", &["serde", "std"]));
     }
-    if !gates.streaming.is_empty() {
+    if !gates.streaming.is_empty() || needs.upload {
         deps.push(lean("futures-util", "0.3", &["std"]));
     }
     if api.webhook_signature.is_some() {

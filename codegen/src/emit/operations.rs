@@ -29,6 +29,7 @@ pub fn module(ops: &[&Operation], api: &crate::model::Api, head: Option<&[&Opera
     for op in ops {
         items.extend(info(op));
         items.extend(params_struct(op));
+        items.extend(super::bodies::items(op));
         items.extend(result_enum(&op.success, "success", op, once_holders));
         items.extend(result_enum(&op.error, "error", op, once_holders));
         let name = Some(op.method_name.as_str());
@@ -245,24 +246,9 @@ fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str
         args.push(quote!(params: &#t));
     }
     let mut send_body = TokenStream::new();
-    if let Some(body) = &op.body {
-        let t = ty(&body.ty, Scope::Elsewhere);
-        let (arg, apply) = match body.kind {
-            BodyKind::Json => (quote!(&#t), quote!(req.json(body))),
-            BodyKind::Form => (quote!(&#t), quote!(req.form(body))),
-            BodyKind::Bytes => (quote!(Vec<u8>), quote!(req.body(body))),
-            BodyKind::Text => (quote!(String), quote!(req.body(body))),
-        };
-        let ct = &body.content_type;
-        let set_ct = matches!(body.kind, BodyKind::Bytes | BodyKind::Text)
-            .then(|| quote!(let req = req.header("content-type", #ct);));
-        if body.required {
-            args.push(quote!(body: #arg));
-            send_body = quote!(let req = #apply; #set_ct);
-        } else {
-            args.push(quote!(body: Option<#arg>));
-            send_body = quote!(let req = match body { Some(body) => { #set_ct #apply } None => req };);
-        }
+    if let Some((arg, send)) = super::bodies::method_body(op) {
+        args.push(arg);
+        send_body = send;
     }
 
     // The path, with each template argument percent-encoded.
