@@ -17,6 +17,7 @@ pub mod narrow;
 pub mod operations;
 pub mod resolve;
 pub mod spec;
+pub mod streaming;
 pub mod types;
 pub mod validate;
 pub mod write;

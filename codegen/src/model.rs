@@ -87,8 +87,8 @@ impl Api {
                         TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => {}
                     }
                 }
-                Ty::Vec(i) | Ty::Map(i) | Ty::Option(i) | Ty::Box(i) => stack.push(i),
-                Ty::Prim(_) | Ty::Json | Ty::Unit => {}
+                Ty::Vec(i) | Ty::Map(i) | Ty::Option(i) | Ty::Box(i) | Ty::EventStream(i, _) => stack.push(i),
+                Ty::Prim(_) | Ty::Json | Ty::Unit | Ty::ByteStream => {}
             }
         }
         out
@@ -234,8 +234,8 @@ impl Ty {
     pub fn named(&self, out: &mut Vec<String>) {
         match self {
             Ty::Named(n) => out.push(n.clone()),
-            Ty::Option(t) | Ty::Box(t) | Ty::Vec(t) | Ty::Map(t) => t.named(out),
-            Ty::Prim(_) | Ty::Json | Ty::Unit => {}
+            Ty::Option(t) | Ty::Box(t) | Ty::Vec(t) | Ty::Map(t) | Ty::EventStream(t, _) => t.named(out),
+            Ty::Prim(_) | Ty::Json | Ty::Unit | Ty::ByteStream => {}
         }
     }
 }
@@ -262,6 +262,11 @@ pub enum Ty {
     Json,
     /// No body.
     Unit,
+    /// A success body of server-sent events whose data is the inner type (`crate::streaming`), and the data
+    /// that ends the stream (`x-stream-terminator`), if the spec names one.
+    EventStream(Box<Ty>, Option<String>),
+    /// A success body streamed as bytes: a download (`crate::streaming`).
+    ByteStream,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

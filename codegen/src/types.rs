@@ -814,7 +814,7 @@ fn variant_ident(ty: &Ty, i: usize) -> String {
         Ty::Vec(_) => "Array".into(),
         Ty::Map(_) => "Map".into(),
         Ty::Option(inner) | Ty::Box(inner) => variant_ident(inner, i),
-        Ty::Json | Ty::Unit => format!("Variant{i}"),
+        Ty::Json | Ty::Unit | Ty::EventStream(..) | Ty::ByteStream => format!("Variant{i}"),
     }
 }
 
@@ -917,6 +917,7 @@ fn direct_names(ty: &Ty, out: &mut Vec<String>) {
         Ty::Named(n) => out.push(n.clone()),
         Ty::Option(t) => direct_names(t, out),
         Ty::Box(_) | Ty::Vec(_) | Ty::Map(_) | Ty::Prim(_) | Ty::Json | Ty::Unit => {}
+        Ty::EventStream(..) | Ty::ByteStream => {}
     }
 }
 

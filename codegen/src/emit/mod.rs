@@ -6,6 +6,7 @@ pub mod caller;
 mod examples;
 mod models;
 mod operations;
+mod streaming;
 mod tokens;
 
 use crate::format::{parse, space_items, with_attrs};
@@ -45,7 +46,7 @@ const PAGING: &str = include_str!("../../runtime/paging.rs");
 const WEBHOOK: &str = include_str!("../../runtime/webhook.rs");
 
 /// Every runtime file, for the names it defines.
-pub(crate) const RUNTIME_SOURCES: [&str; 11] = [
+pub(crate) const RUNTIME_SOURCES: [&str; 13] = [
     RUNTIME[0].1,
     RUNTIME[1].1,
     RUNTIME[2].1,
@@ -57,6 +58,8 @@ pub(crate) const RUNTIME_SOURCES: [&str; 11] = [
     DECIMAL,
     PAGING,
     WEBHOOK,
+    streaming::SSE,
+    streaming::STREAM,
 ];
 
 /// A formatted unit: its index, its text, and the time spent building and formatting its tokens.
@@ -251,6 +254,12 @@ pub fn emit(
             format!("{header}// Copied verbatim from codegen/runtime/paging.rs.\n\n{PAGING}"),
         );
     }
+    for (name, text) in streaming::runtime_files(api) {
+        files.insert(
+            format!("src/{name}"),
+            format!("{header}// Copied verbatim from codegen/runtime/{name}.\n\n{text}"),
+        );
+    }
     if api.webhook_signature.is_some() {
         files.insert(
             "src/webhook.rs".into(),
@@ -343,6 +352,11 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         }
     });
     let decimal = api.uses.decimal.then(|| quote! { #skip pub mod decimal; });
+    let streamed = streaming::runtime_files(api).into_iter().map(|(file, _)| {
+        let module = quote::format_ident!("{}", file.trim_end_matches(".rs"));
+        quote! { #skip pub mod #module; }
+    });
+    let streamed = quote!(#(#streamed)*);
     let paging = (!gates.streaming.is_empty()).then(|| {
         let cfg = tokens::cfg_any(&gates.streaming);
         quote! { #cfg #skip pub mod paging; }
@@ -409,6 +423,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #paging
         #skip mod recovery;
         #skip pub mod retry;
+        #streamed
         #skip pub mod support;
         #webhook
 
@@ -555,7 +570,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
     if api.uses.chrono {
         deps.push(lean("chrono", "0.4", &["serde", "std"]));
     }
-    if !gates.streaming.is_empty() {
+    if !gates.streaming.is_empty() || crate::streaming::needs(api).1 {
         deps.push(lean("futures-util", "0.3", &["std"]));
     }
     if api.webhook_signature.is_some() {

@@ -148,13 +148,14 @@ fn info(op: &Operation) -> TokenStream {
         }
         None => quote!(None),
     };
+    let streamed = crate::streaming::is_streamed(op);
     let d = format!(" `{method} {path}`");
     quote! {
         #[doc = #d]
         pub const #name: OperationInfo = OperationInfo {
             id: #id, method: #method, path: #path, module: #module, secure: #secure, paging: #paging,
             retry_safe: #retry_safe, idempotency: #idem, timeout_secs: #timeout, success_status: #success,
-            cache: #cache, rate_class: #rate_class,
+            cache: #cache, rate_class: #rate_class, streamed: #streamed,
         };
     }
 }
@@ -187,7 +188,9 @@ fn result_enum(shape: &ResultShape, side: &str, op: &Operation, once_holders: &B
         t.named(&mut names);
         names.iter().any(|n| once_holders.contains(n))
     });
-    let clone = (!holds).then(|| quote!(Clone,));
+    let streams = super::streaming::holds_stream(variants);
+    let clone = (!holds && !streams).then(|| quote!(Clone,));
+    let partial_eq = (!streams).then(|| quote!(PartialEq));
     let name_i = ident(name);
     let vs = variants.iter().map(|(v, t)| {
         let i = ident(v);
@@ -197,7 +200,7 @@ fn result_enum(shape: &ResultShape, side: &str, op: &Operation, once_holders: &B
     let d = format!(" The {side} bodies of [`Client::{}`], one variant per status.", op.method_name);
     quote! {
         #[doc = #d]
-        #[derive(#clone Debug, PartialEq)]
+        #[derive(#clone Debug, #partial_eq)]
         #[non_exhaustive]
         pub enum #name_i { #(#vs,)* }
     }
@@ -388,7 +391,7 @@ fn arms(op: &Operation) -> Vec<(Vec<TokenStream>, TokenStream)> {
     let mut merged: Vec<(Vec<TokenStream>, ArmKey, TokenStream)> = Vec::new();
     let mut catch_all = None;
     for r in ordered {
-        let expr = arm_expr(op, r);
+        let expr = super::streaming::arm(op, r, arm_expr(op, r));
         if r.status == StatusKey::Default {
             catch_all = Some(expr);
             continue;

@@ -65,6 +65,11 @@ pub fn ty(t: &Ty, scope: Scope) -> TokenStream {
         }
         Ty::Json => quote!(serde_json::Value),
         Ty::Unit => quote!(()),
+        Ty::EventStream(inner, _) => {
+            let i = ty(inner, scope);
+            quote!(crate::sse::EventStream<#i>)
+        }
+        Ty::ByteStream => quote!(crate::stream::ByteStream),
     }
 }
 
