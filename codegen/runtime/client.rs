@@ -1114,7 +1114,7 @@ pub struct RawResponse {
 const EXCERPT: usize = 512;
 
 impl RawResponse {
-    fn wrap<T>(self, body: T) -> ApiResponse<T> {
+    pub(crate) fn wrap<T>(self, body: T) -> ApiResponse<T> {
         ApiResponse {
             status: self.status,
             headers: self.headers,

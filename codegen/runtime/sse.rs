@@ -424,8 +424,8 @@ impl RawResponse {
         decode: fn(&str) -> Result<T, DataError>,
         terminator: Option<&str>,
     ) -> Result<ApiResponse<U>, Error<E>> {
-        let (head, mut body) = self.split();
-        let source = Source::of(&mut body);
+        let mut this = self;
+        let source = Source::of(&mut this);
         let stream = EventStream {
             operation: source.operation,
             request_id: source.request_id.clone(),
@@ -438,6 +438,6 @@ impl RawResponse {
             held: None,
             done: false,
         };
-        Ok(head.with(variant(stream)))
+        Ok(this.wrap(variant(stream)))
     }
 }

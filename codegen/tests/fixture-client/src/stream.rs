@@ -203,10 +203,10 @@ impl std::fmt::Debug for ByteStream {
 }
 
 impl ByteStream {
-    fn new(mut resp: RawResponse) -> ByteStream {
+    fn new(resp: &mut RawResponse) -> ByteStream {
         let header = |name| resp.headers.get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok());
         let content_type = header(reqwest::header::CONTENT_TYPE).map(str::to_string);
-        let source = Source::of(&mut resp);
+        let source = Source::of(resp);
         let content_length = source.expected.or_else(|| source.buffered.as_ref().map(|b| b.len() as u64));
         ByteStream { source: Some(source), pending: None, content_length, content_type }
     }
@@ -285,9 +285,9 @@ impl RawResponse {
 
     /// A streamed success body as a download, into one variant of the operation's success enum.
     #[doc(hidden)]
-    pub fn byte_stream_into<U, E>(self, variant: fn(ByteStream) -> U) -> Result<ApiResponse<U>, Error<E>> {
-        let (head, body) = self.split();
-        Ok(head.with(variant(ByteStream::new(body))))
+    pub fn byte_stream_into<U, E>(mut self, variant: fn(ByteStream) -> U) -> Result<ApiResponse<U>, Error<E>> {
+        let stream = ByteStream::new(&mut self);
+        Ok(self.wrap(variant(stream)))
     }
 
     /// A streamed operation's answer that is not itself a stream (a `202` with a JSON body beside a `200`
@@ -312,45 +312,5 @@ impl RawResponse {
         }
         self.body = body.freeze();
         Ok(self)
-    }
-
-    /// The answer's head (everything an `ApiResponse` keeps) apart from its body.
-    pub(crate) fn split(self) -> (Head, RawResponse) {
-        let head = Head {
-            status: self.status,
-            headers: self.headers.clone(),
-            request_id: self.request_id.clone(),
-            recovered: self.recovered,
-            paging: self.paging,
-            operation: self.operation,
-            cached: self.cached,
-        };
-        (head, self)
-    }
-}
-
-/// An `ApiResponse` without its body yet.
-pub(crate) struct Head {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    request_id: Option<String>,
-    recovered: bool,
-    paging: Option<&'static crate::client::PagingHeaders>,
-    operation: &'static str,
-    cached: Option<bool>,
-}
-
-impl Head {
-    pub(crate) fn with<T>(self, body: T) -> ApiResponse<T> {
-        ApiResponse {
-            status: self.status,
-            headers: self.headers,
-            request_id: self.request_id,
-            recovered: self.recovered,
-            body,
-            paging_headers: self.paging,
-            operation: self.operation,
-            cached: self.cached,
-        }
     }
 }
