@@ -137,16 +137,33 @@ pub fn streams(ty: &Ty) -> bool {
     matches!(ty, Ty::EventStream(..) | Ty::ByteStream)
 }
 
-/// Drops what cannot apply to a streamed answer, each with a warning at the operation: `x-cache` (a stream
-/// is not kept), `x-poll` (there is no status field to read) and `x-idempotency` (a recovered create reads a
-/// whole body).
+/// Settles what a streamed answer cannot have: a download the spec caches (`x-cache`) stays one buffer (the
+/// cache keeps it); on events, `x-cache` is dropped, and on any streamed answer `x-poll` (there is no status
+/// field to read) and `x-idempotency` (a recovered create reads a whole body), each with a warning.
 pub fn settle(tl: &mut TypeLowering<'_>, op: &mut Operation) {
     if !is_streamed(op) {
         return;
     }
     let at = child(&child("/paths", &op.path), &op.http_method.to_ascii_lowercase());
-    if op.cache.take().is_some() {
-        tl.warn(&child(&at, crate::extensions::Cache::NAME), "x-cache is ignored: a streamed answer is not cached");
+    if op.cache.is_some() {
+        // A download the spec says to keep is small and read again: it stays one buffer, which the cache holds.
+        let whole = |t: &mut Ty| {
+            if *t == Ty::ByteStream {
+                *t = Ty::Vec(Box::new(Ty::Prim(Prim::U8)));
+            }
+        };
+        op.responses.iter_mut().for_each(|r| whole(&mut r.body));
+        match &mut op.success {
+            ResultShape::Single(t) => whole(t),
+            ResultShape::Enum { variants, .. } => variants.iter_mut().for_each(|(_, t)| whole(t)),
+        }
+        if is_streamed(op) {
+            op.cache = None;
+            tl.warn(&child(&at, crate::extensions::Cache::NAME), "x-cache is ignored: events are not cached");
+        }
+    }
+    if !is_streamed(op) {
+        return;
     }
     if op.poll.take().is_some() {
         tl.warn(

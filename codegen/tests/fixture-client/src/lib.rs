@@ -112,7 +112,14 @@ pub const RATE_CLASSES: &[budget::RateClass] = &[
 /// The webhook events that invalidate a cached resource (the spec's `x-cache.resource.invalidated_by`).
 #[cfg(feature = "cache")]
 #[rustfmt::skip]
-pub const CACHE_EVENTS: &[cache::CacheEvent] = &[];
+pub const CACHE_EVENTS: &[cache::CacheEvent] = &[
+    cache::CacheEvent {
+        event: "thing.changed",
+        resource: "thing",
+        type_at: "/type",
+        id_at: "/data/id",
+    },
+];
 
 /// The servers the spec lists: URL and description.
 #[rustfmt::skip]

@@ -131,9 +131,13 @@ pub const GET_PART: OperationInfo = OperationInfo {
     idempotency: None,
     timeout_secs: None,
     success_status: 200u16,
-    cache: None,
+    cache: Some(crate::client::CachePolicy {
+        ttl_secs: 60u64,
+        resource: Some(("thing", "thing-id")),
+        invalidates_on_not_found: None,
+    }),
     rate_class: Some("reads"),
-    streamed: true,
+    streamed: false,
 };
 
 /// `GET /things`
@@ -249,7 +253,7 @@ impl Client {
         &self,
         thing_id: &str,
         part: i32,
-    ) -> Result<ApiResponse<crate::stream::ByteStream>, Error<crate::models::Problem>> {
+    ) -> Result<ApiResponse<Vec<u8>>, Error<crate::models::Problem>> {
         let req = self
             .request(
                 &GET_PART,
@@ -260,7 +264,7 @@ impl Client {
             );
         let resp = self.send(&GET_PART, req).await?;
         match resp.status {
-            200 => resp.byte_stream(),
+            200 => resp.bytes(),
             _ => Err(resp.error()),
         }
     }
