@@ -102,6 +102,7 @@ impl Operation {
         let mut roots: Vec<&Ty> = self.path_params.iter().chain(&self.params).map(|p| &p.ty).collect();
         roots.extend(self.body.as_ref().map(|b| &b.ty));
         roots.extend(self.responses.iter().map(|r| &r.body));
+        roots.extend(self.events.as_ref().map(|(_, _, t)| t));
         for shape in [&self.success, &self.error] {
             match shape {
                 ResultShape::Single(t) => roots.push(t),
@@ -337,6 +338,9 @@ pub struct Operation {
     pub cache: Option<crate::extensions::Cache>,
     /// `x-rate-limit`: the quota class and its per-minute quotas.
     pub rate_limit: Option<crate::extensions::RateLimit>,
+    /// A `<method>_events` companion, when an answer offers `text/event-stream` beside the media type the
+    /// method reads (`crate::streaming::companions`): its method name, the answer's status and its body.
+    pub events: Option<(String, StatusKey, Ty)>,
 }
 
 #[derive(Debug, Clone)]

@@ -168,10 +168,12 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 timeout_secs,
                 cache,
                 rate_limit,
+                events: None,
             });
         }
     }
     ops.iter_mut().for_each(|op| crate::streaming::settle(tl, op));
+    crate::streaming::companions(tl, &mut ops, &mut methods);
     ops.sort_by(|a, b| a.method_name.cmp(&b.method_name));
     ops
 }

@@ -44,8 +44,18 @@ pub fn response(
     lowered: (Ty, BodyKind),
 ) -> (Ty, BodyKind) {
     let Some((ct, _, kind)) = crate::operations::pick_content(content).filter(|_| success) else { return lowered };
+    // Events beside another answer (OpenAI's audio: bytes, or events when asked): the method reads the
+    // other one, and a `<method>_events` companion the events.
+    let others: Vec<&String> =
+        content.keys().filter(|k| !is_event_stream(k) && !k.to_ascii_lowercase().starts_with("multipart/")).collect();
     match kind {
         BodyKind::Bytes => (Ty::ByteStream, BodyKind::Bytes),
+        BodyKind::Text if is_event_stream(ct) && !others.is_empty() => {
+            match others.iter().any(|k| k.to_ascii_lowercase().starts_with("text/")) {
+                true => lowered,
+                false => (Ty::ByteStream, BodyKind::Bytes),
+            }
+        }
         BodyKind::Text if is_event_stream(ct) => {
             let media_ptr = child(&child(at, "content"), ct);
             let data = event_data(tl, &media_ptr, hint).unwrap_or(Ty::Prim(Prim::String));
@@ -188,6 +198,49 @@ pub fn settle(tl: &mut TypeLowering<'_>, op: &mut Operation) {
 
 /// What the generated crate needs for its streamed answers: (server-sent events, byte streams).
 pub fn needs(api: &crate::model::Api) -> (bool, bool) {
-    let bodies = || api.operations.iter().flat_map(|o| o.responses.iter()).filter(|r| r.success).map(|r| &r.body);
+    let bodies = || {
+        let answers = api.operations.iter().flat_map(|o| o.responses.iter()).filter(|r| r.success).map(|r| &r.body);
+        answers.chain(api.operations.iter().filter_map(|o| o.events.as_ref().map(|(_, _, t)| t)))
+    };
     (bodies().any(|t| matches!(t, Ty::EventStream(..))), bodies().any(streams))
+}
+
+/// For each operation whose success answer offers `text/event-stream` beside the media type its method
+/// reads (OpenAI's chat completions answer JSON, or events when the request asks to stream), a
+/// `<method>_events` companion that sends the same request and reads the events. Its name is claimed after
+/// every operation's own.
+pub fn companions(tl: &mut TypeLowering<'_>, ops: &mut [Operation], methods: &mut crate::naming::Namespace) {
+    let doc = tl.spec.document();
+    for op in ops.iter_mut() {
+        let item_ptr = child("/paths", &op.path);
+        let Some((item, item_at)) = tl.spec.raw.pointer(&item_ptr).and_then(|i| doc.deref(i, &item_ptr)) else {
+            continue;
+        };
+        let at = child(&item_at, &op.http_method.to_ascii_lowercase());
+        let Some(responses) = item.get(op.http_method.to_ascii_lowercase()).and_then(|o| o.get("responses")) else {
+            continue;
+        };
+        let Some(responses) = responses.as_object() else { continue };
+        for (code, r) in responses {
+            let status = match code.parse::<u16>() {
+                Ok(c) if (200..300).contains(&c) => crate::model::StatusKey::Code(c),
+                _ if code.eq_ignore_ascii_case("2XX") => crate::model::StatusKey::Range(2),
+                _ => continue,
+            };
+            let r_ptr = child(&child(&at, "responses"), code);
+            let Some((resp, resp_at)) = doc.deref(r, &r_ptr) else { continue };
+            let Some(content) = resp.get("content").and_then(Value::as_object) else { continue };
+            let Some(ct) = content.keys().find(|k| is_event_stream(k)) else { continue };
+            if content.len() < 2 {
+                continue;
+            }
+            let media_ptr = child(&child(&resp_at, "content"), ct);
+            let name = methods.claim(&format!("{}_events", op.method_name));
+            let hint = format!("{}Event", crate::naming::pascal(&name));
+            let data = event_data(tl, &media_ptr, &hint).unwrap_or(Ty::Prim(Prim::String));
+            let terminator = terminator(tl, &media_ptr);
+            op.events = Some((name, status, Ty::EventStream(Box::new(data), terminator)));
+            break;
+        }
+    }
 }

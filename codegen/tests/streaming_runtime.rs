@@ -90,6 +90,7 @@ async fn serve(scripts: &[Script]) -> (Client, Scripts) {
     let app = Router::new()
         .route("/stream/ticks", get(handler.clone()))
         .route("/stream/shaped", post(handler.clone()))
+        .route("/stream/chat", post(handler.clone()))
         .route("/stream/log", get(handler.clone()))
         .route("/stream/files/{name}", get(handler));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -223,6 +224,23 @@ async fn an_event_that_does_not_decode_is_an_error_item_and_the_stream_goes_on()
             assert!(!text.contains(PLANTED), "the event's data leaked: {text}");
         }
     }
+}
+
+#[tokio::test]
+async fn an_answer_offering_json_or_events_has_a_companion_that_reads_the_events() {
+    let events = sse(vec![b"data: {\"n\": 1}\n\ndata: {\"n\": 2}\n\ndata: [DONE]\n\n".to_vec()]);
+    let json = Script {
+        status: 200,
+        content_type: "application/json",
+        pieces: vec![br#"{"n": 7}"#.to_vec()],
+        ..Script::default()
+    };
+    let (client, _) = serve(&[json, events]).await;
+    let body = fixture_client::models::ChatBody::new();
+    assert_eq!(client.chat(&body).await.unwrap().body.n, 7, "the method reads the JSON answer");
+    let streamed = client.chat_events(&body.stream(true)).await.unwrap().body;
+    let n: Vec<i64> = streamed.map(|e| e.unwrap().data.n).collect().await;
+    assert_eq!(n, [1, 2], "its companion reads the events, to the terminator");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 /// What an operation does to the client's own session (the spec's `x-token-lifecycle`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Session {
+pub(super) enum Session {
     Untouched,
     /// Login or refresh: the tokens it returns become the client's session, so a caller who calls it by
     /// hand does not leave the client on an older (or revoked) session.
@@ -41,6 +41,10 @@ pub fn module(ops: &[&Operation], api: &crate::model::Api, head: Option<&[&Opera
         methods.extend(stream_method(op));
         methods.extend(wait_method(op));
         methods.extend(find_method(op));
+        if let Some(events) = super::streaming::companion(op) {
+            items.extend(info(&events));
+            methods.extend(method(&events, Session::Untouched, api, krate));
+        }
     }
     let Some(all) = head else {
         return quote! { #items impl Client { #methods } };
@@ -69,7 +73,7 @@ pub fn paging_headers(h: &crate::extensions::PagingHeaders) -> TokenStream {
     })
 }
 
-fn info(op: &Operation) -> TokenStream {
+pub(super) fn info(op: &Operation) -> TokenStream {
     let name = info_const(op);
     let (id, method, path, module) = (&op.id, &op.http_method, &op.path, &op.module);
     let secure = op.secure;
@@ -228,7 +232,7 @@ pub(super) fn arg_ty(p: &Param) -> TokenStream {
     }
 }
 
-fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str) -> TokenStream {
+pub(super) fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str) -> TokenStream {
     let name = ident(&op.method_name);
     let info = info_const(op);
     let mut docs = doc(op.doc.as_deref());

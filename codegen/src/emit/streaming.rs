@@ -67,3 +67,33 @@ pub fn runtime_files(api: &crate::model::Api) -> Vec<(&'static str, &'static str
     }
     files
 }
+
+/// The `<method>_events` companion of `op` (`crate::streaming::companions`): the same request, its answer
+/// read as events. Emitted beside the operation with its own `OperationInfo`; the parameter, body and error
+/// types are the operation's.
+pub fn companion(op: &Operation) -> Option<Operation> {
+    let (name, status, body) = op.events.as_ref()?;
+    let mut c = op.clone();
+    let doc = format!(
+        "The events of [`Client::{}`]: its answer as `text/event-stream`, for a request that asks for a stream (as the API says: a `stream` field, a parameter or an `Accept` header, which `CallOptions::header` sets).",
+        op.method_name
+    );
+    c.doc = Some(match &op.doc {
+        Some(d) => format!("{doc}\n\n{d}"),
+        None => doc,
+    });
+    c.method_name = name.clone();
+    (c.events, c.paging, c.stream_name, c.find_name, c.poll, c.cache) = (None, None, None, None, None, None);
+    (c.idempotency, c.declared_idempotency) = (None, None);
+    c.responses.retain(|r| !r.success);
+    let kind = crate::model::BodyKind::Text;
+    c.responses.push(crate::model::Response {
+        status: status.clone(),
+        body: body.clone(),
+        kind,
+        success: true,
+        variant: None,
+    });
+    c.success = ResultShape::Single(body.clone());
+    Some(c)
+}
