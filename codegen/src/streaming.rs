@@ -244,3 +244,101 @@ pub fn companions(tl: &mut TypeLowering<'_>, ops: &mut [Operation], methods: &mu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::CrateOptions;
+
+    fn generate(paths: &str) -> crate::Generated {
+        let doc = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n{paths}\ncomponents:\n  schemas:\n    Tick: {{type: object, properties: {{n: {{type: integer}}}}}}\n"
+        );
+        let opts = CrateOptions { crate_name: "t".into(), spec_label: "t.yaml".into(), standalone: false };
+        crate::generate_str("t.yaml", doc, &opts).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    fn op(path: &str, media: &str, extra: &str) -> String {
+        format!(
+            "  {path}:\n    get:\n      operationId: op{}\n{extra}      responses:\n        '200':\n          description: ok\n          content:\n{media}",
+            path.len()
+        )
+    }
+
+    fn operations(g: &crate::Generated) -> String {
+        g.files.iter().filter(|(k, _)| k.starts_with("src/operations/")).map(|(_, v)| v.as_str()).collect()
+    }
+
+    #[test]
+    fn each_form_of_the_event_schema_gives_the_data_type() {
+        let sse = |body: &str| format!("            text/event-stream:\n{body}");
+        let paths = [
+            op("/a", &sse("              itemSchema: {$ref: '#/components/schemas/Tick'}\n"), ""),
+            op(
+                "/bb",
+                &sse(
+                    "              itemSchema: {type: object, properties: {event: {type: string}, data: {type: string, contentMediaType: application/json, contentSchema: {$ref: '#/components/schemas/Tick'}}}}\n",
+                ),
+                "",
+            ),
+            op(
+                "/ccc",
+                &sse(
+                    "              itemSchema: {type: object, properties: {id: {type: string}, data: {$ref: '#/components/schemas/Tick'}}}\n",
+                ),
+                "",
+            ),
+            op(
+                "/dddd",
+                &sse(
+                    "              schema: {$ref: '#/components/schemas/Tick'}\n              x-stream-terminator: '[DONE]'\n",
+                ),
+                "",
+            ),
+            op("/eeeee", &sse("              schema: {type: string}\n"), ""),
+            op(
+                "/ffffff",
+                &sse(
+                    "              itemSchema: {type: object, properties: {data: {type: string}}}\n              x-stream-terminator: 3\n",
+                ),
+                "",
+            ),
+            op(
+                "/ggggggg",
+                "            application/zip: {schema: {type: string, format: binary}}\n",
+                "      x-poll: {status_field: status, terminal: [done], schedule: [{every_seconds: 1, for_seconds: 5}]}\n",
+            ),
+        ];
+        let g = generate(&paths.concat());
+        let ops = operations(&g);
+        for (method, expect) in [
+            ("op2", "resp.events(crate::sse::json::<crate::models::Tick>, None)"),
+            ("op3", "resp.events(crate::sse::json::<crate::models::Tick>, None)"),
+            ("op4", "resp.events(crate::sse::json::<crate::models::Tick>, None)"),
+            ("op5", "resp.events(crate::sse::json::<crate::models::Tick>, Some(\"[DONE]\"))"),
+            ("op6", "resp.events(crate::sse::text, None)"),
+            ("op7", "resp.events(crate::sse::text, None)"),
+            ("op8", "resp.byte_stream()"),
+        ] {
+            let at = ops.find(&format!("pub async fn {method}(")).unwrap_or_else(|| panic!("{method} missing"));
+            let body = &ops[at..at + ops[at..].find("\n    }\n").unwrap()];
+            assert!(body.contains(expect), "{method}: {body}");
+        }
+        let warnings: Vec<String> = g.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(warnings.iter().any(|w| w.contains("x-stream-terminator: expected a string")), "{warnings:#?}");
+        assert!(warnings.iter().any(|w| w.contains("x-poll is ignored")), "{warnings:#?}");
+        assert!(g.files["Cargo.toml"].contains("futures-util"));
+        assert!(g.files.contains_key("src/sse.rs") && g.files.contains_key("src/stream.rs"));
+    }
+
+    #[test]
+    fn json_and_text_answers_stay_whole_and_need_no_stream_runtime() {
+        let paths = [
+            op("/a", "            application/json: {schema: {$ref: '#/components/schemas/Tick'}}\n", ""),
+            op("/bb", "            text/plain: {schema: {type: string}}\n", ""),
+        ];
+        let g = generate(&paths.concat());
+        assert!(!g.files.contains_key("src/sse.rs") && !g.files.contains_key("src/stream.rs"));
+        assert!(!g.files["Cargo.toml"].contains("futures-util"));
+        assert!(operations(&g).contains("streamed: false"));
+    }
+}
