@@ -274,7 +274,9 @@ impl ClientBuilder {
     }
 
     /// The per-request timeout (default 30 s). Operations the spec marks slower (`x-timeout-seconds`, such as
-    /// order creation at 75 s) get at least their own figure.
+    /// order creation at 75 s) get at least their own figure. For a streamed answer (events, a download) it
+    /// bounds the wait for the answer to start and then each read of the body, never the whole stream
+    /// (`crate::stream`).
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
         self
@@ -439,7 +441,7 @@ impl CallOptions {
     }
 
     /// A bound on the whole call, token renewal, retries and waits included: past it the call ends in
-    /// `Error::Timeout`.
+    /// `Error::Timeout`. A streamed answer's call ends when its stream starts; the stream is bounded per read.
     pub fn total_timeout(mut self, t: Duration) -> Self {
         self.total_timeout = Some(t);
         self
