@@ -231,7 +231,8 @@ pub fn companions(tl: &mut TypeLowering<'_>, ops: &mut [Operation], methods: &mu
             let Some((resp, resp_at)) = doc.deref(r, &r_ptr) else { continue };
             let Some(content) = resp.get("content").and_then(Value::as_object) else { continue };
             let Some(ct) = content.keys().find(|k| is_event_stream(k)) else { continue };
-            if content.len() < 2 {
+            // Events alone (or beside multipart only) are the method's own answer.
+            if !content.keys().any(|k| !is_event_stream(k) && !k.to_ascii_lowercase().starts_with("multipart/")) {
                 continue;
             }
             let media_ptr = child(&child(&resp_at, "content"), ct);
