@@ -67,10 +67,12 @@ fn respond(s: Script) -> Response {
 
 /// A server whose routes answer the scripts queued for them, in order (the last one repeats).
 #[derive(Clone, Default)]
-struct Scripts(Arc<Mutex<VecDeque<Script>>>, Arc<AtomicUsize>);
+struct Scripts(Arc<Mutex<VecDeque<Script>>>, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>);
 
 impl Scripts {
-    fn next(&self) -> Script {
+    fn next(&self, headers: &HeaderMap) -> Script {
+        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        self.2.lock().unwrap().push(accept.to_string());
         self.1.fetch_add(1, Ordering::SeqCst);
         let mut q = self.0.lock().unwrap();
         if q.len() > 1 { q.pop_front().unwrap() } else { q.front().cloned().unwrap_or_default() }
@@ -81,11 +83,11 @@ impl Scripts {
 }
 
 async fn serve(scripts: &[Script]) -> (Client, Scripts) {
-    let state = Scripts(Arc::new(Mutex::new(scripts.iter().cloned().collect())), Arc::default());
+    let state = Scripts(Arc::new(Mutex::new(scripts.iter().cloned().collect())), Arc::default(), Arc::default());
     let s = state.clone();
-    let handler = move || {
+    let handler = move |headers: HeaderMap| {
         let s = s.clone();
-        async move { respond(s.next()) }
+        async move { respond(s.next(&headers)) }
     };
     let app = Router::new()
         .route("/stream/ticks", get(handler.clone()))
@@ -235,12 +237,13 @@ async fn an_answer_offering_json_or_events_has_a_companion_that_reads_the_events
         pieces: vec![br#"{"n": 7}"#.to_vec()],
         ..Script::default()
     };
-    let (client, _) = serve(&[json, events]).await;
+    let (client, scripts) = serve(&[json, events]).await;
     let body = fixture_client::models::ChatBody::new();
     assert_eq!(client.chat(&body).await.unwrap().body.n, 7, "the method reads the JSON answer");
     let streamed = client.chat_events(&body.stream(true)).await.unwrap().body;
     let n: Vec<i64> = streamed.map(|e| e.unwrap().data.n).collect().await;
     assert_eq!(n, [1, 2], "its companion reads the events, to the terminator");
+    assert_eq!(*scripts.2.lock().unwrap(), ["*/*", "text/event-stream"], "and asks for them");
 }
 
 #[tokio::test]

@@ -325,6 +325,7 @@ pub(super) fn method(op: &Operation, session: Session, api: &crate::model::Api, 
         }
     });
 
+    let accept = super::streaming::accept(op);
     let ok = result_ty(&op.success);
     let err = result_ty(&op.error);
     let arms = arms(op);
@@ -357,6 +358,7 @@ pub(super) fn method(op: &Operation, session: Session, api: &crate::model::Api, 
             let req = self.request(&#info, #path);
             #query
             #(#headers)*
+            #accept
             #send_body
             #send
             #dispatch

@@ -47,6 +47,13 @@ pub fn arm(op: &Operation, r: &crate::model::Response, plain: TokenStream) -> To
     }
 }
 
+/// `Accept: text/event-stream` on a request whose every success answer is events (as `EventSource` asks);
+/// a `CallOptions` header replaces it.
+pub fn accept(op: &Operation) -> Option<TokenStream> {
+    matches!(&op.success, ResultShape::Single(Ty::EventStream(..)))
+        .then(|| quote!(let req = req.header(reqwest::header::ACCEPT, "text/event-stream");))
+}
+
 /// Whether a result enum holds a stream (it is then neither `Clone` nor `PartialEq`).
 pub fn holds_stream(variants: &[(String, Ty)]) -> bool {
     variants.iter().any(|(_, t)| crate::streaming::streams(t))

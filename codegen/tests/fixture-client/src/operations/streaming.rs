@@ -239,6 +239,7 @@ impl Client {
         Error<serde_json::Value>,
     > {
         let req = self.request(&CHAT_EVENTS, "/stream/chat");
+        let req = req.header(reqwest::header::ACCEPT, "text/event-stream");
         let req = req.json(body);
         let resp = self.send(&CHAT_EVENTS, req).await?;
         match resp.status {
@@ -295,6 +296,7 @@ impl Client {
         &self,
     ) -> Result<ApiResponse<crate::sse::EventStream<String>>, Error<serde_json::Value>> {
         let req = self.request(&STREAM_LOG, "/stream/log");
+        let req = req.header(reqwest::header::ACCEPT, "text/event-stream");
         let resp = self.send(&STREAM_LOG, req).await?;
         match resp.status {
             200 => resp.events(crate::sse::text, None),
@@ -322,6 +324,7 @@ impl Client {
         Error<serde_json::Value>,
     > {
         let req = self.request(&STREAM_SHAPED, "/stream/shaped");
+        let req = req.header(reqwest::header::ACCEPT, "text/event-stream");
         let req = req.json(body);
         let resp = self.send(&STREAM_SHAPED, req).await?;
         match resp.status {
@@ -381,6 +384,7 @@ impl Client {
         let mut query = Vec::new();
         crate::support::push_query(&mut query, "count", &params.count, true);
         let req = if query.is_empty() { req } else { req.query(&query) };
+        let req = req.header(reqwest::header::ACCEPT, "text/event-stream");
         let resp = self.send(&STREAM_TICKS, req).await?;
         match resp.status {
             200 => resp.events(crate::sse::json::<crate::models::Tick>, Some("[DONE]")),
