@@ -135,6 +135,7 @@ impl Entry {
             recovered: false,
             paging: self.paging,
             cached: Some(stale),
+            unread: None,
         }
     }
 }

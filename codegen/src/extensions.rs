@@ -20,6 +20,7 @@
 //! | `x-name`, `x-client-guide` | a server; `info` | `servers::NAME`; the crate's rustdoc guide |
 //! | `x-crate-version` | `info` | the generated crate's version (`MAJOR.MINOR.PATCH`; `0.1.0` when absent) |
 //! | `x-inline-wait-seconds` | an operation | (tools) how long it waits before answering `PENDING` |
+//! | `x-stream-terminator` | a `text/event-stream` media type | the event data that ends the stream cleanly (`[DONE]`) |
 
 use crate::diag::child;
 use serde::Deserialize;
@@ -109,6 +110,10 @@ pub const ERROR_CODE: &str = "x-error-code";
 pub const WEBHOOKS: &str = "x-webhooks";
 /// On an operation that waits for fulfilment before answering: the longest it waits, in seconds.
 pub const INLINE_WAIT_SECONDS: &str = "x-inline-wait-seconds";
+
+/// On a `text/event-stream` media type: the data of the event that ends the stream (OpenAI's `[DONE]`); it
+/// is not yielded, and the stream ends cleanly (`crate::streaming`).
+pub const STREAM_TERMINATOR: &str = "x-stream-terminator";
 
 /// A flag extension (`x-secret: true`); anything but a boolean reads as `false`.
 pub fn flag(holder: &Value, name: &str) -> bool {

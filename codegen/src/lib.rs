@@ -22,6 +22,7 @@ pub mod operations;
 pub mod params;
 pub mod resolve;
 pub mod spec;
+pub mod streaming;
 pub mod types;
 pub mod validate;
 pub mod write;

@@ -87,9 +87,9 @@ impl Api {
                         TypeKind::StringEnum(_) | TypeKind::IntEnum(_) => {}
                     }
                 }
-                Ty::Vec(i) | Ty::Map(i) | Ty::Option(i) | Ty::Box(i) => stack.push(i),
+                Ty::Vec(i) | Ty::Map(i) | Ty::Option(i) | Ty::Box(i) | Ty::EventStream(i, _) => stack.push(i),
                 Ty::Tuple(items) => stack.extend(items),
-                Ty::Prim(_) | Ty::Json | Ty::Unit => {}
+                Ty::Prim(_) | Ty::Json | Ty::Unit | Ty::ByteStream => {}
             }
         }
         out
@@ -103,6 +103,7 @@ impl Operation {
         let mut roots: Vec<&Ty> = self.path_params.iter().chain(&self.params).map(|p| &p.ty).collect();
         roots.extend(self.body.iter().flat_map(|b| b.type_roots()));
         roots.extend(self.responses.iter().map(|r| &r.body));
+        roots.extend(self.events.as_ref().map(|(_, _, t)| t));
         for shape in [&self.success, &self.error] {
             match shape {
                 ResultShape::Single(t) => roots.push(t),
@@ -235,9 +236,9 @@ impl Ty {
     pub fn named(&self, out: &mut Vec<String>) {
         match self {
             Ty::Named(n) => out.push(n.clone()),
-            Ty::Option(t) | Ty::Box(t) | Ty::Vec(t) | Ty::Map(t) => t.named(out),
+            Ty::Option(t) | Ty::Box(t) | Ty::Vec(t) | Ty::Map(t) | Ty::EventStream(t, _) => t.named(out),
             Ty::Tuple(items) => items.iter().for_each(|t| t.named(out)),
-            Ty::Prim(_) | Ty::Json | Ty::Unit => {}
+            Ty::Prim(_) | Ty::Json | Ty::Unit | Ty::ByteStream => {}
         }
     }
 }
@@ -266,6 +267,11 @@ pub enum Ty {
     Unit,
     /// A fixed-length array of differently typed items (OpenAPI 3.1's `prefixItems`): a Rust tuple.
     Tuple(Vec<Ty>),
+    /// A success body of server-sent events whose data is the inner type (`crate::streaming`), and the data
+    /// that ends the stream (`x-stream-terminator`), if the spec names one.
+    EventStream(Box<Ty>, Option<String>),
+    /// A success body streamed as bytes: a download (`crate::streaming`).
+    ByteStream,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -336,6 +342,9 @@ pub struct Operation {
     pub cache: Option<crate::extensions::Cache>,
     /// `x-rate-limit`: the quota class and its per-minute quotas.
     pub rate_limit: Option<crate::extensions::RateLimit>,
+    /// A `<method>_events` companion, when an answer offers `text/event-stream` beside the media type the
+    /// method reads (`crate::streaming::companions`): its method name, the answer's status and its body.
+    pub events: Option<(String, StatusKey, Ty)>,
 }
 
 #[derive(Debug, Clone)]

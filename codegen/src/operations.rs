@@ -168,9 +168,12 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
                 timeout_secs,
                 cache,
                 rate_limit,
+                events: None,
             });
         }
     }
+    ops.iter_mut().for_each(|op| crate::streaming::settle(tl, op));
+    crate::streaming::companions(tl, &mut ops, &mut methods);
     ops.sort_by(|a, b| a.method_name.cmp(&b.method_name));
     ops
 }
@@ -267,7 +270,7 @@ fn is_json(ct: &str) -> bool {
 }
 
 /// The media type to use from a content map, and how to carry it.
-fn pick_content(content: &IndexMap<String, MediaType>) -> Option<(&String, &MediaType, BodyKind)> {
+pub(crate) fn pick_content(content: &IndexMap<String, MediaType>) -> Option<(&String, &MediaType, BodyKind)> {
     let find = |pred: &dyn Fn(&str) -> bool| content.iter().find(|(k, _)| pred(&k.to_ascii_lowercase()));
     if let Some((k, m)) = find(&|k| is_json(k)) {
         return Some((k, m, BodyKind::Json));
@@ -344,6 +347,8 @@ fn lower_responses(tl: &mut TypeLowering<'_>, op: &openapiv3::Operation, ptr: &s
                 }
             }
         };
+        let hint = format!("{type_base}Response{label}");
+        let (body, kind) = crate::streaming::response(tl, &resp.content, &at, success, &hint, (body, kind));
         // An error body is decoded if it can be; one that is not JSON is kept only as an excerpt.
         let (body, kind) = if !success && (kind != BodyKind::Json || body == Ty::Unit) {
             (Ty::Json, BodyKind::Json)

@@ -857,7 +857,7 @@ fn variant_ident(ty: &Ty, i: usize) -> String {
         Ty::Map(_) => "Map".into(),
         Ty::Option(inner) | Ty::Box(inner) => variant_ident(inner, i),
         Ty::Tuple(_) => "Tuple".into(),
-        Ty::Json | Ty::Unit => format!("Variant{i}"),
+        Ty::Json | Ty::Unit | Ty::EventStream(..) | Ty::ByteStream => format!("Variant{i}"),
     }
 }
 
@@ -961,6 +961,7 @@ fn direct_names(ty: &Ty, out: &mut Vec<String>) {
         Ty::Option(t) => direct_names(t, out),
         Ty::Tuple(items) => items.iter().for_each(|t| direct_names(t, out)),
         Ty::Box(_) | Ty::Vec(_) | Ty::Map(_) | Ty::Prim(_) | Ty::Json | Ty::Unit => {}
+        Ty::EventStream(..) | Ty::ByteStream => {}
     }
 }
 

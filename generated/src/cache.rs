@@ -138,6 +138,7 @@ impl Entry {
             recovered: false,
             paging: self.paging,
             cached: Some(stale),
+            unread: None,
         }
     }
 }

@@ -35,6 +35,10 @@ pub struct OperationInfo {
     pub cache: Option<CachePolicy>,
     /// The operation's quota class (`x-rate-limit`), which the quota budget spends.
     pub rate_class: Option<&'static str>,
+    /// A success body the caller reads as a stream (server-sent events, a download): a `2xx` answer is
+    /// handed over at its headers, and the request's timeout bounds the wait for them, not the body
+    /// (`crate::stream`).
+    pub streamed: bool,
 }
 
 /// How the client's cache (feature `cache`) treats an operation (the spec's `x-cache`).
@@ -270,7 +274,9 @@ impl ClientBuilder {
     }
 
     /// The per-request timeout (default 30 s). Operations the spec marks slower (`x-timeout-seconds`, such as
-    /// order creation at 75 s) get at least their own figure.
+    /// order creation at 75 s) get at least their own figure. For a streamed answer (events, a download) it
+    /// bounds the wait for the answer to start and then each read of the body, never the whole stream
+    /// (`crate::stream`).
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
         self
@@ -435,7 +441,7 @@ impl CallOptions {
     }
 
     /// A bound on the whole call, token renewal, retries and waits included: past it the call ends in
-    /// `Error::Timeout`.
+    /// `Error::Timeout`. A streamed answer's call ends when its stream starts; the stream is bounded per read.
     pub fn total_timeout(mut self, t: Duration) -> Self {
         self.total_timeout = Some(t);
         self
@@ -504,6 +510,16 @@ enum Attempt {
         error: reqwest::Error,
         maybe_delivered: bool,
     },
+    /// A streamed operation's answer did not start (or its error body did not arrive) within the timeout.
+    Late,
+}
+
+/// `f`, bounded by `limit` when there is one; `None` when the limit passed first.
+async fn within<F: std::future::Future>(limit: Option<Duration>, f: F) -> Option<F::Output> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, f).await.ok(),
+        None => Some(f.await),
+    }
 }
 
 impl Client {
@@ -628,7 +644,11 @@ impl Client {
         {
             this.headers_mut().insert(reqwest::header::AUTHORIZATION, v);
         }
-        let resp = match self.inner.http.execute(this).await {
+        // A streamed answer's body is the caller's to read: the request's timeout bounds the wait for its
+        // headers (and for an error body), never the stream (which has an idle timeout per read instead).
+        let limit = if op.streamed { this.timeout_mut().take() } else { None };
+        let Some(sent) = within(limit, self.inner.http.execute(this)).await else { return Attempt::Late };
+        let resp = match sent {
             Ok(r) => r,
             Err(e) => {
                 let maybe_delivered = !e.is_connect();
@@ -638,7 +658,13 @@ impl Client {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-        match resp.bytes().await {
+        let (read, unread) = if op.streamed && (200..300).contains(&status) {
+            (Ok(bytes::Bytes::new()), Some(Box::new((resp, limit))))
+        } else {
+            let Some(read) = within(limit, resp.bytes()).await else { return Attempt::Late };
+            (read, None)
+        };
+        match read {
             Ok(body) => {
                 Attempt::Answer(RawResponse {
                     operation: op.id,
@@ -649,6 +675,7 @@ impl Client {
                     recovered: false,
                     paging: op.paging.as_ref().map(|p| &p.headers),
                     cached: None,
+                    unread,
                 })
             }
             // A truncated body: the server acted on the request.
@@ -883,6 +910,9 @@ impl Client {
                 Ok(resp)
             }
             Attempt::Failed { error, .. } => Err(transport(op, error, Some(request_id.to_string()))),
+            Attempt::Late => {
+                Err(Error::Timeout(TimeoutError { operation: op.id, request_id: Some(request_id.to_string()) }))
+            }
         }
     }
 
@@ -968,6 +998,14 @@ impl Client {
                     tokio::time::sleep(wait).await;
                 }
                 Attempt::Answer(resp) => return Ok((resp, ambiguous)),
+                Attempt::Late => {
+                    ambiguous = true;
+                    if last {
+                        let request_id = Some(request_id.to_string());
+                        return Err(Error::Timeout(TimeoutError { operation: op.id, request_id }));
+                    }
+                    tokio::time::sleep(policy.backoff(attempt)).await;
+                }
             }
         }
     }
@@ -1109,12 +1147,15 @@ pub struct RawResponse {
     pub paging: Option<&'static PagingHeaders>,
     /// `Some(stale)` when the answer came from the client's cache.
     pub cached: Option<bool>,
+    /// A streamed operation's `2xx` answer, its body not read yet (`body` is empty), with the idle timeout
+    /// for each read of it.
+    pub unread: Option<Box<(reqwest::Response, Option<Duration>)>>,
 }
 
 const EXCERPT: usize = 512;
 
 impl RawResponse {
-    fn wrap<T>(self, body: T) -> ApiResponse<T> {
+    pub(crate) fn wrap<T>(self, body: T) -> ApiResponse<T> {
         ApiResponse {
             status: self.status,
             headers: self.headers,

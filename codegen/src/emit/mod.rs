@@ -8,6 +8,7 @@ mod examples;
 mod models;
 mod operations;
 mod params;
+mod streaming;
 mod tokens;
 
 use crate::format::{parse, space_items, with_attrs};
@@ -54,7 +55,7 @@ const BODY_RUNTIME: [(&str, &str); 3] = [
 ];
 
 /// Every runtime file, for the names it defines.
-pub(crate) const RUNTIME_SOURCES: [&str; 15] = [
+pub(crate) const RUNTIME_SOURCES: [&str; 17] = [
     RUNTIME[0].1,
     RUNTIME[1].1,
     RUNTIME[2].1,
@@ -70,6 +71,8 @@ pub(crate) const RUNTIME_SOURCES: [&str; 15] = [
     BODY_RUNTIME[0].1,
     BODY_RUNTIME[1].1,
     BODY_RUNTIME[2].1,
+    streaming::SSE,
+    streaming::STREAM,
 ];
 
 /// A formatted unit: its index, its text, and the time spent building and formatting its tokens.
@@ -273,6 +276,12 @@ pub fn emit(
             );
         }
     }
+    for (name, text) in streaming::runtime_files(api) {
+        files.insert(
+            format!("src/{name}"),
+            format!("{header}// Copied verbatim from codegen/runtime/{name}.\n\n{text}"),
+        );
+    }
     if api.webhook_signature.is_some() {
         files.insert(
             "src/webhook.rs".into(),
@@ -369,6 +378,11 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
     let form = needs.form.then(|| quote! { #skip pub mod form; });
     let multipart = needs.multipart.then(|| quote! { #skip pub mod multipart; });
     let upload = needs.upload.then(|| quote! { #skip pub mod upload; });
+    let streamed = streaming::runtime_files(api).into_iter().map(|(file, _)| {
+        let module = quote::format_ident!("{}", file.trim_end_matches(".rs"));
+        quote! { #skip pub mod #module; }
+    });
+    let streamed = quote!(#(#streamed)*);
     let paging = (!gates.streaming.is_empty()).then(|| {
         let cfg = tokens::cfg_any(&gates.streaming);
         quote! { #cfg #skip pub mod paging; }
@@ -438,6 +452,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #[doc(hidden)] #skip pub mod params;
         #skip mod recovery;
         #skip pub mod retry;
+        #streamed
         #skip pub mod support;
         #upload
         #webhook
@@ -592,7 +607,7 @@ fn cargo_toml(api: &Api, opts: &CrateOptions, header: &str, gates: &Gates) -> St
     if api.uses.chrono {
         deps.push(lean("chrono", "0.4", &["serde", "std"]));
     }
-    if !gates.streaming.is_empty() || needs.upload {
+    if !gates.streaming.is_empty() || needs.upload || crate::streaming::needs(api).1 {
         deps.push(lean("futures-util", "0.3", &["std"]));
     }
     if api.webhook_signature.is_some() {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 /// What an operation does to the client's own session (the spec's `x-token-lifecycle`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Session {
+pub(super) enum Session {
     Untouched,
     /// Login or refresh: the tokens it returns become the client's session, so a caller who calls it by
     /// hand does not leave the client on an older (or revoked) session.
@@ -42,6 +42,10 @@ pub fn module(ops: &[&Operation], api: &crate::model::Api, head: Option<&[&Opera
         methods.extend(stream_method(op));
         methods.extend(wait_method(op));
         methods.extend(find_method(op));
+        if let Some(events) = super::streaming::companion(op) {
+            items.extend(info(&events));
+            methods.extend(method(&events, Session::Untouched, api, krate));
+        }
     }
     let Some(all) = head else {
         return quote! { #items impl Client { #methods } };
@@ -70,7 +74,7 @@ pub fn paging_headers(h: &crate::extensions::PagingHeaders) -> TokenStream {
     })
 }
 
-fn info(op: &Operation) -> TokenStream {
+pub(super) fn info(op: &Operation) -> TokenStream {
     let name = info_const(op);
     let (id, method, path, module) = (&op.id, &op.http_method, &op.path, &op.module);
     let secure = op.secure;
@@ -149,13 +153,14 @@ fn info(op: &Operation) -> TokenStream {
         }
         None => quote!(None),
     };
+    let streamed = crate::streaming::is_streamed(op);
     let d = format!(" `{method} {path}`");
     quote! {
         #[doc = #d]
         pub const #name: OperationInfo = OperationInfo {
             id: #id, method: #method, path: #path, module: #module, secure: #secure, paging: #paging,
             retry_safe: #retry_safe, idempotency: #idem, timeout_secs: #timeout, success_status: #success,
-            cache: #cache, rate_class: #rate_class,
+            cache: #cache, rate_class: #rate_class, streamed: #streamed,
         };
     }
 }
@@ -188,7 +193,9 @@ fn result_enum(shape: &ResultShape, side: &str, op: &Operation, once_holders: &B
         t.named(&mut names);
         names.iter().any(|n| once_holders.contains(n))
     });
-    let clone = (!holds).then(|| quote!(Clone,));
+    let streams = super::streaming::holds_stream(variants);
+    let clone = (!holds && !streams).then(|| quote!(Clone,));
+    let partial_eq = (!streams).then(|| quote!(PartialEq));
     let name_i = ident(name);
     let vs = variants.iter().map(|(v, t)| {
         let i = ident(v);
@@ -198,7 +205,7 @@ fn result_enum(shape: &ResultShape, side: &str, op: &Operation, once_holders: &B
     let d = format!(" The {side} bodies of [`Client::{}`], one variant per status.", op.method_name);
     quote! {
         #[doc = #d]
-        #[derive(#clone Debug, PartialEq)]
+        #[derive(#clone Debug, #partial_eq)]
         #[non_exhaustive]
         pub enum #name_i { #(#vs,)* }
     }
@@ -226,7 +233,7 @@ pub(super) fn arg_ty(p: &Param) -> TokenStream {
     }
 }
 
-fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str) -> TokenStream {
+pub(super) fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str) -> TokenStream {
     let name = ident(&op.method_name);
     let info = info_const(op);
     let mut docs = doc(op.doc.as_deref());
@@ -277,6 +284,7 @@ fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str
     let (query, path) = super::params::query(op, path);
     let headers = super::params::headers(op);
 
+    let accept = super::streaming::accept(op);
     let ok = result_ty(&op.success);
     let err = result_ty(&op.error);
     let arms = arms(op);
@@ -309,6 +317,7 @@ fn method(op: &Operation, session: Session, api: &crate::model::Api, krate: &str
             #query
             let req = self.request(&#info, #path);
             #headers
+            #accept
             #send_body
             #send
             #dispatch
@@ -347,7 +356,7 @@ fn arms(op: &Operation) -> Vec<(Vec<TokenStream>, TokenStream)> {
     let mut merged: Vec<(Vec<TokenStream>, ArmKey, TokenStream)> = Vec::new();
     let mut catch_all = None;
     for r in ordered {
-        let expr = arm_expr(op, r);
+        let expr = super::streaming::arm(op, r, arm_expr(op, r));
         if r.status == StatusKey::Default {
             catch_all = Some(expr);
             continue;

@@ -69,6 +69,11 @@ pub fn ty(t: &Ty, scope: Scope) -> TokenStream {
             let items = items.iter().map(|i| ty(i, scope));
             quote!((#(#items,)*))
         }
+        Ty::EventStream(inner, _) => {
+            let i = ty(inner, scope);
+            quote!(crate::sse::EventStream<#i>)
+        }
+        Ty::ByteStream => quote!(crate::stream::ByteStream),
     }
 }
 
