@@ -97,7 +97,7 @@ fn apply(op: &Operation, body: &Body, value: TokenStream) -> TokenStream {
     let id = &op.id;
     let invalid = quote!(return Err(crate::error::Error::InvalidRequest(format!("{}: {e}", #id))));
     match body.kind {
-        BodyKind::Json if crate::bodies::is_json(ct) && essence(ct) != "application/json" => {
+        BodyKind::Json if crate::bodies::is_json(ct) && crate::bodies::essence(ct) != "application/json" => {
             quote!(req.header("content-type", #ct).json(#value))
         }
         BodyKind::Json => quote!(req.json(#value)),
@@ -136,10 +136,6 @@ fn apply(op: &Operation, body: &Body, value: TokenStream) -> TokenStream {
             quote!(match #value { #(#arms)* })
         }
     }
-}
-
-fn essence(ct: &str) -> String {
-    ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// A part's field type, without `Option`.
