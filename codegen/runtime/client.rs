@@ -723,8 +723,11 @@ impl Client {
                 id
             }
         };
+        // A streamed body has no bytes to key an answer by: never cached.
         #[cfg(feature = "cache")]
-        if let Some(cache) = &self.inner.cache {
+        if let Some(cache) = &self.inner.cache
+            && req.body().is_none_or(|b| b.as_bytes().is_some())
+        {
             return self.send_cached(cache, op, req, request_id).await;
         }
         self.send_spanned(op, req, request_id).await

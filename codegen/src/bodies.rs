@@ -126,7 +126,7 @@ pub fn needs(ops: &[crate::model::Operation]) -> Needs {
 }
 
 /// The media type without parameters, lower case.
-fn essence(ct: &str) -> String {
+pub fn essence(ct: &str) -> String {
     ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
@@ -135,7 +135,7 @@ pub fn is_json(ct: &str) -> bool {
     e == "application/json" || e.ends_with("+json")
 }
 
-/// How a media type is carried; `None` for one no body kind fits.
+/// How a media type is carried: JSON (`+json` too), form, multipart, text, or raw bytes for any other.
 fn kind_of(ct: &str) -> BodyKind {
     let e = essence(ct);
     if is_json(&e) {

@@ -1,5 +1,5 @@
 //! Request bodies in `operations/<tag>.rs`: the part struct of a multipart body (fields, `new` and
-//! setters, a redacting `Debug`, `into_form`), the enum of a body with several media types, the argument an
+//! setters, a redacting `Debug`, its `MultipartForm`), the enum of a body with several media types, the argument an
 //! operation method takes and the code that puts the body on the request.
 
 use super::builders::{Member, Slot, builder};
@@ -97,7 +97,7 @@ fn apply(op: &Operation, body: &Body, value: TokenStream) -> TokenStream {
     let id = &op.id;
     let invalid = quote!(return Err(crate::error::Error::InvalidRequest(format!("{}: {e}", #id))));
     match body.kind {
-        BodyKind::Json if crate::bodies::is_json(ct) && essence(ct) != "application/json" => {
+        BodyKind::Json if crate::bodies::is_json(ct) && crate::bodies::essence(ct) != "application/json" => {
             quote!(req.header("content-type", #ct).json(#value))
         }
         BodyKind::Json => quote!(req.json(#value)),
@@ -116,7 +116,9 @@ fn apply(op: &Operation, body: &Body, value: TokenStream) -> TokenStream {
         BodyKind::Bytes => quote!(#value.apply(req, #ct)),
         BodyKind::Multipart => {
             let form = match &body.shape {
-                Shape::Multipart(Multipart { name: Some(_), .. }) => quote!(#value.into_form()),
+                Shape::Multipart(Multipart { name: Some(_), .. }) => {
+                    quote!(crate::multipart::MultipartForm::from(#value))
+                }
                 _ => value,
             };
             quote!(match #form.apply(req, #ct).await { Ok(req) => req, Err(e) => #invalid })
@@ -136,10 +138,6 @@ fn apply(op: &Operation, body: &Body, value: TokenStream) -> TokenStream {
             quote!(match #value { #(#arms)* })
         }
     }
-}
-
-fn essence(ct: &str) -> String {
-    ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// A part's field type, without `Option`.
@@ -193,7 +191,6 @@ fn part_struct(op: &Operation, content_type: &str, m: &Multipart) -> TokenStream
         }
     }
     let built = builder(quote!(crate::operations::#name_i), name, &members, None);
-    let all: Vec<_> = members.iter().map(|m| ident(&m.rust)).collect();
     let pushes = m.parts.iter().map(|p| {
         let (wire, f) = (&p.wire, ident(&p.rust));
         let ct = match &p.content_type {
@@ -202,7 +199,7 @@ fn part_struct(op: &Operation, content_type: &str, m: &Multipart) -> TokenStream
         };
         let headers = p.headers.iter().map(|(h, field)| {
             let fi = ident(field);
-            quote!((#h, #fi.as_deref()))
+            quote!((#h, b.#fi.as_deref()))
         });
         let headers = quote!(&[#(#headers),*]);
         let push = if p.file {
@@ -212,10 +209,10 @@ fn part_struct(op: &Operation, content_type: &str, m: &Multipart) -> TokenStream
             quote!(form.push_value(#wire, &v, #ct, #json, #headers))
         };
         match (p.repeated, p.required) {
-            (false, true) => quote!({ let v = #f; #push; }),
-            (false, false) => quote!(if let Some(v) = #f { #push; }),
-            (true, true) => quote!(for v in #f { #push; }),
-            (true, false) => quote!(for v in #f.into_iter().flatten() { #push; }),
+            (false, true) => quote!({ let v = b.#f; #push; }),
+            (false, false) => quote!(if let Some(v) = b.#f { #push; }),
+            (true, true) => quote!(for v in b.#f { #push; }),
+            (true, false) => quote!(for v in b.#f.into_iter().flatten() { #push; }),
         }
     });
     let d = format!(
@@ -228,10 +225,9 @@ fn part_struct(op: &Operation, content_type: &str, m: &Multipart) -> TokenStream
         #[non_exhaustive]
         pub struct #name_i { #(#fields,)* }
         #built
-        impl #name_i {
-            /// The form this body sends: a part per field (per item of an array), in declaration order.
-            pub fn into_form(self) -> crate::multipart::MultipartForm {
-                let #name_i { #(#all),* } = self;
+        /// The form this body sends: a part per field (per item of an array), in declaration order.
+        impl From<#name_i> for crate::multipart::MultipartForm {
+            fn from(b: #name_i) -> Self {
                 let mut form = crate::multipart::MultipartForm::new();
                 #(#pushes)*
                 form

@@ -140,15 +140,14 @@ impl crate::operations::PutDocumentMultipart {
     }
 }
 
-impl PutDocumentMultipart {
-    /// The form this body sends: a part per field (per item of an array), in declaration order.
-    pub fn into_form(self) -> crate::multipart::MultipartForm {
-        let PutDocumentMultipart { document, title } = self;
+/// The form this body sends: a part per field (per item of an array), in declaration order.
+impl From<PutDocumentMultipart> for crate::multipart::MultipartForm {
+    fn from(b: PutDocumentMultipart) -> Self {
         let mut form = crate::multipart::MultipartForm::new();
-        if let Some(v) = document {
+        if let Some(v) = b.document {
             form.push_file("document", v, None, &[]);
         }
-        if let Some(v) = title {
+        if let Some(v) = b.title {
             form.push_value("title", &v, None, false, &[]);
         }
         form
@@ -278,50 +277,39 @@ impl crate::operations::PutUploadMultipart {
     }
 }
 
-impl PutUploadMultipart {
-    /// The form this body sends: a part per field (per item of an array), in declaration order.
-    pub fn into_form(self) -> crate::multipart::MultipartForm {
-        let PutUploadMultipart {
-            file,
-            file_x_checksum,
-            name,
-            count,
-            public,
-            meta,
-            tags,
-            attachments,
-            password,
-        } = self;
+/// The form this body sends: a part per field (per item of an array), in declaration order.
+impl From<PutUploadMultipart> for crate::multipart::MultipartForm {
+    fn from(b: PutUploadMultipart) -> Self {
         let mut form = crate::multipart::MultipartForm::new();
         {
-            let v = file;
+            let v = b.file;
             form.push_file(
                 "file",
                 v,
                 Some("application/pdf"),
-                &[("X-Checksum", file_x_checksum.as_deref())],
+                &[("X-Checksum", b.file_x_checksum.as_deref())],
             );
         }
         {
-            let v = name;
+            let v = b.name;
             form.push_value("name", &v, None, false, &[]);
         }
-        if let Some(v) = count {
+        if let Some(v) = b.count {
             form.push_value("count", &v, None, false, &[]);
         }
-        if let Some(v) = public {
+        if let Some(v) = b.public {
             form.push_value("public", &v, None, false, &[]);
         }
-        if let Some(v) = meta {
+        if let Some(v) = b.meta {
             form.push_value("meta", &v, None, true, &[]);
         }
-        for v in tags.into_iter().flatten() {
+        for v in b.tags.into_iter().flatten() {
             form.push_value("tags", &v, None, false, &[]);
         }
-        for v in attachments.into_iter().flatten() {
+        for v in b.attachments.into_iter().flatten() {
             form.push_file("attachments", v, None, &[]);
         }
-        if let Some(v) = password {
+        if let Some(v) = b.password {
             form.push_value("password", &v, None, false, &[]);
         }
         form
@@ -446,7 +434,10 @@ impl Client {
                 req.header("content-type", "application/vnd.api+json").json(&b)
             }
             PutDocumentBody::Multipart(b) => {
-                match b.into_form().apply(req, "multipart/form-data").await {
+                match crate::multipart::MultipartForm::from(b)
+                    .apply(req, "multipart/form-data")
+                    .await
+                {
                     Ok(req) => req,
                     Err(e) => {
                         return Err(
@@ -488,7 +479,10 @@ impl Client {
                 &PUT_UPLOAD,
                 &format!("/uploads/{}", crate ::params::simple(& id, false)),
             );
-        let req = match body.into_form().apply(req, "multipart/form-data").await {
+        let req = match crate::multipart::MultipartForm::from(body)
+            .apply(req, "multipart/form-data")
+            .await
+        {
             Ok(req) => req,
             Err(e) => {
                 return Err(
