@@ -281,7 +281,24 @@ pub(crate) fn pick_content(content: &IndexMap<String, MediaType>) -> Option<(&St
     if let Some((k, m)) = find(&|k| k.starts_with("text/")) {
         return Some((k, m, BodyKind::Text));
     }
+    // `*/*` with a schema that is not binary is JSON in practice (springdoc writes it for every JSON answer).
+    if let Some((k, m)) = find(&|k| k == "*/*" || k == "application/*").filter(|(_, m)| json_schema(m)) {
+        return Some((k, m, BodyKind::Json));
+    }
     content.iter().find(|(k, _)| !k.starts_with("multipart/")).map(|(k, m)| (k, m, BodyKind::Bytes))
+}
+
+/// Whether a wildcard media type's schema describes JSON: present, and not a binary string.
+fn json_schema(m: &MediaType) -> bool {
+    use openapiv3::{SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+    match &m.schema {
+        None => false,
+        Some(ReferenceOr::Reference { .. }) => true,
+        Some(ReferenceOr::Item(s)) => !matches!(
+            &s.schema_kind,
+            SchemaKind::Type(Type::String(t)) if matches!(&t.format, VariantOrUnknownOrEmpty::Item(StringFormat::Binary))
+        ),
+    }
 }
 
 fn lower_responses(tl: &mut TypeLowering<'_>, op: &openapiv3::Operation, ptr: &str, type_base: &str) -> Vec<Response> {
@@ -439,4 +456,27 @@ fn paging_of(
 /// reported by `lib.rs`, once).
 pub fn document_paging(spec: &crate::load::Spec) -> Option<extensions::PagingHeaders> {
     extensions::read::<extensions::DocumentPaging>(&spec.raw, "").ok().flatten().map(|d| d.headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(pairs: &[(&str, serde_json::Value)]) -> IndexMap<String, MediaType> {
+        pairs.iter().map(|(k, v)| (k.to_string(), serde_json::from_value(v.clone()).unwrap())).collect()
+    }
+
+    #[test]
+    fn a_wildcard_with_a_json_schema_is_json_and_a_binary_one_is_bytes() {
+        use serde_json::json;
+        let kind = |c: &IndexMap<String, MediaType>| pick_content(c).map(|(_, _, k)| k);
+        let pet = content(&[("*/*", json!({"schema": {"$ref": "#/components/schemas/Pet"}}))]);
+        assert_eq!(kind(&pet), Some(BodyKind::Json));
+        let object = content(&[("application/*", json!({"schema": {"type": "object"}}))]);
+        assert_eq!(kind(&object), Some(BodyKind::Json));
+        let file = content(&[("*/*", json!({"schema": {"type": "string", "format": "binary"}}))]);
+        assert_eq!(kind(&file), Some(BodyKind::Bytes));
+        let bare = content(&[("*/*", json!({}))]);
+        assert_eq!(kind(&bare), Some(BodyKind::Bytes));
+    }
 }
