@@ -144,7 +144,7 @@ fn check_version(raw: &serde_json::Value) -> Result<u32, String> {
     }
     if let Some(v) = raw.get("swagger") {
         return Err(format!(
-            "Swagger {} documents are not supported: this generator reads OpenAPI 3.0 (convert the document first).",
+            "Swagger {} documents are not supported: this generator reads OpenAPI 3.0, 3.1 and 3.2 (convert the document first).",
             v.as_str().unwrap_or("2.0")
         ));
     }

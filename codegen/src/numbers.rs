@@ -115,13 +115,17 @@ const COUNTS: [&str; 6] = ["minLength", "maxLength", "minItems", "maxItems", "mi
 /// Drops the bounds of one schema (a mapping at `pointer`) that its Rust type cannot hold, and counts that no
 /// `usize` holds; each with a warning `(pointer, message)`.
 pub fn fit_bounds(schema: &mut Map<String, Value>, pointer: &str, warnings: &mut Vec<(String, String)>) {
-    let format = schema.get("format").and_then(Value::as_str).map(str::to_string);
+    // Most schemas have no numeric keyword at all: one pass over their few keys says so.
+    if !schema.iter().any(|(k, v)| v.is_number() && (BOUNDS.contains(&k.as_str()) || COUNTS.contains(&k.as_str()))) {
+        return;
+    }
+    let format = schema.get("format").and_then(Value::as_str);
     let rust = match schema.get("type").and_then(Value::as_str) {
         Some("integer") => {
-            let prim = crate::types::int_prim(format.as_deref());
+            let prim = crate::types::int_prim(format);
             Some((prim, int_range(prim)))
         }
-        Some("number") if format.as_deref() == Some("float") => Some((Prim::F32, (f32::MIN as f64, f32::MAX as f64))),
+        Some("number") if format == Some("float") => Some((Prim::F32, (f32::MIN as f64, f32::MAX as f64))),
         _ => None,
     };
     let mut drop = Vec::new();

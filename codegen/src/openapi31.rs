@@ -100,6 +100,41 @@ struct Walker {
     ids: HashMap<String, String>,
 }
 
+/// A JSON pointer built in place as the walk descends: one buffer, not a string per node.
+#[derive(Default)]
+struct Path(String);
+
+impl Path {
+    fn at(&self) -> &str {
+        &self.0
+    }
+
+    /// Appends a segment (escaped); returns the length to go back to.
+    fn enter(&mut self, segment: &str) -> usize {
+        let mark = self.0.len();
+        self.0.push('/');
+        for c in segment.chars() {
+            match c {
+                '~' => self.0.push_str("~0"),
+                '/' => self.0.push_str("~1"),
+                c => self.0.push(c),
+            }
+        }
+        mark
+    }
+
+    fn enter_index(&mut self, i: usize) -> usize {
+        use std::fmt::Write;
+        let mark = self.0.len();
+        let _ = write!(self.0, "/{i}");
+        mark
+    }
+
+    fn leave(&mut self, mark: usize) {
+        self.0.truncate(mark);
+    }
+}
+
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Where a schema sits, which decides what its `$ref` siblings can mean.
@@ -195,30 +230,37 @@ impl Walker {
             }
         }
         let Some(m) = root.as_object_mut() else { return };
+        let p = &mut Path::default();
         for key in ["paths", "webhooks", crate::extensions::WEBHOOKS] {
             if let Some(Value::Object(items)) = m.get_mut(key) {
+                let top = p.enter(key);
                 for (name, item) in items.iter_mut() {
-                    self.path_item(item, &child(&child("", key), name));
+                    let mark = p.enter(name);
+                    self.path_item(item, p);
+                    p.leave(mark);
                 }
+                p.leave(top);
             }
         }
         let Some(Value::Object(c)) = m.get_mut("components") else { return };
+        let top = p.enter("components");
         for (kind, entries) in c.iter_mut() {
             let Value::Object(entries) = entries else { continue };
-            let base = child("/components", kind);
+            let base = p.enter(kind);
             for (name, v) in entries.iter_mut() {
-                let at = child(&base, name);
+                let mark = p.enter(name);
                 match kind.as_str() {
-                    "schemas" => self.schema(v, &at, Pos::Other),
-                    "responses" => self.response(v, &at),
-                    "parameters" => self.parameter(v, &at),
-                    "requestBodies" => self.content_of(v, &at),
-                    "headers" => self.header(v, &at),
-                    "pathItems" => self.path_item(v, &at),
-                    "callbacks" => self.callback(v, &at),
-                    "mediaTypes" => self.media_type(v, &at),
+                    "schemas" => self.schema(v, p, Pos::Other),
+                    "responses" => self.response(v, p),
+                    "parameters" => self.parameter(v, p),
+                    "requestBodies" => self.content_of(v, p),
+                    "headers" => self.header(v, p),
+                    "pathItems" => self.path_item(v, p),
+                    "callbacks" => self.callback(v, p),
+                    "mediaTypes" => self.media_type(v, p),
                     _ => {}
                 }
+                p.leave(mark);
             }
             if kind == "securitySchemes" && self.full {
                 let mutual: Vec<String> =
@@ -226,37 +268,50 @@ impl Walker {
                 for name in mutual {
                     entries.shift_remove(&name);
                     self.warn(
-                        child(&base, &name),
+                        child(p.at(), &name),
                         "a `mutualTLS` security scheme is not generated: give the client a TLS identity through \
                          `reqwest::ClientBuilder::identity` and `Client::with_http`",
                     );
                 }
             }
+            p.leave(base);
         }
+        p.leave(top);
     }
 
-    fn callback(&mut self, v: &mut Value, at: &str) {
+    fn callback(&mut self, v: &mut Value, p: &mut Path) {
         if let Value::Object(exprs) = v {
             for (expr, item) in exprs.iter_mut() {
-                self.path_item(item, &child(at, expr));
+                let mark = p.enter(expr);
+                self.path_item(item, p);
+                p.leave(mark);
             }
         }
     }
 
-    fn path_item(&mut self, v: &mut Value, at: &str) {
-        let Some(m) = v.as_object_mut() else { return };
+    /// Each parameter of a list under `key`.
+    fn parameters(&mut self, m: &mut Map<String, Value>, p: &mut Path) {
         if let Some(Value::Array(ps)) = m.get_mut("parameters") {
-            for (i, p) in ps.iter_mut().enumerate() {
-                self.parameter(p, &child(&child(at, "parameters"), &i.to_string()));
+            let top = p.enter("parameters");
+            for (i, v) in ps.iter_mut().enumerate() {
+                let mark = p.enter_index(i);
+                self.parameter(v, p);
+                p.leave(mark);
             }
+            p.leave(top);
         }
+    }
+
+    fn path_item(&mut self, v: &mut Value, p: &mut Path) {
+        let Some(m) = v.as_object_mut() else { return };
+        self.parameters(m, p);
         if self.full {
             if m.contains_key("query") {
-                self.warn(child(at, "query"), "the QUERY method (OpenAPI 3.2) is not generated");
+                self.warn(child(p.at(), "query"), "the QUERY method (OpenAPI 3.2) is not generated");
             }
             if let Some(Value::Object(extra)) = m.get("additionalOperations") {
                 for method in extra.keys() {
-                    let at = child(&child(at, "additionalOperations"), method);
+                    let at = child(&child(p.at(), "additionalOperations"), method);
                     self.out.warnings.push((
                         at,
                         format!("the `{method}` method is not generated: only the methods of OpenAPI 3.0 are"),
@@ -266,94 +321,116 @@ impl Walker {
         }
         for method in METHODS {
             if let Some(op) = m.get_mut(method) {
-                self.operation(op, &child(at, method));
+                let mark = p.enter(method);
+                self.operation(op, p);
+                p.leave(mark);
             }
         }
     }
 
-    fn operation(&mut self, v: &mut Value, at: &str) {
+    fn operation(&mut self, v: &mut Value, p: &mut Path) {
         let Some(m) = v.as_object_mut() else { return };
         if self.full && !m.contains_key("responses") {
             // Optional since 3.1; 3.0's model needs the key.
             m.insert("responses".into(), json!({}));
-            self.warn(at.to_string(), "no `responses` are declared: the method returns `()` and ignores any body");
+            self.warn(p.at().to_string(), "no `responses` are declared: the method returns `()` and ignores any body");
         }
-        if let Some(Value::Array(ps)) = m.get_mut("parameters") {
-            for (i, p) in ps.iter_mut().enumerate() {
-                self.parameter(p, &child(&child(at, "parameters"), &i.to_string()));
-            }
-        }
+        self.parameters(m, p);
         if let Some(body) = m.get_mut("requestBody") {
-            self.content_of(body, &child(at, "requestBody"));
+            let mark = p.enter("requestBody");
+            self.content_of(body, p);
+            p.leave(mark);
         }
-        if let Some(Value::Object(rs)) = m.get_mut("responses") {
-            for (status, r) in rs.iter_mut() {
-                self.response(r, &child(&child(at, "responses"), status));
-            }
-        }
-        if let Some(Value::Object(cbs)) = m.get_mut("callbacks") {
-            for (name, cb) in cbs.iter_mut() {
-                self.callback(cb, &child(&child(at, "callbacks"), name));
+        for key in ["responses", "callbacks"] {
+            if let Some(Value::Object(entries)) = m.get_mut(key) {
+                let top = p.enter(key);
+                for (name, e) in entries.iter_mut() {
+                    let mark = p.enter(name);
+                    if key == "responses" {
+                        self.response(e, p);
+                    } else {
+                        self.callback(e, p);
+                    }
+                    p.leave(mark);
+                }
+                p.leave(top);
             }
         }
     }
 
-    fn parameter(&mut self, v: &mut Value, at: &str) {
+    fn parameter(&mut self, v: &mut Value, p: &mut Path) {
         if self.full && v["in"] == "querystring" {
             self.out.errors.push((
-                child(at, "in"),
+                child(p.at(), "in"),
                 "a `querystring` parameter (OpenAPI 3.2: the whole query string as one value) is not supported; \
                  declare its fields as `query` parameters"
                     .into(),
             ));
             return;
         }
-        self.header(v, at);
+        self.header(v, p);
     }
 
-    fn header(&mut self, v: &mut Value, at: &str) {
+    fn header(&mut self, v: &mut Value, p: &mut Path) {
         if let Some(s) = v.get_mut("schema") {
-            self.schema(s, &child(at, "schema"), Pos::Other);
+            let mark = p.enter("schema");
+            self.schema(s, p, Pos::Other);
+            p.leave(mark);
         }
-        self.content_of(v, at);
+        self.content_of(v, p);
     }
 
-    fn response(&mut self, v: &mut Value, at: &str) {
+    /// Each header of a map under `headers`.
+    fn headers(&mut self, v: &mut Value, p: &mut Path) {
         if let Some(Value::Object(hs)) = v.get_mut("headers") {
+            let top = p.enter("headers");
             for (name, h) in hs.iter_mut() {
-                self.header(h, &child(&child(at, "headers"), name));
+                let mark = p.enter(name);
+                self.header(h, p);
+                p.leave(mark);
             }
+            p.leave(top);
         }
-        self.content_of(v, at);
     }
 
-    fn content_of(&mut self, v: &mut Value, at: &str) {
+    fn response(&mut self, v: &mut Value, p: &mut Path) {
+        self.headers(v, p);
+        self.content_of(v, p);
+    }
+
+    fn content_of(&mut self, v: &mut Value, p: &mut Path) {
         if let Some(Value::Object(content)) = v.get_mut("content") {
+            let top = p.enter("content");
             for (media, mt) in content.iter_mut() {
-                self.media_type(mt, &child(&child(at, "content"), media));
+                let mark = p.enter(media);
+                self.media_type(mt, p);
+                p.leave(mark);
             }
+            p.leave(top);
         }
     }
 
-    fn media_type(&mut self, v: &mut Value, at: &str) {
+    fn media_type(&mut self, v: &mut Value, p: &mut Path) {
         for key in ["schema", "itemSchema"] {
             if let Some(s) = v.get_mut(key) {
-                self.schema(s, &child(at, key), Pos::Other);
+                let mark = p.enter(key);
+                self.schema(s, p, Pos::Other);
+                p.leave(mark);
             }
         }
         if let Some(Value::Object(enc)) = v.get_mut("encoding") {
+            let top = p.enter("encoding");
             for (name, e) in enc.iter_mut() {
-                if let Some(Value::Object(hs)) = e.get_mut("headers") {
-                    for (h, hv) in hs.iter_mut() {
-                        self.header(hv, &child(&child(&child(&child(at, "encoding"), name), "headers"), h));
-                    }
-                }
+                let mark = p.enter(name);
+                self.headers(e, p);
+                p.leave(mark);
             }
+            p.leave(top);
         }
     }
 
     /// One schema, then every schema inside it (at their final positions).
-    fn schema(&mut self, v: &mut Value, at: &str, pos: Pos) {
+    fn schema(&mut self, v: &mut Value, p: &mut Path, pos: Pos) {
         if self.full
             && let Value::Bool(b) = v
         {
@@ -362,6 +439,7 @@ impl Walker {
         }
         let Some(m) = v.as_object_mut() else { return };
         if self.full {
+            let at = p.at();
             for (key, prefix) in [("$id", ""), ("$anchor", "#"), ("$dynamicAnchor", "#")] {
                 if let Some(id) = m.get(key).and_then(Value::as_str) {
                     self.ids.insert(format!("{prefix}{id}"), at.to_string());
@@ -372,29 +450,44 @@ impl Walker {
             self.type_array(m, at);
             self.ref_siblings(m, at, pos);
         }
-        crate::numbers::fit_bounds(m, at, &mut self.out.warnings);
+        crate::numbers::fit_bounds(m, p.at(), &mut self.out.warnings);
 
         for (key, v) in m.iter_mut() {
-            let here = child(at, key);
             match key.as_str() {
                 "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => {
                     if let Value::Object(children) = v {
                         let pos = if key == "properties" { Pos::Property } else { Pos::Other };
+                        let top = p.enter(key);
                         for (name, s) in children.iter_mut() {
-                            self.schema(s, &child(&here, name), pos);
+                            let mark = p.enter(name);
+                            self.schema(s, p, pos);
+                            p.leave(mark);
                         }
+                        p.leave(top);
                     }
                 }
                 "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
                     if let Value::Array(items) = v {
+                        let top = p.enter(key);
                         for (i, s) in items.iter_mut().enumerate() {
-                            self.schema(s, &child(&here, &i.to_string()), Pos::Other);
+                            let mark = p.enter_index(i);
+                            self.schema(s, p, Pos::Other);
+                            p.leave(mark);
                         }
+                        p.leave(top);
                     }
                 }
                 "items" | "not" | "if" | "then" | "else" | "contains" | "propertyNames" | "contentSchema"
-                | "unevaluatedItems" => self.schema(v, &here, Pos::Other),
-                "additionalProperties" | "unevaluatedProperties" if v.is_object() => self.schema(v, &here, Pos::Other),
+                | "unevaluatedItems" => {
+                    let mark = p.enter(key);
+                    self.schema(v, p, Pos::Other);
+                    p.leave(mark);
+                }
+                "additionalProperties" | "unevaluatedProperties" if v.is_object() => {
+                    let mark = p.enter(key);
+                    self.schema(v, p, Pos::Other);
+                    p.leave(mark);
+                }
                 _ => {}
             }
         }

@@ -20,7 +20,7 @@ fn swagger_2_and_other_versions_are_refused_in_one_sentence() {
     assert_eq!(
         errors_of("sw.json", r#"{"swagger": "2.0", "info": {}}"#),
         [
-            "sw.json:1:1: error at #: Swagger 2.0 documents are not supported: this generator reads OpenAPI 3.0 (convert the document first)."
+            "sw.json:1:1: error at #: Swagger 2.0 documents are not supported: this generator reads OpenAPI 3.0, 3.1 and 3.2 (convert the document first)."
         ]
     );
     assert_eq!(

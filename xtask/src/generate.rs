@@ -4,10 +4,10 @@ use codegen::{CrateOptions, write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Generate a client crate from an OpenAPI 3.0 document (default: spec/octopus.yaml into generated/).
+/// Generate a client crate from an OpenAPI 3.0, 3.1 or 3.2 document (default: spec/octopus.yaml into generated/).
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The OpenAPI 3.0 document, YAML or JSON [default: spec/octopus.yaml]
+    /// The OpenAPI document (3.0, 3.1 or 3.2), YAML or JSON [default: spec/octopus.yaml]
     #[arg(long, value_name = "PATH")]
     spec: Option<PathBuf>,
     /// Where the crate goes (its own Cargo.toml and src/) [default: generated/]
