@@ -6,6 +6,7 @@ pub mod caller;
 mod examples;
 mod models;
 mod operations;
+mod security;
 mod tokens;
 
 use crate::format::{parse, space_items, with_attrs};
@@ -35,6 +36,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("budget.rs", include_str!("../../runtime/budget.rs")),
     ("cache.rs", include_str!("../../runtime/cache.rs")),
     ("client.rs", CLIENT_RUNTIME),
+    ("credentials.rs", include_str!("../../runtime/credentials.rs")),
     ("error.rs", include_str!("../../runtime/error.rs")),
     ("recovery.rs", include_str!("../../runtime/recovery.rs")),
     ("retry.rs", include_str!("../../runtime/retry.rs")),
@@ -45,7 +47,7 @@ const PAGING: &str = include_str!("../../runtime/paging.rs");
 const WEBHOOK: &str = include_str!("../../runtime/webhook.rs");
 
 /// Every runtime file, for the names it defines.
-pub(crate) const RUNTIME_SOURCES: [&str; 11] = [
+pub(crate) const RUNTIME_SOURCES: [&str; 12] = [
     RUNTIME[0].1,
     RUNTIME[1].1,
     RUNTIME[2].1,
@@ -54,6 +56,7 @@ pub(crate) const RUNTIME_SOURCES: [&str; 11] = [
     RUNTIME[5].1,
     RUNTIME[6].1,
     RUNTIME[7].1,
+    RUNTIME[8].1,
     DECIMAL,
     PAGING,
     WEBHOOK,
@@ -326,6 +329,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
             }
         }
     };
+    let security = security::items(api);
     let retry_hint = match &api.retry_hint {
         Some(h) => {
             let (pointer, prefix) = (&h.pointer, &h.prefix);
@@ -402,6 +406,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #skip mod builders;
         #[cfg(feature = "cache")] #skip pub mod cache;
         #skip pub mod client;
+        #skip pub mod credentials;
         #decimal
         #skip pub mod error;
         #skip pub mod models;
@@ -413,12 +418,13 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #webhook
 
         #skip pub use auth::Credentials;
+        #skip pub use credentials::{ClientCredentials, Credential};
         #skip pub use client::{ApiResponse, CallOptions, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
         #skip pub use retry::RetryPolicy;
         #skip pub use budget::Budget;
         #[cfg(feature = "cache")] #skip pub use cache::{CacheConfig, ManualClock};
         #skip pub use error::{
-            DecodeError, DuplicateUnresolved, Error, HasErrorCode, ListChanged, ReferenceConflict, ServiceError,
+            AuthError, AuthErrorKind, DecodeError, DuplicateUnresolved, Error, HasErrorCode, ListChanged, ReferenceConflict, ServiceError,
             TimeoutError, TransportError,
         };
         #skip pub use operations::OPERATIONS;
@@ -449,6 +455,8 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
 
         #[doc = " Named base URLs (the spec's servers with an `x-name`)."]
         #skip pub mod servers { #(#named_servers)* }
+
+        #security
     }
 }
 

@@ -27,7 +27,7 @@ pub fn module(ops: &[&Operation], api: &crate::model::Api, head: Option<&[&Opera
     let mut items = TokenStream::new();
     let mut methods = TokenStream::new();
     for op in ops {
-        items.extend(info(op));
+        items.extend(info(op, api));
         items.extend(params_struct(op));
         items.extend(result_enum(&op.success, "success", op, once_holders));
         items.extend(result_enum(&op.error, "error", op, once_holders));
@@ -69,7 +69,7 @@ pub fn paging_headers(h: &crate::extensions::PagingHeaders) -> TokenStream {
     })
 }
 
-fn info(op: &Operation) -> TokenStream {
+fn info(op: &Operation, api: &crate::model::Api) -> TokenStream {
     let name = info_const(op);
     let (id, method, path, module) = (&op.id, &op.http_method, &op.path, &op.module);
     let secure = op.secure;
@@ -148,13 +148,14 @@ fn info(op: &Operation) -> TokenStream {
         }
         None => quote!(None),
     };
+    let security = super::security::requirement(api, op);
     let d = format!(" `{method} {path}`");
     quote! {
         #[doc = #d]
         pub const #name: OperationInfo = OperationInfo {
             id: #id, method: #method, path: #path, module: #module, secure: #secure, paging: #paging,
             retry_safe: #retry_safe, idempotency: #idem, timeout_secs: #timeout, success_status: #success,
-            cache: #cache, rate_class: #rate_class,
+            cache: #cache, rate_class: #rate_class, security: #security,
         };
     }
 }

@@ -75,6 +75,7 @@ pub const LOGIN: OperationInfo = OperationInfo {
     success_status: 200u16,
     cache: None,
     rate_class: Some("login"),
+    security: &[],
 };
 
 /// `POST /auth/logout`
@@ -91,6 +92,7 @@ pub const LOGOUT: OperationInfo = OperationInfo {
     success_status: 200u16,
     cache: None,
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `POST /auth/refresh`
@@ -107,6 +109,7 @@ pub const REFRESH_TOKEN: OperationInfo = OperationInfo {
     success_status: 200u16,
     cache: None,
     rate_class: Some("refresh"),
+    security: &[],
 };
 
 impl Client {

@@ -163,6 +163,7 @@ pub const CALCULATE_ESIM_CHARGES: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("esim-charges"),
+    security: &[],
 };
 
 /// `POST /api/v1/esim/orders`
@@ -194,6 +195,7 @@ pub const CREATE_ESIM_ORDER: OperationInfo = OperationInfo {
         invalidates_on_not_found: Some(("esim-product", "product_id")),
     }),
     rate_class: Some("esim-orders"),
+    security: &[],
 };
 
 /// `GET /api/v1/esim/orders/{id}`
@@ -214,6 +216,7 @@ pub const GET_ESIM_ORDER: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/esim/products/{id}`
@@ -234,6 +237,7 @@ pub const GET_ESIM_PRODUCT: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 impl Client {
@@ -442,6 +446,7 @@ pub const GET_ESIM_VARIANT: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/esim/orders`
@@ -466,6 +471,7 @@ pub const LIST_ESIM_ORDERS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_esim_orders`].
@@ -504,6 +510,7 @@ pub const LIST_ESIM_PRODUCT_VARIANTS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/esim/products`
@@ -528,6 +535,7 @@ pub const LIST_ESIM_PRODUCTS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_esim_products`].
@@ -767,6 +775,7 @@ pub const SET_ESIM_ORDER_NOTIFICATION_EMAIL: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 impl Client {

@@ -135,6 +135,7 @@ pub const GET_CATEGORY: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/countries/{id}`
@@ -155,6 +156,7 @@ pub const GET_COUNTRY: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/subcategories/{id}`
@@ -175,6 +177,7 @@ pub const GET_SUBCATEGORY: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/categories`
@@ -195,6 +198,7 @@ pub const LIST_CATEGORIES: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 impl Client {
@@ -345,6 +349,7 @@ pub const LIST_COUNTRIES: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/currencies`
@@ -365,6 +370,7 @@ pub const LIST_CURRENCIES: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/subcategories`
@@ -385,6 +391,7 @@ pub const LIST_SUBCATEGORIES: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 impl Client {

@@ -182,6 +182,7 @@ pub const CALCULATE_TOPUP_CHARGES: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("topup-charges"),
+    security: &[],
 };
 
 /// `POST /api/v1/topups/orders`
@@ -213,6 +214,7 @@ pub const CREATE_TOPUP_ORDER: OperationInfo = OperationInfo {
         invalidates_on_not_found: Some(("topup-product", "product_id")),
     }),
     rate_class: Some("topup-orders"),
+    security: &[],
 };
 
 /// `GET /api/v1/topups/orders/{id}`
@@ -233,6 +235,7 @@ pub const GET_TOPUP_ORDER: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/topups/products/{id}`
@@ -253,6 +256,7 @@ pub const GET_TOPUP_PRODUCT: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 impl Client {
@@ -460,6 +464,7 @@ pub const GET_TOPUP_VARIANT: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/topups/orders`
@@ -484,6 +489,7 @@ pub const LIST_TOPUP_ORDERS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_topup_orders`].
@@ -526,6 +532,7 @@ pub const LIST_TOPUP_PRODUCT_VARIANTS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/topups/products`
@@ -550,6 +557,7 @@ pub const LIST_TOPUP_PRODUCTS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_topup_products`].
@@ -792,6 +800,7 @@ pub const LOOKUP_MOBILE_OPERATOR: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `PATCH /api/v1/topups/orders/{id}/notification-email`
@@ -812,6 +821,7 @@ pub const SET_TOPUP_ORDER_NOTIFICATION_EMAIL: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 impl Client {

@@ -135,6 +135,7 @@ pub const CALCULATE_VOUCHER_CHARGES: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("voucher-charges"),
+    security: &[],
 };
 
 /// `POST /api/v1/products/{id}/availability`
@@ -155,6 +156,7 @@ pub const CHECK_VOUCHER_AVAILABILITY: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `POST /api/v1/orders`
@@ -190,6 +192,7 @@ pub const CREATE_VOUCHER_ORDER: OperationInfo = OperationInfo {
         invalidates_on_not_found: Some(("voucher-product", "product_id")),
     }),
     rate_class: Some("voucher-orders"),
+    security: &[],
 };
 
 /// `GET /api/v1/orders/{id}`
@@ -210,6 +213,7 @@ pub const GET_VOUCHER_ORDER: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 impl Client {
@@ -439,6 +443,7 @@ pub const GET_VOUCHER_PRODUCT: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/orders`
@@ -463,6 +468,7 @@ pub const LIST_VOUCHER_ORDERS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_voucher_orders`].
@@ -505,6 +511,7 @@ pub const LIST_VOUCHER_PRODUCTS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_voucher_products`].

@@ -79,6 +79,7 @@ pub const GET_TRANSACTION: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// `GET /api/v1/transactions`
@@ -103,6 +104,7 @@ pub const LIST_TRANSACTIONS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_transactions`].
@@ -147,6 +149,7 @@ pub const LIST_WALLETS: OperationInfo = OperationInfo {
         invalidates_on_not_found: None,
     }),
     rate_class: Some("reads"),
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_wallets`].
