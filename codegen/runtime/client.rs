@@ -620,8 +620,10 @@ impl Client {
             return Ok(None);
         }
         let bearer = self.fixed_bearer();
-        let chosen = self.inner.schemes.choose(op, bearer.is_some() || self.inner.auth.is_some(), bearer.is_some());
-        if let Some(alt) = chosen.map_err(|e| Error::Auth(Box::new(e)))?
+        // The session's token goes only where the alternative chosen includes it (`exchange` chooses again
+        // with the request, and reports a requirement nothing meets).
+        let chosen = self.inner.schemes.choose(op, bearer.is_some() || self.inner.auth.is_some(), bearer.is_some(), None);
+        if let Ok(Some(alt)) = chosen
             && !alt.iter().any(|s| matches!(s.kind, crate::credentials::SecuritySchemeKind::Session))
         {
             return Ok(None);
@@ -893,7 +895,8 @@ impl Client {
         // The spec's security schemes: which to send is settled before anything is sent.
         let bearer = self.fixed_bearer();
         let session = bearer.is_some() || self.inner.auth.is_some();
-        let chosen = self.inner.schemes.choose(op, session, bearer.is_some()).map_err(|e| Error::Auth(Box::new(e)))?;
+        let chosen = self.inner.schemes.choose(op, session, bearer.is_some(), Some(req));
+        let chosen = chosen.map_err(|e| Error::Auth(Box::new(e)))?;
         loop {
             attempt += 1;
             crate::support::trace_record!("attempts", attempt);

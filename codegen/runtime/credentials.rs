@@ -313,14 +313,17 @@ impl Store {
         self.set.iter().enumerate().find(|(_, (n, _))| *n == scheme.name).map(|(i, (_, a))| (i, a))
     }
 
-    /// The alternative of `op.security` to send: the first whose credentials are all set. `Ok(None)`: the
-    /// operation asks for nothing this store applies. `session`: the token lifecycle (or a fixed bearer
-    /// token) is available; `bearer`: a fixed bearer token, which also serves bearer schemes left unset.
+    /// The alternative of `op.security` to send: the first whose credentials are all set, or carried by
+    /// `req` already (a header, query parameter or cookie the caller put there with `CallOptions`).
+    /// `Ok(None)`: the operation asks for nothing this store applies. `session`: the token lifecycle (or a
+    /// fixed bearer token) is available; `bearer`: a fixed bearer token, which also serves bearer schemes
+    /// left unset.
     pub fn choose(
         &self,
         op: &'static OperationInfo,
         session: bool,
         bearer: bool,
+        req: Option<&reqwest::Request>,
     ) -> Result<Option<&'static [&'static SecurityScheme]>, AuthError> {
         if op.security.is_empty() {
             return Ok(None);
@@ -328,9 +331,9 @@ impl Store {
         let has = |s: &SecurityScheme| match s.kind {
             SecuritySchemeKind::Session => session,
             SecuritySchemeKind::Bearer | SecuritySchemeKind::OAuth2 { .. } | SecuritySchemeKind::OpenIdConnect => {
-                bearer || self.get(s).is_some()
+                bearer || self.get(s).is_some() || req.is_some_and(|r| carried(s, r))
             }
-            _ => self.get(s).is_some(),
+            _ => self.get(s).is_some() || req.is_some_and(|r| carried(s, r)),
         };
         match op.security.iter().find(|alt| alt.iter().all(|s| has(s))) {
             Some(alt) => Ok(Some(*alt)),
@@ -356,7 +359,13 @@ impl Store {
         let mut used = Used::default();
         for scheme in alt {
             let Some((index, apply)) = self.get(scheme) else {
-                if let (Some(token), false) = (bearer, matches!(scheme.kind, SecuritySchemeKind::Session)) {
+                // Unset: the caller's own header (or parameter) stands; else a bearer scheme takes the fixed
+                // bearer token. The session's token is the lifecycle's.
+                let bearer_kind = matches!(
+                    scheme.kind,
+                    SecuritySchemeKind::Bearer | SecuritySchemeKind::OAuth2 { .. } | SecuritySchemeKind::OpenIdConnect
+                );
+                if let Some(token) = bearer.filter(|_| bearer_kind && !carried(scheme, req)) {
                     set_bearer(req, token.expose());
                 }
                 continue;
@@ -428,6 +437,22 @@ impl Used {
             redact_query(url, &self.query);
         }
         e
+    }
+}
+
+/// Whether `req` already carries what `scheme` sends (put there by the caller).
+fn carried(scheme: &SecurityScheme, req: &reqwest::Request) -> bool {
+    match scheme.kind {
+        SecuritySchemeKind::ApiKey { location: ApiKeyIn::Header, name } => req.headers().contains_key(name),
+        SecuritySchemeKind::ApiKey { location: ApiKeyIn::Query, name } => {
+            req.url().query_pairs().any(|(k, _)| k == name)
+        }
+        SecuritySchemeKind::ApiKey { location: ApiKeyIn::Cookie, name } => {
+            let cookies = req.headers().get_all(reqwest::header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+            cookies.flat_map(|c| c.split(';')).any(|pair| pair.trim().split('=').next() == Some(name))
+        }
+        SecuritySchemeKind::Session => false,
+        _ => req.headers().contains_key(reqwest::header::AUTHORIZATION),
     }
 }
 

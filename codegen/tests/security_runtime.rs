@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use fixture_client::{AuthErrorKind, Client, Credential, Error, RetryPolicy};
+use fixture_client::{AuthErrorKind, CallOptions, Client, Credential, Error, RetryPolicy};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -284,10 +284,19 @@ async fn a_requirement_no_credential_meets_is_a_typed_error_and_nothing_is_sent(
     clean("a missing-credential error", &format!("{e} {e:?}"));
     assert_eq!(requests(&s), 0, "nothing may be sent without the credentials");
 
+    // A credential the caller sends itself (`CallOptions::header`) meets the requirement, and stands.
+    let own = bare.with_options(CallOptions::new().header("X-Api-Key", HEADER_KEY));
+    own.secured_header().await.unwrap();
+    assert_eq!(last(&s).api_key.as_deref(), Some(HEADER_KEY));
+    let own = bare.with_options(CallOptions::new().header("Authorization", &format!("Bearer {OIDC}")));
+    own.secured_oidc().await.unwrap();
+    assert_eq!(last(&s).authorization.as_deref(), Some(format!("Bearer {OIDC}").as_str()));
+    assert_eq!(requests(&s), 2);
+
     // `security: []` and an optional requirement need nothing.
     bare.secured_none().await.unwrap();
     bare.secured_optional().await.unwrap();
-    assert_eq!(requests(&s), 2);
+    assert_eq!(requests(&s), 4);
 }
 
 #[tokio::test]
