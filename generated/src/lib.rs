@@ -374,8 +374,8 @@ pub mod servers {
 }
 
 /// The security schemes the spec declares (`components/securitySchemes`), as the client applies them.
-/// Set a credential with the [`ClientBuilder`] method named after the scheme, or with
-/// [`ClientBuilder::credential`]; each operation then sends what its `security` asks for.
+/// Set a credential with the [`crate::ClientBuilder`] method named after the scheme, or with
+/// [`crate::ClientBuilder::credential`]; each operation then sends what its `security` asks for.
 #[rustfmt::skip]
 pub mod security {
     /// `bearerAuth`: the token lifecycle: set with [`crate::ClientBuilder::credentials`] or [`crate::ClientBuilder::bearer_token`].

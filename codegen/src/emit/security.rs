@@ -125,8 +125,8 @@ pub fn items(api: &Api) -> TokenStream {
     let setters = (!setters.is_empty()).then(|| quote!(#skip impl client::ClientBuilder { #(#setters)* }));
     quote! {
         #[doc = " The security schemes the spec declares (`components/securitySchemes`), as the client applies them."]
-        #[doc = " Set a credential with the [`ClientBuilder`] method named after the scheme, or with"]
-        #[doc = " [`ClientBuilder::credential`]; each operation then sends what its `security` asks for."]
+        #[doc = " Set a credential with the [`crate::ClientBuilder`] method named after the scheme, or with"]
+        #[doc = " [`crate::ClientBuilder::credential`]; each operation then sends what its `security` asks for."]
         #skip pub mod security {
             #(#consts)*
             #[doc = " Every scheme above."]

@@ -142,8 +142,8 @@ pub const RETRY_HINT: Option<retry::RetryHint> = None;
 pub mod servers {}
 
 /// The security schemes the spec declares (`components/securitySchemes`), as the client applies them.
-/// Set a credential with the [`ClientBuilder`] method named after the scheme, or with
-/// [`ClientBuilder::credential`]; each operation then sends what its `security` asks for.
+/// Set a credential with the [`crate::ClientBuilder`] method named after the scheme, or with
+/// [`crate::ClientBuilder::credential`]; each operation then sends what its `security` asks for.
 #[rustfmt::skip]
 pub mod security {
     /// `token`: an HTTP bearer token.
