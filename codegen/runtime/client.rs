@@ -906,9 +906,8 @@ impl Client {
             };
             let used = match chosen {
                 Some(alt) => {
-                    let timeout = self.inner.timeout;
-                    let http = &self.inner.http;
-                    self.inner.schemes.apply(op, alt, &mut this, http, timeout, bearer.as_ref()).await?
+                    let http = Http { retry: policy, ..self.http() };
+                    self.inner.schemes.apply(op, alt, &mut this, &http, bearer.as_ref()).await?
                 }
                 None => crate::credentials::Used::default(),
             };

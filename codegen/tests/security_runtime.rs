@@ -81,6 +81,8 @@ struct Server {
     valid: Vec<String>,
     /// Refuse every token (a `401` whatever is sent).
     refuse_all: bool,
+    /// Token requests to answer `503` before answering well.
+    unavailable: usize,
 }
 
 type Shared = Arc<Mutex<Server>>;
@@ -114,6 +116,10 @@ async fn token(State(s): State<Shared>, h: HeaderMap, body: Bytes) -> Response {
     let mut s = s.lock().unwrap();
     s.token_requests.push((header(&h, "authorization"), String::from_utf8_lossy(&body).into_owned()));
     let n = s.token_requests.len();
+    if s.unavailable > 0 {
+        s.unavailable -= 1;
+        return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+    }
     match s.token_mode {
         TokenMode::Good => {
             let access = format!("tok-PLANTED-{n}");
@@ -395,6 +401,24 @@ async fn oauth2_a_401_fetches_the_token_again_once_and_never_loops() {
     let server = s.lock().unwrap();
     assert_eq!(server.token_requests.len(), 3, "refetched once, not in a loop");
     assert_eq!(server.seen.len(), 5);
+}
+
+#[tokio::test]
+async fn oauth2_a_token_endpoint_failing_on_the_way_is_tried_again_within_the_policy() {
+    let s = Shared::default();
+    s.lock().unwrap().unavailable = 1;
+    let url = serve(s.clone()).await;
+    oauth_client(&url).secured_oauth().await.unwrap();
+    assert_eq!(s.lock().unwrap().token_requests.len(), 2, "one 503, then the token");
+    // Unavailable past the policy: a retryable typed error, and the operation is not sent.
+    let s = Shared::default();
+    s.lock().unwrap().unavailable = 100;
+    let url = serve(s.clone()).await;
+    let e = oauth_client(&url).secured_oauth().await.unwrap_err();
+    assert!(matches!(&e, Error::Auth(a) if matches!(a.kind, AuthErrorKind::TokenRefused { status: 503, .. })), "{e:?}");
+    assert!(e.is_retryable());
+    assert_eq!(s.lock().unwrap().token_requests.len(), quick().max_attempts as usize);
+    assert_eq!(requests(&s), 0);
 }
 
 #[tokio::test]

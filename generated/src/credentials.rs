@@ -355,8 +355,7 @@ impl Store {
         op: &'static OperationInfo,
         alt: &'static [&'static SecurityScheme],
         req: &mut reqwest::Request,
-        http: &reqwest::Client,
-        timeout: Duration,
+        http: &crate::auth::Http<'_>,
         bearer: Option<&Secret>,
     ) -> Result<Used, crate::error::Error<std::convert::Infallible>> {
         let mut used = Used::default();
@@ -402,7 +401,7 @@ impl Store {
                     set_bearer(req, &token);
                 }
                 Apply::Fetched(fetcher) => {
-                    let token = fetcher.token(op, scheme.name, http, timeout).await?;
+                    let token = fetcher.token(op, scheme.name, http).await?;
                     set_bearer(req, token.expose());
                     used.fetched.push((index, token));
                 }
@@ -516,12 +515,13 @@ struct Fetcher {
 }
 
 impl Fetcher {
+    /// The cached token, or a new one. A fetch that fails on the way (network, `429`, `5xx`) is tried again
+    /// as the client's retry policy allows (asking for a token changes nothing on the server).
     async fn token(
         &self,
         op: &'static OperationInfo,
         scheme: &'static str,
-        http: &reqwest::Client,
-        timeout: Duration,
+        http: &crate::auth::Http<'_>,
     ) -> Result<Secret, crate::error::Error<std::convert::Infallible>> {
         let mut cached = self.cached.lock().await;
         if let Some((token, until)) = cached.as_ref()
@@ -529,7 +529,18 @@ impl Fetcher {
         {
             return Ok(token.clone());
         }
-        let (token, until) = self.fetch(op, scheme, http, timeout).await?;
+        let mut attempt = 0;
+        let (token, until) = loop {
+            attempt += 1;
+            match self.fetch(op, scheme, http.client, http.timeout).await {
+                Err(e) if e.is_retryable() && attempt < http.retry.max_attempts => {
+                    let wait = http.retry.backoff(attempt);
+                    crate::support::trace_event!(WARN, scheme, attempt, "the token fetch failed; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                result => break result?,
+            }
+        };
         crate::support::trace_event!(INFO, scheme, "fetched an OAuth2 token");
         *cached = Some((token.clone(), until));
         Ok(token)
