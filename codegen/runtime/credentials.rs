@@ -439,6 +439,25 @@ impl Used {
     }
 }
 
+/// For the client the builder makes itself, when a scheme sends an API key in a header of its own name:
+/// redirects stay on the origin. reqwest drops `Authorization` and `Cookie` on a redirect to another host,
+/// but not other headers, so a key would follow the redirect there. The redirect answer is then the call's.
+pub(crate) fn redirect_policy(schemes: &[&SecurityScheme]) -> Option<reqwest::redirect::Policy> {
+    let header_key = |s: &&SecurityScheme| matches!(s.kind, SecuritySchemeKind::ApiKey { location: ApiKeyIn::Header, name } if !name.eq_ignore_ascii_case("authorization") && !name.eq_ignore_ascii_case("cookie"));
+    schemes.iter().any(header_key).then(|| {
+        reqwest::redirect::Policy::custom(|attempt| {
+            let same_origin = attempt.previous().last().is_some_and(|p| p.origin() == attempt.url().origin());
+            if !same_origin {
+                attempt.stop()
+            } else if attempt.previous().len() > 10 {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        })
+    })
+}
+
 /// Whether `req` already carries what `scheme` sends (put there by the caller).
 fn carried(scheme: &SecurityScheme, req: &reqwest::Request) -> bool {
     match scheme.kind {

@@ -264,6 +264,27 @@ async fn none_or_and_optional_requirements() {
 }
 
 #[tokio::test]
+async fn an_api_key_header_does_not_follow_a_redirect_to_another_origin() {
+    let elsewhere = Shared::default();
+    let other = serve(elsewhere.clone()).await;
+    let target = format!("{other}/secured/header");
+    let app = Router::new().route(
+        "/secured/header",
+        get(move || {
+            let target = target.clone();
+            async move { (StatusCode::FOUND, [("location", target)]).into_response() }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = Client::builder(url).header_key(HEADER_KEY).build().unwrap();
+    let e = client.secured_header().await.unwrap_err();
+    assert_eq!(e.status(), Some(302), "the redirect is the answer: {e:?}");
+    assert_eq!(requests(&elsewhere), 0, "the key went to another origin");
+}
+
+#[tokio::test]
 async fn a_requirement_no_credential_meets_is_a_typed_error_and_nothing_is_sent() {
     let s = Shared::default();
     let url = serve(s.clone()).await;

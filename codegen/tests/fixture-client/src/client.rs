@@ -345,11 +345,14 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
-                .build()
-                .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))?,
+            None => {
+                let builder = reqwest::Client::builder().connect_timeout(self.connect_timeout).user_agent(self.user_agent);
+                let builder = match crate::credentials::redirect_policy(crate::security::SCHEMES) {
+                    Some(policy) => builder.redirect(policy),
+                    None => builder,
+                };
+                builder.build().map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))?
+            }
         };
         let auth = match (crate::AUTH, self.credentials) {
             (Some(flow), Some(c)) => Some(Auth::new(flow, c)),
