@@ -36,6 +36,9 @@ pub struct OperationInfo {
     /// handed over at its headers, and the request's timeout bounds the wait for them, not the body
     /// (`crate::stream`).
     pub streamed: bool,
+    /// The spec's `security` for the operation, beyond the token lifecycle (which `secure` covers): the
+    /// alternatives, each the schemes it needs together (`crate::credentials`); empty: none.
+    pub security: &'static [&'static [&'static crate::credentials::SecurityScheme]],
 }
 
 /// How the client's cache (feature `cache`) treats an operation (the spec's `x-cache`).
@@ -240,6 +243,8 @@ pub struct ClientBuilder {
     user_agent: String,
     bearer_token: Option<Secret>,
     credentials: Option<Credentials>,
+    /// The credentials of the spec's security schemes (`crate::credentials`).
+    pub(crate) credential_set: Vec<(String, crate::credentials::Credential)>,
     retry: RetryPolicy,
     poll_scale: f64,
     request_ids: Option<RequestIds>,
@@ -343,11 +348,14 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
-                .build()
-                .map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))?,
+            None => {
+                let builder = reqwest::Client::builder().connect_timeout(self.connect_timeout).user_agent(self.user_agent);
+                let builder = match crate::credentials::redirect_policy(crate::security::SCHEMES) {
+                    Some(policy) => builder.redirect(policy),
+                    None => builder,
+                };
+                builder.build().map_err(|e| Error::InvalidRequest(format!("cannot build the HTTP client: {e}")))?
+            }
         };
         let auth = match (crate::AUTH, self.credentials) {
             (Some(flow), Some(c)) => Some(Auth::new(flow, c)),
@@ -358,6 +366,8 @@ impl ClientBuilder {
             }
             _ => None,
         };
+        let schemes = crate::credentials::Store::new(crate::security::SCHEMES, self.credential_set, &http, &base_url)
+            .map_err(Error::InvalidRequest)?;
         Ok(Client {
             call: None,
             inner: Arc::new(Inner {
@@ -367,6 +377,7 @@ impl ClientBuilder {
                 slow_timeout: self.slow_timeout,
                 bearer: RwLock::new(self.bearer_token),
                 auth,
+                schemes,
                 retry: self.retry,
                 poll_scale: self.poll_scale,
                 request_ids: self.request_ids,
@@ -491,6 +502,7 @@ struct Inner {
     slow_timeout: Option<Duration>,
     bearer: RwLock<Option<Secret>>,
     auth: Option<Auth>,
+    schemes: crate::credentials::Store,
     retry: RetryPolicy,
     poll_scale: f64,
     request_ids: Option<RequestIds>,
@@ -530,6 +542,7 @@ impl Client {
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_string(),
             bearer_token: None,
             credentials: None,
+            credential_set: Vec::new(),
             retry: RetryPolicy::default(),
             poll_scale: 1.0,
             request_ids: None,
@@ -625,13 +638,26 @@ impl Client {
         if !op.secure {
             return Ok(None);
         }
-        if let Some(t) = self.inner.bearer.read().unwrap_or_else(|p| p.into_inner()).clone() {
+        let bearer = self.fixed_bearer();
+        // The session's token goes only where the alternative chosen includes it (`exchange` chooses again
+        // with the request, and reports a requirement nothing meets).
+        let chosen = self.inner.schemes.choose(op, bearer.is_some() || self.inner.auth.is_some(), bearer.is_some(), None);
+        if let Ok(Some(alt)) = chosen
+            && !alt.iter().any(|s| matches!(s.kind, crate::credentials::SecuritySchemeKind::Session))
+        {
+            return Ok(None);
+        }
+        if let Some(t) = bearer {
             return Ok(Some(t));
         }
         match &self.inner.auth {
             Some(auth) => auth.token(&self.http()).await.map(Some).map_err(auth_error),
             None => Ok(None),
         }
+    }
+
+    fn fixed_bearer(&self) -> Option<Secret> {
+        self.inner.bearer.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// One exchange. `this` is a fresh copy of the request (bodies are in memory, so copies are cheap).
@@ -935,17 +961,32 @@ impl Client {
         token: &mut Option<Secret>,
     ) -> Result<(RawResponse, bool), Error<Infallible>> {
         let (mut attempt, mut reauthenticated, mut ambiguous) = (0u32, false, false);
+        // The spec's security schemes: which to send is settled before anything is sent.
+        let bearer = self.fixed_bearer();
+        let session = bearer.is_some() || self.inner.auth.is_some();
+        let chosen = self.inner.schemes.choose(op, session, bearer.is_some(), Some(req));
+        let chosen = chosen.map_err(|e| Error::Auth(Box::new(e)))?;
         loop {
             attempt += 1;
             crate::support::trace_record!("attempts", attempt);
             let last = attempt >= policy.max_attempts || !retryable;
-            let Some(this) = req.try_clone() else {
+            let Some(mut this) = req.try_clone() else {
                 return Err(Error::InvalidRequest(format!("{}: a streaming body cannot be sent again", op.id)));
+            };
+            let used = match chosen {
+                Some(alt) => {
+                    let http = Http { retry: policy, ..self.http() };
+                    self.inner.schemes.apply(op, alt, &mut this, &http, bearer.as_ref()).await?
+                }
+                None => crate::credentials::Used::default(),
             };
             if let (Some(budget), Some(class)) = (&self.inner.budget, op.rate_class) {
                 budget.acquire(class).await;
             }
-            let answer = self.attempt(this, op, token.as_ref()).await;
+            let answer = match self.attempt(this, op, token.as_ref()).await {
+                Attempt::Failed { error, maybe_delivered } => Attempt::Failed { error: used.scrub(error), maybe_delivered },
+                answer => answer,
+            };
             if let (Some(budget), Some(class), Attempt::Answer(resp)) = (&self.inner.budget, op.rate_class, &answer) {
                 if resp.status == 429 {
                     budget.refused(class);
@@ -969,14 +1010,22 @@ impl Client {
                     );
                     tokio::time::sleep(wait).await;
                 }
-                Attempt::Answer(resp) if resp.status == 401 && op.secure && !reauthenticated => {
-                    // Once per call: renew the token (or log in again) and repeat the same request.
-                    let Some(auth) = &self.inner.auth else { return Ok((resp, ambiguous)) };
-                    let Some(used) = token.clone() else { return Ok((resp, ambiguous)) };
+                Attempt::Answer(resp)
+                    if resp.status == 401
+                        && !reauthenticated
+                        && (used.renewable() || (op.secure && self.inner.auth.is_some() && token.is_some())) =>
+                {
+                    // Once per call: renew the token (log in again, or fetch a new OAuth2 token) and repeat the
+                    // same request.
                     reauthenticated = true;
                     attempt -= 1;
                     crate::support::trace_event!(INFO, reason = "401", "renewing the token and sending again");
-                    *token = Some(auth.rejected(&self.http(), &used).await.map_err(auth_error)?);
+                    self.inner.schemes.rejected(&used).await;
+                    if op.secure
+                        && let (Some(auth), Some(used)) = (&self.inner.auth, token.clone())
+                    {
+                        *token = Some(auth.rejected(&self.http(), &used).await.map_err(auth_error)?);
+                    }
                 }
                 Attempt::Answer(resp) if resp.status == 429 || resp.status >= 500 => {
                     ambiguous |= resp.status >= 500;
@@ -1039,7 +1088,7 @@ fn body_field(req: &reqwest::Request, field: &str) -> Option<String> {
     v.get(field)?.as_str().filter(|s| !s.is_empty()).map(str::to_string)
 }
 
-fn transport<E>(op: &'static OperationInfo, e: reqwest::Error, request_id: Option<String>) -> Error<E> {
+pub(crate) fn transport<E>(op: &'static OperationInfo, e: reqwest::Error, request_id: Option<String>) -> Error<E> {
     if e.is_timeout() {
         Error::Timeout(TimeoutError { operation: op.id, request_id })
     } else {

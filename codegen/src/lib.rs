@@ -21,6 +21,7 @@ pub mod openapi31;
 pub mod operations;
 pub mod params;
 pub mod resolve;
+pub mod security;
 pub mod spec;
 pub mod streaming;
 pub mod types;
@@ -93,6 +94,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
     check_polls(spec, &mut operations, &mut tl.types, &mut tl.diags);
     error_codes(spec, &tl.component_names_by_key(), &mut tl.types, &mut tl.diags);
     let auth = auth_flow(spec, &operations, &mut tl.diags);
+    let security = security::lower(spec, &mut operations, &mut tl.diags);
     resolve_lookups(spec, &mut operations, &mut tl.diags);
     let retry_hint = retry_hint(spec, &mut tl.diags);
     let webhook_signature = webhook_signature(spec, &mut tl.diags);
@@ -142,6 +144,7 @@ fn lower_model(spec: &load::Spec, mut diags: Vec<Diagnostic>) -> Result<(model::
         webhook_payloads,
         paging_headers,
         retry_hint,
+        security,
     };
     Ok((api, diags))
 }

@@ -36,6 +36,8 @@ pub struct Api {
     pub paging_headers: Option<crate::extensions::PagingHeaders>,
     /// `x-retry-hint`: where an error body states its wait, when the responses declare it.
     pub retry_hint: Option<crate::extensions::RetryHint>,
+    /// The security schemes and each operation's requirement (`crate::security`).
+    pub security: crate::security::Security,
 }
 
 /// How a client logs in and rotates its token, by operation method names and JSON pointers.

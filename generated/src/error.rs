@@ -30,6 +30,32 @@ pub enum Error<E = serde_json::Value> {
     /// A paged list changed while it was walked (its total count or page count moved between pages): the
     /// items already yielded may miss some or repeat some. Walk it again from the start.
     ListChanged(Box<ListChanged>),
+    /// The request could not be authenticated as its `security` asks, and was not sent: no credential set
+    /// on the client meets it, or a token could not be had (see [`AuthErrorKind`]).
+    Auth(Box<AuthError>),
+}
+
+/// See [`Error::Auth`]. It names schemes, never credentials.
+#[derive(Debug)]
+pub struct AuthError {
+    pub operation: &'static str,
+    pub kind: AuthErrorKind,
+}
+
+/// Why a request could not be authenticated.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// No alternative of the operation's `security` has all its credentials set on the client: each
+    /// alternative, as the schemes it needs together. Nothing was sent.
+    MissingCredentials { alternatives: Vec<Vec<&'static str>> },
+    /// The OAuth2 token endpoint of `scheme` refused (`error`: the standard code of its answer, such as
+    /// `invalid_client`; the rest of its body is not kept).
+    TokenRefused { scheme: &'static str, status: u16, error: Option<String> },
+    /// The OAuth2 token endpoint of `scheme` answered without a usable token.
+    TokenMalformed { scheme: &'static str, message: String },
+    /// The bearer token provider given for `scheme` failed.
+    Provider { scheme: &'static str, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
 /// See [`Error::DuplicateUnresolved`].
@@ -136,6 +162,7 @@ impl<E> From<SendError> for Error<E> {
             Error::DuplicateUnresolved(d) => Error::DuplicateUnresolved(d),
             Error::ReferenceConflict(c) => Error::ReferenceConflict(c),
             Error::ListChanged(c) => Error::ListChanged(c),
+            Error::Auth(a) => Error::Auth(a),
         }
     }
 }
@@ -152,6 +179,7 @@ impl<E> Error<E> {
             Error::DuplicateUnresolved(e) => e.request_id.as_deref(),
             Error::ReferenceConflict(e) => e.request_id.as_deref(),
             Error::ListChanged(e) => e.request_id.as_deref(),
+            Error::Auth(_) => None,
         }
     }
 
@@ -184,6 +212,7 @@ impl<E> Error<E> {
         match self {
             Error::Transport(_) | Error::Timeout(_) | Error::DuplicateUnresolved(_) => true,
             Error::Api(e) => e.status == 429 || e.status >= 500,
+            Error::Auth(e) => matches!(e.kind, AuthErrorKind::TokenRefused { status, .. } if status == 429 || status >= 500),
             _ => false,
         }
     }
@@ -275,6 +304,27 @@ impl<E> fmt::Display for Error<E> {
                 e.now,
                 e.page
             ),
+            Error::Auth(e) => match &e.kind {
+                AuthErrorKind::MissingCredentials { alternatives } => {
+                    let alts: Vec<String> = alternatives.iter().map(|a| format!("{a:?}")).collect();
+                    write!(
+                        f,
+                        "{}: not sent: no credentials set for its security; set every scheme of one of: {}",
+                        e.operation,
+                        alts.join(" or ")
+                    )
+                }
+                AuthErrorKind::TokenRefused { scheme, status, error } => {
+                    let code = error.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+                    write!(f, "{}: the token endpoint of `{scheme}` answered {status}{code}", e.operation)
+                }
+                AuthErrorKind::TokenMalformed { scheme, message } => {
+                    write!(f, "{}: the token endpoint of `{scheme}` gave no usable token: {message}", e.operation)
+                }
+                AuthErrorKind::Provider { scheme, source } => {
+                    write!(f, "{}: the token provider of `{scheme}` failed: {source}", e.operation)
+                }
+            },
         }
     }
 }
@@ -283,6 +333,10 @@ impl<E: fmt::Debug> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(e) => Some(&e.source),
+            Error::Auth(e) => match &e.kind {
+                AuthErrorKind::Provider { source, .. } => Some(source.as_ref()),
+                _ => None,
+            },
             _ => None,
         }
     }

@@ -152,6 +152,9 @@ pub mod cache;
 pub mod client;
 
 #[rustfmt::skip]
+pub mod credentials;
+
+#[rustfmt::skip]
 pub mod decimal;
 
 #[rustfmt::skip]
@@ -202,6 +205,9 @@ pub const WEBHOOK_SIGNATURE: webhook::SignatureScheme = webhook::SignatureScheme
 pub use auth::Credentials;
 
 #[rustfmt::skip]
+pub use credentials::{ClientCredentials, Credential};
+
+#[rustfmt::skip]
 pub use client::{
     ApiResponse, CallOptions, Client, ClientBuilder, OperationInfo, Paging, Secret,
     Waited,
@@ -219,8 +225,8 @@ pub use cache::{CacheConfig, ManualClock};
 
 #[rustfmt::skip]
 pub use error::{
-    DecodeError, DuplicateUnresolved, Error, HasErrorCode, ListChanged,
-    ReferenceConflict, ServiceError, TimeoutError, TransportError,
+    AuthError, AuthErrorKind, DecodeError, DuplicateUnresolved, Error, HasErrorCode,
+    ListChanged, ReferenceConflict, ServiceError, TimeoutError, TransportError,
 };
 
 #[rustfmt::skip]
@@ -369,4 +375,20 @@ pub mod servers {
     pub const SANDBOX: &str = "https://sandbox-api.octopuscards.io";
     /// Production. Live orders and real settlement.
     pub const PRODUCTION: &str = "https://api.octopuscards.io";
+}
+
+/// The security schemes the spec declares (`components/securitySchemes`), as the client applies them.
+/// Set a credential with the [`crate::ClientBuilder`] method named after the scheme, or with
+/// [`crate::ClientBuilder::credential`]; each operation then sends what its `security` asks for.
+#[rustfmt::skip]
+pub mod security {
+    /// `bearerAuth`: the token lifecycle: set with [`crate::ClientBuilder::credentials`] or [`crate::ClientBuilder::bearer_token`].
+    ///
+    /// The `access_token` from `login` or `refresh_token`, valid for one hour.
+    pub const BEARER_AUTH: crate::credentials::SecurityScheme = crate::credentials::SecurityScheme {
+        name: "bearerAuth",
+        kind: crate::credentials::SecuritySchemeKind::Session,
+    };
+    /// Every scheme above.
+    pub const SCHEMES: &[&crate::credentials::SecurityScheme] = &[&BEARER_AUTH];
 }

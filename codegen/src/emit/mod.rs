@@ -8,6 +8,7 @@ mod examples;
 mod models;
 mod operations;
 mod params;
+mod security;
 mod streaming;
 mod tokens;
 
@@ -38,6 +39,7 @@ const RUNTIME: &[(&str, &str)] = &[
     ("budget.rs", include_str!("../../runtime/budget.rs")),
     ("cache.rs", include_str!("../../runtime/cache.rs")),
     ("client.rs", CLIENT_RUNTIME),
+    ("credentials.rs", include_str!("../../runtime/credentials.rs")),
     ("error.rs", include_str!("../../runtime/error.rs")),
     ("recovery.rs", include_str!("../../runtime/recovery.rs")),
     ("params.rs", include_str!("../../runtime/params.rs")),
@@ -55,7 +57,7 @@ const BODY_RUNTIME: [(&str, &str); 3] = [
 ];
 
 /// Every runtime file, for the names it defines.
-pub(crate) const RUNTIME_SOURCES: [&str; 17] = [
+pub(crate) const RUNTIME_SOURCES: [&str; 18] = [
     RUNTIME[0].1,
     RUNTIME[1].1,
     RUNTIME[2].1,
@@ -65,6 +67,7 @@ pub(crate) const RUNTIME_SOURCES: [&str; 17] = [
     RUNTIME[6].1,
     RUNTIME[7].1,
     RUNTIME[8].1,
+    RUNTIME[9].1,
     DECIMAL,
     PAGING,
     WEBHOOK,
@@ -357,6 +360,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
             }
         }
     };
+    let security = security::items(api);
     let retry_hint = match &api.retry_hint {
         Some(h) => {
             let (pointer, prefix) = (&h.pointer, &h.prefix);
@@ -442,6 +446,7 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #skip mod builders;
         #[cfg(feature = "cache")] #skip pub mod cache;
         #skip pub mod client;
+        #skip pub mod credentials;
         #decimal
         #skip pub mod error;
         #form
@@ -458,12 +463,13 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #webhook
 
         #skip pub use auth::Credentials;
+        #skip pub use credentials::{ClientCredentials, Credential};
         #skip pub use client::{ApiResponse, CallOptions, Client, ClientBuilder, OperationInfo, Paging, Secret, Waited};
         #skip pub use retry::RetryPolicy;
         #skip pub use budget::Budget;
         #[cfg(feature = "cache")] #skip pub use cache::{CacheConfig, ManualClock};
         #skip pub use error::{
-            DecodeError, DuplicateUnresolved, Error, HasErrorCode, ListChanged, ReferenceConflict, ServiceError,
+            AuthError, AuthErrorKind, DecodeError, DuplicateUnresolved, Error, HasErrorCode, ListChanged, ReferenceConflict, ServiceError,
             TimeoutError, TransportError,
         };
         #skip pub use operations::OPERATIONS;
@@ -494,6 +500,8 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
 
         #[doc = " Named base URLs (the spec's servers with an `x-name`)."]
         #skip pub mod servers { #(#named_servers)* }
+
+        #security
     }
 }
 

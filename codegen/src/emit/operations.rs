@@ -27,7 +27,7 @@ pub fn module(ops: &[&Operation], api: &crate::model::Api, head: Option<&[&Opera
     let mut items = TokenStream::new();
     let mut methods = TokenStream::new();
     for op in ops {
-        items.extend(info(op));
+        items.extend(info(op, api));
         items.extend(params_struct(op));
         items.extend(super::bodies::items(op));
         items.extend(result_enum(&op.success, "success", op, once_holders));
@@ -43,7 +43,7 @@ pub fn module(ops: &[&Operation], api: &crate::model::Api, head: Option<&[&Opera
         methods.extend(wait_method(op));
         methods.extend(find_method(op));
         if let Some(events) = super::streaming::companion(op) {
-            items.extend(info(&events));
+            items.extend(info(&events, api));
             methods.extend(method(&events, Session::Untouched, api, krate));
         }
     }
@@ -74,7 +74,7 @@ pub fn paging_headers(h: &crate::extensions::PagingHeaders) -> TokenStream {
     })
 }
 
-pub(super) fn info(op: &Operation) -> TokenStream {
+pub(super) fn info(op: &Operation, api: &crate::model::Api) -> TokenStream {
     let name = info_const(op);
     let (id, method, path, module) = (&op.id, &op.http_method, &op.path, &op.module);
     let secure = op.secure;
@@ -154,13 +154,14 @@ pub(super) fn info(op: &Operation) -> TokenStream {
         None => quote!(None),
     };
     let streamed = crate::streaming::is_streamed(op);
+    let security = super::security::requirement(api, op);
     let d = format!(" `{method} {path}`");
     quote! {
         #[doc = #d]
         pub const #name: OperationInfo = OperationInfo {
             id: #id, method: #method, path: #path, module: #module, secure: #secure, paging: #paging,
             retry_safe: #retry_safe, idempotency: #idem, timeout_secs: #timeout, success_status: #success,
-            cache: #cache, rate_class: #rate_class, streamed: #streamed,
+            cache: #cache, rate_class: #rate_class, streamed: #streamed, security: #security,
         };
     }
 }

@@ -76,6 +76,7 @@ pub const LOGIN: OperationInfo = OperationInfo {
     cache: None,
     rate_class: Some("login"),
     streamed: false,
+    security: &[],
 };
 
 /// `POST /auth/logout`
@@ -93,6 +94,7 @@ pub const LOGOUT: OperationInfo = OperationInfo {
     cache: None,
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `POST /auth/refresh`
@@ -110,6 +112,7 @@ pub const REFRESH_TOKEN: OperationInfo = OperationInfo {
     cache: None,
     rate_class: Some("refresh"),
     streamed: false,
+    security: &[],
 };
 
 impl Client {

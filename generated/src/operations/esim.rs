@@ -164,6 +164,7 @@ pub const CALCULATE_ESIM_CHARGES: OperationInfo = OperationInfo {
     }),
     rate_class: Some("esim-charges"),
     streamed: false,
+    security: &[],
 };
 
 /// `POST /api/v1/esim/orders`
@@ -196,6 +197,7 @@ pub const CREATE_ESIM_ORDER: OperationInfo = OperationInfo {
     }),
     rate_class: Some("esim-orders"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/esim/orders/{id}`
@@ -217,6 +219,7 @@ pub const GET_ESIM_ORDER: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/esim/products/{id}`
@@ -238,6 +241,7 @@ pub const GET_ESIM_PRODUCT: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 impl Client {
@@ -447,6 +451,7 @@ pub const GET_ESIM_VARIANT: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/esim/orders`
@@ -472,6 +477,7 @@ pub const LIST_ESIM_ORDERS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_esim_orders`].
@@ -511,6 +517,7 @@ pub const LIST_ESIM_PRODUCT_VARIANTS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/esim/products`
@@ -536,6 +543,7 @@ pub const LIST_ESIM_PRODUCTS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_esim_products`].
@@ -784,6 +792,7 @@ pub const SET_ESIM_ORDER_NOTIFICATION_EMAIL: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 impl Client {

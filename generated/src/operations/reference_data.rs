@@ -136,6 +136,7 @@ pub const GET_CATEGORY: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/countries/{id}`
@@ -157,6 +158,7 @@ pub const GET_COUNTRY: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/subcategories/{id}`
@@ -178,6 +180,7 @@ pub const GET_SUBCATEGORY: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/categories`
@@ -199,6 +202,7 @@ pub const LIST_CATEGORIES: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 impl Client {
@@ -350,6 +354,7 @@ pub const LIST_COUNTRIES: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/currencies`
@@ -371,6 +376,7 @@ pub const LIST_CURRENCIES: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/subcategories`
@@ -392,6 +398,7 @@ pub const LIST_SUBCATEGORIES: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 impl Client {

@@ -183,6 +183,7 @@ pub const CALCULATE_TOPUP_CHARGES: OperationInfo = OperationInfo {
     }),
     rate_class: Some("topup-charges"),
     streamed: false,
+    security: &[],
 };
 
 /// `POST /api/v1/topups/orders`
@@ -215,6 +216,7 @@ pub const CREATE_TOPUP_ORDER: OperationInfo = OperationInfo {
     }),
     rate_class: Some("topup-orders"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/topups/orders/{id}`
@@ -236,6 +238,7 @@ pub const GET_TOPUP_ORDER: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/topups/products/{id}`
@@ -257,6 +260,7 @@ pub const GET_TOPUP_PRODUCT: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 impl Client {
@@ -465,6 +469,7 @@ pub const GET_TOPUP_VARIANT: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/topups/orders`
@@ -490,6 +495,7 @@ pub const LIST_TOPUP_ORDERS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_topup_orders`].
@@ -533,6 +539,7 @@ pub const LIST_TOPUP_PRODUCT_VARIANTS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/topups/products`
@@ -558,6 +565,7 @@ pub const LIST_TOPUP_PRODUCTS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_topup_products`].
@@ -808,6 +816,7 @@ pub const LOOKUP_MOBILE_OPERATOR: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `PATCH /api/v1/topups/orders/{id}/notification-email`
@@ -829,6 +838,7 @@ pub const SET_TOPUP_ORDER_NOTIFICATION_EMAIL: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 impl Client {

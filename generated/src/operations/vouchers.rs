@@ -136,6 +136,7 @@ pub const CALCULATE_VOUCHER_CHARGES: OperationInfo = OperationInfo {
     }),
     rate_class: Some("voucher-charges"),
     streamed: false,
+    security: &[],
 };
 
 /// `POST /api/v1/products/{id}/availability`
@@ -157,6 +158,7 @@ pub const CHECK_VOUCHER_AVAILABILITY: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `POST /api/v1/orders`
@@ -193,6 +195,7 @@ pub const CREATE_VOUCHER_ORDER: OperationInfo = OperationInfo {
     }),
     rate_class: Some("voucher-orders"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/orders/{id}`
@@ -214,6 +217,7 @@ pub const GET_VOUCHER_ORDER: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 impl Client {
@@ -444,6 +448,7 @@ pub const GET_VOUCHER_PRODUCT: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/orders`
@@ -469,6 +474,7 @@ pub const LIST_VOUCHER_ORDERS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_voucher_orders`].
@@ -512,6 +518,7 @@ pub const LIST_VOUCHER_PRODUCTS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_voucher_products`].

@@ -80,6 +80,7 @@ pub const GET_TRANSACTION: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// `GET /api/v1/transactions`
@@ -105,6 +106,7 @@ pub const LIST_TRANSACTIONS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_transactions`].
@@ -150,6 +152,7 @@ pub const LIST_WALLETS: OperationInfo = OperationInfo {
     }),
     rate_class: Some("reads"),
     streamed: false,
+    security: &[],
 };
 
 /// Query and header parameters of [`Client::list_wallets`].
