@@ -54,7 +54,11 @@ pub(super) fn query(op: &Operation, path: TokenStream) -> (TokenStream, TokenStr
     if calls.is_empty() {
         return (TokenStream::new(), path);
     }
-    (quote! { let mut query = String::new(); #(#calls)* }, quote!(&crate::params::with_query(#path, &query)))
+    // The path first: a path argument may be named `query`.
+    (
+        quote! { let path = #path; let mut query = String::new(); #(#calls)* },
+        quote!(&crate::params::with_query(path, &query)),
+    )
 }
 
 /// Statements that set header parameters, and the one `Cookie` header of the cookie parameters, on `req`.

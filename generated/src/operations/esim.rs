@@ -609,6 +609,7 @@ impl Client {
         ApiResponse<Vec<crate::models::EsimOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/esim/orders";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "per_page", &params.per_page, true, false);
@@ -621,10 +622,7 @@ impl Client {
             false,
         );
         let req = self
-            .request(
-                &LIST_ESIM_ORDERS,
-                &crate::params::with_query("/api/v1/esim/orders", &query),
-            );
+            .request(&LIST_ESIM_ORDERS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_ESIM_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -712,6 +710,7 @@ impl Client {
         ApiResponse<Vec<crate::models::EsimProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/esim/products";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "per_page", &params.per_page, true, false);
@@ -725,10 +724,7 @@ impl Client {
         );
         crate::params::form(&mut query, "search", &params.search, true, false);
         let req = self
-            .request(
-                &LIST_ESIM_PRODUCTS,
-                &crate::params::with_query("/api/v1/esim/products", &query),
-            );
+            .request(&LIST_ESIM_PRODUCTS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_ESIM_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),

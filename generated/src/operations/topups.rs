@@ -633,6 +633,7 @@ impl Client {
         ApiResponse<Vec<crate::models::TopupOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/topups/orders";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "per_page", &params.per_page, true, false);
@@ -647,10 +648,7 @@ impl Client {
             false,
         );
         let req = self
-            .request(
-                &LIST_TOPUP_ORDERS,
-                &crate::params::with_query("/api/v1/topups/orders", &query),
-            );
+            .request(&LIST_TOPUP_ORDERS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_TOPUP_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -742,6 +740,7 @@ impl Client {
         ApiResponse<Vec<crate::models::TopupProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/topups/products";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "per_page", &params.per_page, true, false);
@@ -749,10 +748,7 @@ impl Client {
         crate::params::form(&mut query, "type", &params.r#type, true, false);
         crate::params::form(&mut query, "search", &params.search, true, false);
         let req = self
-            .request(
-                &LIST_TOPUP_PRODUCTS,
-                &crate::params::with_query("/api/v1/topups/products", &query),
-            );
+            .request(&LIST_TOPUP_PRODUCTS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_TOPUP_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),

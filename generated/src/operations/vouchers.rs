@@ -598,6 +598,7 @@ impl Client {
         ApiResponse<Vec<crate::models::VoucherOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/orders";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
@@ -610,10 +611,7 @@ impl Client {
             false,
         );
         let req = self
-            .request(
-                &LIST_VOUCHER_ORDERS,
-                &crate::params::with_query("/api/v1/orders", &query),
-            );
+            .request(&LIST_VOUCHER_ORDERS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_VOUCHER_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -666,6 +664,7 @@ impl Client {
         ApiResponse<Vec<crate::models::VoucherProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/products";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
@@ -676,10 +675,7 @@ impl Client {
         crate::params::form(&mut query, "sort_by", &params.sort_by, true, false);
         crate::params::form(&mut query, "sort_dir", &params.sort_dir, true, false);
         let req = self
-            .request(
-                &LIST_VOUCHER_PRODUCTS,
-                &crate::params::with_query("/api/v1/products", &query),
-            );
+            .request(&LIST_VOUCHER_PRODUCTS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_VOUCHER_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),

@@ -222,16 +222,14 @@ impl Client {
         ApiResponse<Vec<crate::models::Transaction>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/transactions";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
         crate::params::form(&mut query, "wallet_id", &params.wallet_id, true, false);
         crate::params::form(&mut query, "sort", &params.sort, true, false);
         let req = self
-            .request(
-                &LIST_TRANSACTIONS,
-                &crate::params::with_query("/api/v1/transactions", &query),
-            );
+            .request(&LIST_TRANSACTIONS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_TRANSACTIONS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -280,14 +278,11 @@ impl Client {
         ApiResponse<Vec<crate::models::Wallet>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/wallets";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
-        let req = self
-            .request(
-                &LIST_WALLETS,
-                &crate::params::with_query("/api/v1/wallets", &query),
-            );
+        let req = self.request(&LIST_WALLETS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_WALLETS, req).await?;
         match resp.status {
             200 => resp.json(),

@@ -151,6 +151,11 @@ impl Client {
         simple: &Vec<String>,
         params: &StyledCallParams,
     ) -> Result<ApiResponse<()>, Error<serde_json::Value>> {
+        let path = &format!(
+            "/styles/{}/{}/{}", crate ::params::label(& label, true), crate
+            ::params::matrix("matrix", & matrix, false), crate ::params::simple(& simple,
+            false)
+        );
         let mut query = String::new();
         crate::params::form(&mut query, "shared", &params.shared, true, false);
         crate::params::deep_object(&mut query, "expand", &params.expand, false);
@@ -184,18 +189,7 @@ impl Client {
             false,
             false,
         );
-        let req = self
-            .request(
-                &STYLED_CALL,
-                &crate::params::with_query(
-                    &format!(
-                        "/styles/{}/{}/{}", crate ::params::label(& label, true), crate
-                        ::params::matrix("matrix", & matrix, false), crate
-                        ::params::simple(& simple, false)
-                    ),
-                    &query,
-                ),
-            );
+        let req = self.request(&STYLED_CALL, &crate::params::with_query(path, &query));
         let req = match crate::params::header(&params.x_colors, false) {
             Some(v) => req.header("X-Colors", v),
             None => req,
