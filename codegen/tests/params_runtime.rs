@@ -257,6 +257,11 @@ async fn every_style_goes_on_the_wire_as_written() {
         .x_point(Rgb::new(100, 200, 150))
         .prefs(strings(&["dark", "compact"]))
         .theme("x");
+    // Cookie values (a session, often) never print.
+    let shown = format!("{params:?}");
+    assert!(!shown.contains("evil") && !shown.contains("dark"), "{shown}");
+    assert!(shown.contains(r#"session: "<redacted>""#) && shown.contains(r#"prefs: Some("<redacted>")"#), "{shown}");
+    assert!(shown.contains(r#"shared: Some("s")"#), "{shown}");
     client
         .styled_call(&strings(&["a", "b"]), &Rgb::new(100, 200, 150), &strings(&["x", "y z"]), &params)
         .await

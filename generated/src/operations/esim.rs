@@ -468,7 +468,7 @@ pub const LIST_ESIM_ORDERS: OperationInfo = OperationInfo {
     rate_class: Some("reads"),
 };
 
-/// Query and header parameters of [`Client::list_esim_orders`].
+/// Query, header and cookie parameters of [`Client::list_esim_orders`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListEsimOrdersParams {
@@ -530,7 +530,7 @@ pub const LIST_ESIM_PRODUCTS: OperationInfo = OperationInfo {
     rate_class: Some("reads"),
 };
 
-/// Query and header parameters of [`Client::list_esim_products`].
+/// Query, header and cookie parameters of [`Client::list_esim_products`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListEsimProductsParams {

@@ -486,7 +486,7 @@ pub const LIST_TOPUP_ORDERS: OperationInfo = OperationInfo {
     rate_class: Some("reads"),
 };
 
-/// Query and header parameters of [`Client::list_topup_orders`].
+/// Query, header and cookie parameters of [`Client::list_topup_orders`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTopupOrdersParams {
@@ -552,7 +552,7 @@ pub const LIST_TOPUP_PRODUCTS: OperationInfo = OperationInfo {
     rate_class: Some("reads"),
 };
 
-/// Query and header parameters of [`Client::list_topup_products`].
+/// Query, header and cookie parameters of [`Client::list_topup_products`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTopupProductsParams {

@@ -465,7 +465,7 @@ pub const LIST_VOUCHER_ORDERS: OperationInfo = OperationInfo {
     rate_class: Some("reads"),
 };
 
-/// Query and header parameters of [`Client::list_voucher_orders`].
+/// Query, header and cookie parameters of [`Client::list_voucher_orders`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListVoucherOrdersParams {
@@ -507,7 +507,7 @@ pub const LIST_VOUCHER_PRODUCTS: OperationInfo = OperationInfo {
     rate_class: Some("reads"),
 };
 
-/// Query and header parameters of [`Client::list_voucher_products`].
+/// Query, header and cookie parameters of [`Client::list_voucher_products`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListVoucherProductsParams {

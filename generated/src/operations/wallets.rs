@@ -105,7 +105,7 @@ pub const LIST_TRANSACTIONS: OperationInfo = OperationInfo {
     rate_class: Some("reads"),
 };
 
-/// Query and header parameters of [`Client::list_transactions`].
+/// Query, header and cookie parameters of [`Client::list_transactions`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTransactionsParams {
@@ -149,7 +149,7 @@ pub const LIST_WALLETS: OperationInfo = OperationInfo {
     rate_class: Some("reads"),
 };
 
-/// Query and header parameters of [`Client::list_wallets`].
+/// Query, header and cookie parameters of [`Client::list_wallets`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListWalletsParams {

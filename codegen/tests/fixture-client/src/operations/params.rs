@@ -71,8 +71,8 @@ pub const STYLED_CALL: OperationInfo = OperationInfo {
     rate_class: None,
 };
 
-/// Query and header parameters of [`Client::styled_call`].
-#[derive(Clone, Debug, PartialEq)]
+/// Query, header and cookie parameters of [`Client::styled_call`].
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct StyledCallParams {
     /// Overrides the path item's integer.
@@ -95,6 +95,30 @@ pub struct StyledCallParams {
     pub session: String,
     pub prefs: Option<Vec<String>>,
     pub theme: Option<String>,
+}
+
+impl std::fmt::Debug for StyledCallParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StyledCallParams")
+            .field("shared", &self.shared)
+            .field("expand", &self.expand)
+            .field("list", &self.list)
+            .field("csv", &self.csv)
+            .field("point", &self.point)
+            .field("point_csv", &self.point_csv)
+            .field("spaced", &self.spaced)
+            .field("piped", &self.piped)
+            .field("created", &self.created)
+            .field("filter", &self.filter)
+            .field("raw", &self.raw)
+            .field("q", &self.q)
+            .field("x_colors", &self.x_colors)
+            .field("x_point", &self.x_point)
+            .field("session", &"<redacted>")
+            .field("prefs", &self.prefs.as_ref().map(|_| "<redacted>"))
+            .field("theme", &self.theme.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl Client {

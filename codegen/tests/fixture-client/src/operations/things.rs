@@ -165,7 +165,7 @@ pub const LIST_THINGS: OperationInfo = OperationInfo {
     rate_class: None,
 };
 
-/// Query and header parameters of [`Client::list_things`].
+/// Query, header and cookie parameters of [`Client::list_things`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListThingsParams2 {
