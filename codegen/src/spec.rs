@@ -59,6 +59,30 @@ pub fn ref_pointer(reference: &str) -> Option<&str> {
     reference.strip_prefix('#').filter(|p| p.is_empty() || p.starts_with('/'))
 }
 
+/// A pointer with its `%XX` escapes decoded; `None` when it has none, or they do not decode to UTF-8.
+fn percent_decoded(pointer: &str) -> Option<String> {
+    if !pointer.contains('%') {
+        return None;
+    }
+    let bytes = pointer.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 impl<'a> Document<'a> {
     pub fn new(root: &'a Value) -> Self {
         Document { root }
@@ -74,12 +98,17 @@ impl<'a> Document<'a> {
                     "external reference `{current}` is not supported; inline it or bundle the document"
                 ));
             };
-            let Some(target) = self.root.pointer(pointer) else {
+            // A reference is a URI: its fragment may be percent-encoded (`~1v2~1keys~1%7Bid%7D`, RFC 6901 §6).
+            let found = self.root.pointer(pointer).map(|t| (t, pointer.to_string())).or_else(|| {
+                let decoded = percent_decoded(pointer)?;
+                self.root.pointer(&decoded).map(|t| (t, decoded))
+            });
+            let Some((target, pointer)) = found else {
                 return Err(format!("unresolved reference `{current}`: nothing exists at that pointer"));
             };
             match target.get("$ref").and_then(Value::as_str) {
                 Some(next) => current = next.to_string(),
-                None => return Ok((target, pointer.to_string())),
+                None => return Ok((target, pointer)),
             }
         }
         Err(format!("reference `{reference}` is part of a cycle of references"))
@@ -287,6 +316,18 @@ impl crate::load::Spec {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_percent_encoded_reference_resolves() {
+        let root = json!({"paths": {"/keys/{id}": {"get": {"parameters": [{"name": "id"}]}}}});
+        let doc = Document::new(&root);
+        let (v, at) = doc.target("#/paths/~1keys~1%7Bid%7D/get/parameters/0").unwrap();
+        assert_eq!((v["name"].as_str(), at.as_str()), (Some("id"), "/paths/~1keys~1{id}/get/parameters/0"));
+        assert!(doc.target("#/paths/~1keys~1%7Bnope%7D").is_err());
+        assert!(doc.target("#/paths/%zz%").is_err());
+        assert_eq!(percent_decoded("/a%2"), Some("/a%2".into()));
+        assert_eq!(percent_decoded("/a%FF"), None);
+    }
 
     #[test]
     fn all_of_merges_depth_first_once_each_and_later_parts_win() {
