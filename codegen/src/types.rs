@@ -414,9 +414,11 @@ impl<'a> TypeLowering<'a> {
             Shape::Integer { values, .. } if values.iter().any(Option::is_some) => {
                 let mut ns = Namespace::default();
                 ns.reserve("Unknown");
+                let mut seen = std::collections::HashSet::new();
                 let variants = values
                     .iter()
                     .flatten()
+                    .filter(|v| seen.insert(**v))
                     .map(|v| EnumValue {
                         ident: ns.claim(&format!("V{}", v.to_string().replace('-', "Minus"))),
                         value: *v,
@@ -798,8 +800,12 @@ fn int_prim(format: Option<&str>) -> Prim {
 fn string_variants(values: &[String], docs: &BTreeMap<String, String>) -> Vec<EnumValue<String>> {
     let mut ns = Namespace::default();
     ns.reserve("Unknown");
+    // A value listed twice (Stripe lists one API version eight times) is one variant: a second would be an
+    // unreachable match arm.
+    let mut seen = std::collections::HashSet::new();
     values
         .iter()
+        .filter(|v| seen.insert(v.as_str()))
         .map(|v| {
             let base = if v.is_empty() { "Empty".to_string() } else { pascal(v) };
             EnumValue { ident: ns.claim(&base), value: v.clone(), doc: docs.get(v).cloned() }
