@@ -317,7 +317,7 @@ pub struct Operation {
     pub deprecated: bool,
     pub secure: bool,
     pub path_params: Vec<Param>,
-    /// Query and header parameters, gathered in `params_type`.
+    /// Query, header and cookie parameters, gathered in `params_type`.
     pub params: Vec<Param>,
     pub params_type: Option<String>,
     pub body: Option<Body>,

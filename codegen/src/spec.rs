@@ -298,6 +298,16 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_percent_encoded_reference_resolves() {
+        let root = json!({"paths": {"/keys/{id}": {"get": {"parameters": [{"name": "id"}]}}}});
+        let doc = Document::new(&root);
+        let (v, at) = doc.target("#/paths/~1keys~1%7Bid%7D/get/parameters/0").unwrap();
+        assert_eq!((v["name"].as_str(), at.as_str()), (Some("id"), "/paths/~1keys~1{id}/get/parameters/0"));
+        assert!(doc.target("#/paths/~1keys~1%7Bnope%7D").is_err());
+        assert!(doc.target("#/paths/%zz%").is_err());
+    }
+
+    #[test]
     fn all_of_merges_depth_first_once_each_and_later_parts_win() {
         let root = json!({"components": {"schemas": {
             "Base": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},

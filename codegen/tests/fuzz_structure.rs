@@ -305,6 +305,7 @@ enum Kind {
     HostileParameter,
     HostileTag,
     HostileEnumValue,
+    ParamStyle,
 }
 
 const KINDS: &[Kind] = &[
@@ -323,6 +324,7 @@ const KINDS: &[Kind] = &[
     Kind::HostileParameter,
     Kind::HostileTag,
     Kind::HostileEnumValue,
+    Kind::ParamStyle,
 ];
 
 struct Mutator {
@@ -532,6 +534,54 @@ impl Mutator {
                 );
                 params.push(json!({"name": new, "in": "header", "schema": {"type": "integer"}}));
                 Some(format!("parameter {new:?} at {at}"))
+            }
+            // Parameters (issue 24): any location, style (valid for it or not), explode, allowReserved, JSON,
+            // text or XML `content`, over scalar, array, object and union schemas, with hostile names; path
+            // parameters the template lacks, and template names no parameter declares (lenient mode).
+            Kind::ParamStyle => {
+                let at = rng.pick(&ops).clone();
+                let name = self.name(rng);
+                let loc = *rng.pick(&["query", "header", "cookie", "path"]);
+                let style =
+                    *rng.pick(&["form", "simple", "label", "matrix", "spaceDelimited", "pipeDelimited", "deepObject"]);
+                let schema = rng
+                    .pick(&[
+                        json!({"type": "string"}),
+                        json!({"type": "array", "items": {"type": "integer"}}),
+                        json!({"type": "array", "items": {"type": "object", "properties": {"a": {"type": "string"}}}}),
+                        json!({"type": "object", "properties": {"x": {"type": "object", "properties": {"y": {"type": "number"}}}, "t": {"type": "array", "items": {"type": "string"}}}}),
+                        json!({"anyOf": [{"type": "object", "properties": {"gte": {"type": "integer"}}}, {"type": "integer"}]}),
+                        json!({"type": "object", "additionalProperties": {"type": "string"}}),
+                    ])
+                    .clone();
+                let mut p = json!({"name": name, "in": loc, "required": loc == "path" || rng.chance(30)});
+                if rng.chance(25) {
+                    let mt =
+                        *rng.pick(&["application/json", "application/vnd.x+json", "text/plain", "application/xml"]);
+                    p["content"] = json!({ mt: {"schema": schema} });
+                } else {
+                    p["schema"] = schema;
+                    if rng.chance(70) {
+                        p["style"] = json!(style);
+                    }
+                    if rng.chance(50) {
+                        p["explode"] = json!(rng.chance(50));
+                    }
+                    if loc == "query" && rng.chance(30) {
+                        p["allowReserved"] = json!(true);
+                    }
+                }
+                let op = doc.pointer_mut(&at)?.as_object_mut()?;
+                op.entry("parameters").or_insert_with(|| json!([])).as_array_mut()?.push(p);
+                // Now and then a template name no parameter declares: the path gains `/{name}`.
+                if rng.chance(20) {
+                    let paths = doc.get_mut("paths")?.as_object_mut()?;
+                    let first = paths.keys().next()?.clone();
+                    let extra = self.name(rng).replace(['{', '}', '/'], "");
+                    let item = paths.remove(&first)?;
+                    paths.insert(format!("{}/{{{extra}}}", first.trim_end_matches('/')), item);
+                }
+                Some(format!("{loc} parameter {name:?} ({style}) at {at}"))
             }
             Kind::HostileTag => {
                 let at = rng.pick(&ops).clone();

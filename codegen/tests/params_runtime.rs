@@ -166,6 +166,14 @@ fn names_and_values_are_encoded_never_injected() {
     assert_eq!(q(|o| params::delimited(o, "a", &["x|y", "z"], "%7C", false, false)), "a=x%7Cy%7Cz");
 }
 
+/// A template with a query of its own (`/search?query={query}`, Medium's and ClickSend's) keeps it.
+#[test]
+fn the_query_string_follows_the_templates_own() {
+    assert_eq!(params::with_query("/s", ""), "/s");
+    assert_eq!(params::with_query("/s", "b=1"), "/s?b=1");
+    assert_eq!(params::with_query("/s?query=a%26", "b=1"), "/s?query=a%26&b=1");
+}
+
 #[test]
 fn json_content_is_the_values_json_text() {
     #[derive(Serialize)]
@@ -249,6 +257,11 @@ async fn every_style_goes_on_the_wire_as_written() {
         .x_point(Rgb::new(100, 200, 150))
         .prefs(strings(&["dark", "compact"]))
         .theme("x");
+    // Cookie values (a session, often) never print.
+    let shown = format!("{params:?}");
+    assert!(!shown.contains("evil") && !shown.contains("dark"), "{shown}");
+    assert!(shown.contains(r#"session: "<redacted>""#) && shown.contains(r#"prefs: Some("<redacted>")"#), "{shown}");
+    assert!(shown.contains(r#"shared: Some("s")"#), "{shown}");
     client
         .styled_call(&strings(&["a", "b"]), &Rgb::new(100, 200, 150), &strings(&["x", "y z"]), &params)
         .await

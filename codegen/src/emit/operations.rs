@@ -177,12 +177,16 @@ fn params_struct(op: &Operation) -> TokenStream {
         quote!(#d pub #i: #t)
     });
     let default = op.params.iter().all(|p| !p.required).then(|| quote!(Default,));
-    let d = format!(" Query and header parameters of [`Client::{}`].", op.method_name);
+    let d = format!(" Query, header and cookie parameters of [`Client::{}`].", op.method_name);
+    // Cookie values (sessions, often) print as `<redacted>`.
+    let debug = super::params::params_debug(op, &name_i);
+    let derive_debug = debug.is_none().then(|| quote!(Debug,));
     quote! {
         #[doc = #d]
-        #[derive(Clone, Debug, #default PartialEq)]
+        #[derive(Clone, #derive_debug #default PartialEq)]
         #[non_exhaustive]
         pub struct #name_i { #(#fields,)* }
+        #debug
     }
 }
 

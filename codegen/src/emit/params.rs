@@ -54,7 +54,11 @@ pub(super) fn query(op: &Operation, path: TokenStream) -> (TokenStream, TokenStr
     if calls.is_empty() {
         return (TokenStream::new(), path);
     }
-    (quote! { let mut query = String::new(); #(#calls)* }, quote!(&crate::params::with_query(#path, &query)))
+    // The path first: a path argument may be named `query`.
+    (
+        quote! { let path = #path; let mut query = String::new(); #(#calls)* },
+        quote!(&crate::params::with_query(path, &query)),
+    )
 }
 
 /// Statements that set header parameters, and the one `Cookie` header of the cookie parameters, on `req`.
@@ -81,4 +85,28 @@ pub(super) fn headers(op: &Operation) -> TokenStream {
         });
     }
     out
+}
+
+/// A `Debug` for an operation's `Params` that prints cookie parameters as `<redacted>` (whether set, never
+/// the value); `None` when it has none, and `Debug` is derived.
+pub(super) fn params_debug(op: &Operation, name: &proc_macro2::Ident) -> Option<TokenStream> {
+    if !op.params.iter().any(|p| p.location == ParamIn::Cookie) {
+        return None;
+    }
+    let fields = op.params.iter().map(|p| {
+        let (i, wire) = (ident(&p.rust), &p.rust);
+        match (p.location, p.required) {
+            (ParamIn::Cookie, true) => quote!(.field(#wire, &"<redacted>")),
+            (ParamIn::Cookie, false) => quote!(.field(#wire, &self.#i.as_ref().map(|_| "<redacted>"))),
+            _ => quote!(.field(#wire, &self.#i)),
+        }
+    });
+    let title = name.to_string();
+    Some(quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#title) #(#fields)* .finish()
+            }
+        }
+    })
 }

@@ -480,7 +480,7 @@ pub const LIST_ESIM_ORDERS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::list_esim_orders`].
+/// Query, header and cookie parameters of [`Client::list_esim_orders`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListEsimOrdersParams {
@@ -546,7 +546,7 @@ pub const LIST_ESIM_PRODUCTS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::list_esim_products`].
+/// Query, header and cookie parameters of [`Client::list_esim_products`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListEsimProductsParams {
@@ -625,6 +625,7 @@ impl Client {
         ApiResponse<Vec<crate::models::EsimOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/esim/orders";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "per_page", &params.per_page, true, false);
@@ -637,10 +638,7 @@ impl Client {
             false,
         );
         let req = self
-            .request(
-                &LIST_ESIM_ORDERS,
-                &crate::params::with_query("/api/v1/esim/orders", &query),
-            );
+            .request(&LIST_ESIM_ORDERS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_ESIM_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -728,6 +726,7 @@ impl Client {
         ApiResponse<Vec<crate::models::EsimProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/esim/products";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "per_page", &params.per_page, true, false);
@@ -741,10 +740,7 @@ impl Client {
         );
         crate::params::form(&mut query, "search", &params.search, true, false);
         let req = self
-            .request(
-                &LIST_ESIM_PRODUCTS,
-                &crate::params::with_query("/api/v1/esim/products", &query),
-            );
+            .request(&LIST_ESIM_PRODUCTS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_ESIM_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),

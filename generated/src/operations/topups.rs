@@ -498,7 +498,7 @@ pub const LIST_TOPUP_ORDERS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::list_topup_orders`].
+/// Query, header and cookie parameters of [`Client::list_topup_orders`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTopupOrdersParams {
@@ -568,7 +568,7 @@ pub const LIST_TOPUP_PRODUCTS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::list_topup_products`].
+/// Query, header and cookie parameters of [`Client::list_topup_products`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTopupProductsParams {
@@ -649,6 +649,7 @@ impl Client {
         ApiResponse<Vec<crate::models::TopupOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/topups/orders";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "per_page", &params.per_page, true, false);
@@ -663,10 +664,7 @@ impl Client {
             false,
         );
         let req = self
-            .request(
-                &LIST_TOPUP_ORDERS,
-                &crate::params::with_query("/api/v1/topups/orders", &query),
-            );
+            .request(&LIST_TOPUP_ORDERS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_TOPUP_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -758,6 +756,7 @@ impl Client {
         ApiResponse<Vec<crate::models::TopupProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/topups/products";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "per_page", &params.per_page, true, false);
@@ -765,10 +764,7 @@ impl Client {
         crate::params::form(&mut query, "type", &params.r#type, true, false);
         crate::params::form(&mut query, "search", &params.search, true, false);
         let req = self
-            .request(
-                &LIST_TOPUP_PRODUCTS,
-                &crate::params::with_query("/api/v1/topups/products", &query),
-            );
+            .request(&LIST_TOPUP_PRODUCTS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_TOPUP_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),

@@ -477,7 +477,7 @@ pub const LIST_VOUCHER_ORDERS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::list_voucher_orders`].
+/// Query, header and cookie parameters of [`Client::list_voucher_orders`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListVoucherOrdersParams {
@@ -521,7 +521,7 @@ pub const LIST_VOUCHER_PRODUCTS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::list_voucher_products`].
+/// Query, header and cookie parameters of [`Client::list_voucher_products`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListVoucherProductsParams {
@@ -612,6 +612,7 @@ impl Client {
         ApiResponse<Vec<crate::models::VoucherOrder>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/orders";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
@@ -624,10 +625,7 @@ impl Client {
             false,
         );
         let req = self
-            .request(
-                &LIST_VOUCHER_ORDERS,
-                &crate::params::with_query("/api/v1/orders", &query),
-            );
+            .request(&LIST_VOUCHER_ORDERS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_VOUCHER_ORDERS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -680,6 +678,7 @@ impl Client {
         ApiResponse<Vec<crate::models::VoucherProduct>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/products";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
@@ -690,10 +689,7 @@ impl Client {
         crate::params::form(&mut query, "sort_by", &params.sort_by, true, false);
         crate::params::form(&mut query, "sort_dir", &params.sort_dir, true, false);
         let req = self
-            .request(
-                &LIST_VOUCHER_PRODUCTS,
-                &crate::params::with_query("/api/v1/products", &query),
-            );
+            .request(&LIST_VOUCHER_PRODUCTS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_VOUCHER_PRODUCTS, req).await?;
         match resp.status {
             200 => resp.json(),

@@ -109,7 +109,7 @@ pub const LIST_TRANSACTIONS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::list_transactions`].
+/// Query, header and cookie parameters of [`Client::list_transactions`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListTransactionsParams {
@@ -155,7 +155,7 @@ pub const LIST_WALLETS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::list_wallets`].
+/// Query, header and cookie parameters of [`Client::list_wallets`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListWalletsParams {
@@ -228,16 +228,14 @@ impl Client {
         ApiResponse<Vec<crate::models::Transaction>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/transactions";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
         crate::params::form(&mut query, "wallet_id", &params.wallet_id, true, false);
         crate::params::form(&mut query, "sort", &params.sort, true, false);
         let req = self
-            .request(
-                &LIST_TRANSACTIONS,
-                &crate::params::with_query("/api/v1/transactions", &query),
-            );
+            .request(&LIST_TRANSACTIONS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_TRANSACTIONS, req).await?;
         match resp.status {
             200 => resp.json(),
@@ -286,14 +284,11 @@ impl Client {
         ApiResponse<Vec<crate::models::Wallet>>,
         Error<crate::models::ErrorEnvelope>,
     > {
+        let path = "/api/v1/wallets";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
-        let req = self
-            .request(
-                &LIST_WALLETS,
-                &crate::params::with_query("/api/v1/wallets", &query),
-            );
+        let req = self.request(&LIST_WALLETS, &crate::params::with_query(path, &query));
         let resp = self.send(&LIST_WALLETS, req).await?;
         match resp.status {
             200 => resp.json(),

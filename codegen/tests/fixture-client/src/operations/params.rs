@@ -75,8 +75,8 @@ pub const STYLED_CALL: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::styled_call`].
-#[derive(Clone, Debug, PartialEq)]
+/// Query, header and cookie parameters of [`Client::styled_call`].
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct StyledCallParams {
     /// Overrides the path item's integer.
@@ -99,6 +99,30 @@ pub struct StyledCallParams {
     pub session: String,
     pub prefs: Option<Vec<String>>,
     pub theme: Option<String>,
+}
+
+impl std::fmt::Debug for StyledCallParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StyledCallParams")
+            .field("shared", &self.shared)
+            .field("expand", &self.expand)
+            .field("list", &self.list)
+            .field("csv", &self.csv)
+            .field("point", &self.point)
+            .field("point_csv", &self.point_csv)
+            .field("spaced", &self.spaced)
+            .field("piped", &self.piped)
+            .field("created", &self.created)
+            .field("filter", &self.filter)
+            .field("raw", &self.raw)
+            .field("q", &self.q)
+            .field("x_colors", &self.x_colors)
+            .field("x_point", &self.x_point)
+            .field("session", &"<redacted>")
+            .field("prefs", &self.prefs.as_ref().map(|_| "<redacted>"))
+            .field("theme", &self.theme.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl Client {
@@ -155,6 +179,11 @@ impl Client {
         simple: &Vec<String>,
         params: &StyledCallParams,
     ) -> Result<ApiResponse<()>, Error<serde_json::Value>> {
+        let path = &format!(
+            "/styles/{}/{}/{}", crate ::params::label(& label, true), crate
+            ::params::matrix("matrix", & matrix, false), crate ::params::simple(& simple,
+            false)
+        );
         let mut query = String::new();
         crate::params::form(&mut query, "shared", &params.shared, true, false);
         crate::params::deep_object(&mut query, "expand", &params.expand, false);
@@ -188,18 +217,7 @@ impl Client {
             false,
             false,
         );
-        let req = self
-            .request(
-                &STYLED_CALL,
-                &crate::params::with_query(
-                    &format!(
-                        "/styles/{}/{}/{}", crate ::params::label(& label, true), crate
-                        ::params::matrix("matrix", & matrix, false), crate
-                        ::params::simple(& simple, false)
-                    ),
-                    &query,
-                ),
-            );
+        let req = self.request(&STYLED_CALL, &crate::params::with_query(path, &query));
         let req = match crate::params::header(&params.x_colors, false) {
             Some(v) => req.header("X-Colors", v),
             None => req,

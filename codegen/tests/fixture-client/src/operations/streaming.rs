@@ -357,7 +357,7 @@ pub const STREAM_TICKS: OperationInfo = OperationInfo {
     security: &[],
 };
 
-/// Query and header parameters of [`Client::stream_ticks`].
+/// Query, header and cookie parameters of [`Client::stream_ticks`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct StreamTicksParams {
@@ -386,10 +386,10 @@ impl Client {
         ApiResponse<crate::sse::EventStream<crate::models::Tick>>,
         Error<crate::models::Problem>,
     > {
+        let path = "/stream/ticks";
         let mut query = String::new();
         crate::params::form(&mut query, "count", &params.count, true, false);
-        let req = self
-            .request(&STREAM_TICKS, &crate::params::with_query("/stream/ticks", &query));
+        let req = self.request(&STREAM_TICKS, &crate::params::with_query(path, &query));
         let req = req.header(reqwest::header::ACCEPT, "text/event-stream");
         let resp = self.send(&STREAM_TICKS, req).await?;
         match resp.status {

@@ -171,7 +171,7 @@ pub const LIST_THINGS: OperationInfo = OperationInfo {
     security: &[&[&crate::security::TOKEN]],
 };
 
-/// Query and header parameters of [`Client::list_things`].
+/// Query, header and cookie parameters of [`Client::list_things`].
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListThingsParams2 {
@@ -290,6 +290,7 @@ impl Client {
         &self,
         params: &ListThingsParams2,
     ) -> Result<ApiResponse<Vec<crate::models::Thing>>, Error<crate::models::Problem>> {
+        let path = "/things";
         let mut query = String::new();
         crate::params::form(&mut query, "page", &params.page, true, false);
         crate::params::form(&mut query, "limit", &params.limit, true, false);
@@ -298,8 +299,7 @@ impl Client {
         crate::params::form(&mut query, "kind", &params.kind, true, false);
         crate::params::form(&mut query, "since", &params.since, true, false);
         crate::params::form(&mut query, "type", &params.r#type, true, false);
-        let req = self
-            .request(&LIST_THINGS, &crate::params::with_query("/things", &query));
+        let req = self.request(&LIST_THINGS, &crate::params::with_query(path, &query));
         let req = match crate::params::header(&params.x_trace, false) {
             Some(v) => req.header("X-Trace", v),
             None => req,
