@@ -5,6 +5,7 @@ pub mod against_progenitor;
 pub mod bench;
 pub mod bump;
 pub mod conformance;
+pub mod corpus;
 pub mod decode;
 pub mod fuzz;
 pub mod generate;
