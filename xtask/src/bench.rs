@@ -142,7 +142,10 @@ pub fn run(a: Args) -> ExitCode {
     ];
     // The heavy comparisons run alone.
     if a.against.is_some() {
-        steps = vec![("against progenitor", Box::new(|q| crate::against_progenitor::run(q, &specs)))];
+        steps = vec![
+            ("against progenitor", Box::new(|q| crate::against_progenitor::run(q, &specs))),
+            ("corpus", Box::new(crate::against_progenitor::corpus)),
+        ];
     } else if let Some(rev) = &a.baseline_rev {
         steps = vec![("against revision", Box::new(|q| crate::against_rev::run(rev, q, &specs)))];
     } else if let Some((name, path)) = &tag_cost {

@@ -6,6 +6,7 @@ pub mod against_rev;
 pub mod bench;
 pub mod bump;
 pub mod conformance;
+pub mod corpus;
 pub mod decode;
 pub mod fuzz;
 pub mod generate;

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-use xtask::{bench, bump, conformance, decode, fuzz, generate, sandbox, spec_diff, spec_review};
+use xtask::{bench, bump, conformance, corpus, decode, fuzz, generate, sandbox, spec_diff, spec_review};
 
 /// Automation for the Octopus Cards client toolkit: generate the client, check a host against the spec,
 /// review spec changes, run the emulator, measure.
@@ -27,6 +27,7 @@ enum Command {
     Decode(decode::Args),
     Bench(bench::Args),
     Fuzz(fuzz::Args),
+    Corpus(corpus::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +43,6 @@ fn main() -> ExitCode {
         Command::Decode(a) => decode::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Fuzz(a) => fuzz::run(a),
+        Command::Corpus(a) => corpus::run(a),
     }
 }

@@ -1,6 +1,7 @@
 //! Times progenitor 0.15.1 and our generator on the same documents in one process, round after round in
 //! turn, and writes each one's last output for the compile figures. Usage:
-//! `progenitor-harness ROUNDS OUT_DIR NAME=SPEC...`; prints one JSON object per document.
+//! `progenitor-harness ROUNDS OUT_DIR NAME=SPEC...`; prints one JSON object per document. A document either
+//! generator refuses is reported (`ours_error`, `progenitor_error`), not fatal: the corpus has many.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -14,7 +15,7 @@ fn main() {
         let (name, spec) = pair.split_once('=').expect("NAME=SPEC");
         let text = std::fs::read_to_string(spec).expect("the spec reads");
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        let (mut our_files, mut their_text, mut their_error) = (None, None, None);
+        let (mut our_files, mut our_error, mut their_text, mut their_error) = (None, None, None, None);
         for _ in 0..rounds {
             let t = Instant::now();
             let opts = codegen::CrateOptions {
@@ -24,7 +25,7 @@ fn main() {
             };
             match codegen::generate_str(name, text.clone(), &opts) {
                 Ok(g) => our_files = Some(g.files),
-                Err(d) => panic!("our generator refused {name}: {d}"),
+                Err(d) => our_error = Some(d.to_string()),
             }
             ours.push(t.elapsed());
             let t = Instant::now();
@@ -46,7 +47,7 @@ fn main() {
                 }
             }
             theirs.push(t.elapsed());
-            if their_error.is_some() {
+            if their_error.is_some() || our_error.is_some() {
                 break;
             }
         }
@@ -64,6 +65,7 @@ fn main() {
         let line = serde_json::json!({
             "name": name,
             "ours_ms": median_ms(ours),
+            "ours_error": our_error,
             "progenitor_ms": their_error.is_none().then(|| median_ms(theirs)),
             "progenitor_error": their_error,
             "rounds": rounds,
