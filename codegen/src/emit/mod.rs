@@ -56,6 +56,17 @@ const BODY_RUNTIME: [(&str, &str); 3] = [
     ("upload.rs", include_str!("../../runtime/upload.rs")),
 ];
 
+/// The runtime files only some specs need, by name: request bodies' (`crate::bodies::needs`) and streamed
+/// answers' (`crate::streaming::needs`).
+fn optional_runtime(api: &Api) -> Vec<(&'static str, &'static str)> {
+    let needs = crate::bodies::needs(&api.operations);
+    let bodies = BODY_RUNTIME.iter().zip([needs.form, needs.multipart, needs.upload]);
+    let mut files: Vec<_> =
+        bodies.filter(|(_, on)| *on).map(|(f, _)| *f).chain(streaming::runtime_files(api)).collect();
+    files.sort();
+    files
+}
+
 /// Every runtime file, for the names it defines.
 pub(crate) const RUNTIME_SOURCES: [&str; 18] = [
     RUNTIME[0].1,
@@ -270,16 +281,7 @@ pub fn emit(
             format!("{header}// Copied verbatim from codegen/runtime/paging.rs.\n\n{PAGING}"),
         );
     }
-    let needs = crate::bodies::needs(&api.operations);
-    for ((name, text), on) in BODY_RUNTIME.iter().zip([needs.form, needs.multipart, needs.upload]) {
-        if on {
-            files.insert(
-                format!("src/{name}"),
-                format!("{header}// Copied verbatim from codegen/runtime/{name}.\n\n{text}"),
-            );
-        }
-    }
-    for (name, text) in streaming::runtime_files(api) {
+    for (name, text) in optional_runtime(api) {
         files.insert(
             format!("src/{name}"),
             format!("{header}// Copied verbatim from codegen/runtime/{name}.\n\n{text}"),
@@ -378,15 +380,11 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         }
     });
     let decimal = api.uses.decimal.then(|| quote! { #skip pub mod decimal; });
-    let needs = crate::bodies::needs(&api.operations);
-    let form = needs.form.then(|| quote! { #skip pub mod form; });
-    let multipart = needs.multipart.then(|| quote! { #skip pub mod multipart; });
-    let upload = needs.upload.then(|| quote! { #skip pub mod upload; });
-    let streamed = streaming::runtime_files(api).into_iter().map(|(file, _)| {
+    let optional = optional_runtime(api).into_iter().map(|(file, _)| {
         let module = quote::format_ident!("{}", file.trim_end_matches(".rs"));
         quote! { #skip pub mod #module; }
     });
-    let streamed = quote!(#(#streamed)*);
+    let optional = quote!(#(#optional)*);
     let paging = (!gates.streaming.is_empty()).then(|| {
         let cfg = tokens::cfg_any(&gates.streaming);
         quote! { #cfg #skip pub mod paging; }
@@ -449,17 +447,14 @@ fn lib_rs(api: &Api, opts: &CrateOptions, spec_hash: &str, gates: &Gates) -> Tok
         #skip pub mod credentials;
         #decimal
         #skip pub mod error;
-        #form
         #skip pub mod models;
-        #multipart
         #skip pub mod operations;
         #paging
         #[doc(hidden)] #skip pub mod params;
         #skip mod recovery;
         #skip pub mod retry;
-        #streamed
+        #optional
         #skip pub mod support;
-        #upload
         #webhook
 
         #skip pub use auth::Credentials;

@@ -74,6 +74,15 @@ fn cfg_of<'a>(attrs: impl IntoIterator<Item = &'a syn::Attribute>) -> String {
     if cfgs.is_empty() { String::new() } else { format!(" [cfg: {}]", cfgs.join(" && ")) }
 }
 
+/// A parameter as callers see it: its type (a parameter's name is no part of the API: renaming it breaks no
+/// caller), or the receiver.
+fn input(arg: &syn::FnArg) -> String {
+    match arg {
+        syn::FnArg::Typed(t) => text(&t.ty),
+        receiver => text(receiver),
+    }
+}
+
 fn collect(module: &str, item: &syn::Item, out: &mut BTreeMap<String, String>) {
     match item {
         syn::Item::Struct(s) if is_pub(&s.vis) => {
@@ -115,7 +124,7 @@ fn collect(module: &str, item: &syn::Item, out: &mut BTreeMap<String, String>) {
             out.insert(format!("{module}{}", s.ident), format!("static: {}{}", text(&s.ty), cfg_of(&s.attrs)));
         }
         syn::Item::Fn(f) if is_pub(&f.vis) => {
-            let inputs: Vec<String> = f.sig.inputs.iter().map(text).collect();
+            let inputs: Vec<String> = f.sig.inputs.iter().map(input).collect();
             out.insert(
                 format!("{module}{}", f.sig.ident),
                 format!("({}) {}{}", inputs.join(", "), text(&f.sig.output), cfg_of(&f.attrs)),
@@ -133,7 +142,7 @@ fn collect(module: &str, item: &syn::Item, out: &mut BTreeMap<String, String>) {
                 if let syn::ImplItem::Fn(f) = it
                     && is_pub(&f.vis)
                 {
-                    let inputs: Vec<String> = f.sig.inputs.iter().map(text).collect();
+                    let inputs: Vec<String> = f.sig.inputs.iter().map(input).collect();
                     let output = text(&f.sig.output);
                     out.insert(
                         format!("{self_ty}::{}", f.sig.ident.to_string().trim_start_matches("r#")),

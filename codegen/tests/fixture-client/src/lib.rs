@@ -45,13 +45,7 @@ pub mod decimal;
 pub mod error;
 
 #[rustfmt::skip]
-pub mod form;
-
-#[rustfmt::skip]
 pub mod models;
-
-#[rustfmt::skip]
-pub mod multipart;
 
 #[rustfmt::skip]
 pub mod operations;
@@ -71,16 +65,22 @@ mod recovery;
 pub mod retry;
 
 #[rustfmt::skip]
-pub mod stream;
+pub mod form;
+
+#[rustfmt::skip]
+pub mod multipart;
 
 #[rustfmt::skip]
 pub mod sse;
 
 #[rustfmt::skip]
-pub mod support;
+pub mod stream;
 
 #[rustfmt::skip]
 pub mod upload;
+
+#[rustfmt::skip]
+pub mod support;
 
 #[rustfmt::skip]
 pub use auth::Credentials;
