@@ -163,59 +163,66 @@ pub const RESERVED_TYPES: &[&str] = &[
 /// name.
 pub fn reserved_types() -> &'static [String] {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut names = Vec::new();
-        for source in crate::emit::RUNTIME_SOURCES {
-            let Ok(file) = syn::parse_file(source) else { continue };
-            for item in file.items {
-                let (vis, ident) = match &item {
-                    syn::Item::Struct(i) => (&i.vis, &i.ident),
-                    syn::Item::Enum(i) => (&i.vis, &i.ident),
-                    syn::Item::Trait(i) => (&i.vis, &i.ident),
-                    syn::Item::Type(i) => (&i.vis, &i.ident),
-                    _ => continue,
-                };
-                if matches!(vis, syn::Visibility::Public(_)) {
-                    names.push(ident.to_string());
-                }
-            }
-        }
-        names.sort();
-        names.dedup();
-        names
-    })
+    NAMES.get_or_init(|| runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied()).0)
 }
 
 /// Names an operation method must not take: every method the runtime defines on `Client` (read from the
 /// runtime's own source, so the list cannot drift from it), and the methods of the traits `Client` derives.
 pub fn reserved_methods() -> &'static [String] {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut names: Vec<String> = ["clone", "clone_from", "fmt", "to_owned", "into", "from", "type_id", "borrow"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        // The runtime is our own source, compiled into every generated crate: it always parses. Any of its
-        // files may add methods to `Client`.
-        for source in crate::emit::RUNTIME_SOURCES {
-            let Ok(file) = syn::parse_file(source) else { continue };
-            for item in file.items {
-                let syn::Item::Impl(imp) = item else { continue };
-                let syn::Type::Path(p) = &*imp.self_ty else { continue };
-                if imp.trait_.is_some() || p.path.segments.last().is_none_or(|s| s.ident != "Client") {
-                    continue;
-                }
-                for it in imp.items {
-                    if let syn::ImplItem::Fn(f) = it {
-                        names.push(f.sig.ident.to_string());
+    NAMES.get_or_init(|| runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied()).1)
+}
+
+/// The public types (structs, enums, traits, type aliases) at the top level of the runtime's files, and the
+/// methods of their inherent `impl Client` blocks, both sorted. A scan of the lines, not a parse: the runtime is
+/// our own rustfmt-formatted source (top-level items at column 0, an impl's methods indented four spaces), and
+/// parsing its 260 KB with `syn` twice cost every generation 30 ms. `tests::the_line_scan_finds_what_syn_finds`
+/// holds the scan to what `syn` reads.
+fn runtime_names<'a>(sources: impl Iterator<Item = &'a str>) -> (Vec<String>, Vec<String>) {
+    let ident = |rest: &str| -> Option<String> {
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        (!name.is_empty()).then_some(name)
+    };
+    let mut types = Vec::new();
+    let mut methods: Vec<String> = ["clone", "clone_from", "fmt", "to_owned", "into", "from", "type_id", "borrow"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for source in sources {
+        let mut in_client = false;
+        for line in source.lines() {
+            if in_client {
+                if line.starts_with('}') {
+                    in_client = false;
+                } else if let Some(sig) = line.strip_prefix("    ").filter(|l| !l.starts_with(' ')) {
+                    let mut rest = sig;
+                    if let Some(r) = rest.strip_prefix("pub") {
+                        rest = r.strip_prefix(' ').or_else(|| r.split_once(") ").map(|(_, r)| r)).unwrap_or(rest);
                     }
+                    for qualifier in ["const ", "async ", "unsafe "] {
+                        rest = rest.strip_prefix(qualifier).unwrap_or(rest);
+                    }
+                    methods.extend(rest.strip_prefix("fn ").and_then(ident));
+                }
+                continue;
+            }
+            if line.starts_with("impl Client {") {
+                in_client = true;
+                continue;
+            }
+            let Some(rest) = line.strip_prefix("pub ") else { continue };
+            for kind in ["struct ", "enum ", "trait ", "type "] {
+                if let Some(name) = rest.strip_prefix(kind).and_then(ident) {
+                    types.push(name);
                 }
             }
         }
-        names.sort();
-        names.dedup();
-        names
-    })
+    }
+    for list in [&mut types, &mut methods] {
+        list.sort();
+        list.dedup();
+    }
+    (types, methods)
 }
 
 /// Why a name was not given as wanted.
@@ -313,5 +320,43 @@ mod tests {
         assert_eq!(ns.claim("Pet"), "Pet");
         assert_eq!(ns.claim("Pet"), "Pet2");
         assert_eq!(ns.claim("Pet"), "Pet3");
+    }
+
+    #[test]
+    fn the_line_scan_finds_what_syn_finds() {
+        let mut types = Vec::new();
+        let mut methods: Vec<String> = ["clone", "clone_from", "fmt", "to_owned", "into", "from", "type_id", "borrow"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for source in crate::emit::RUNTIME_SOURCES {
+            let file = syn::parse_file(source).expect("the runtime parses");
+            for item in file.items {
+                let public = |v: &syn::Visibility| matches!(v, syn::Visibility::Public(_));
+                match &item {
+                    syn::Item::Struct(i) if public(&i.vis) => types.push(i.ident.to_string()),
+                    syn::Item::Enum(i) if public(&i.vis) => types.push(i.ident.to_string()),
+                    syn::Item::Trait(i) if public(&i.vis) => types.push(i.ident.to_string()),
+                    syn::Item::Type(i) if public(&i.vis) => types.push(i.ident.to_string()),
+                    syn::Item::Impl(imp) if imp.trait_.is_none() => {
+                        let syn::Type::Path(p) = &*imp.self_ty else { continue };
+                        if p.path.segments.last().is_some_and(|s| s.ident == "Client") {
+                            for it in &imp.items {
+                                if let syn::ImplItem::Fn(f) = it {
+                                    methods.push(f.sig.ident.to_string());
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for list in [&mut types, &mut methods] {
+            list.sort();
+            list.dedup();
+        }
+        assert!(methods.len() > 20 && types.len() > 20, "{methods:?} {types:?}");
+        assert_eq!(runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied()), (types, methods));
     }
 }
