@@ -79,7 +79,7 @@ fn every_problem_is_reported_at_once_with_its_place() {
         [
             "many-problems.yaml:20:25: error at /paths/~1a/get/responses/200/content/application~1json/schema/$ref: unresolved reference `#/components/schemas/Missing`: nothing exists at that pointer",
             "many-problems.yaml:22:5: warning at /paths/~1b~1{id}/post: path template `/b/{id}` names `{id}` but the operation declares no path parameter `id`; it is taken as a required string argument `id` (lenient mode)",
-            "many-problems.yaml:23:7: error at /paths/~1b~1{id}/post/operationId: duplicate operationId `same` (first used at /paths/~1a/get/operationId)",
+            "many-problems.yaml:23:7: warning at /paths/~1b~1{id}/post/operationId: duplicate operationId `same` (first used at /paths/~1a/get/operationId); this operation's method is renamed",
             "many-problems.yaml:23:7: warning at /paths/~1b~1{id}/post/operationId: operation method `same` is generated as `same2`: another name of the same scope already converts to `same`",
             "many-problems.yaml:27:13: warning at /paths/~1b~1{id}/post/requestBody/content/multipart~1form-data/schema: multipart body without properties: the operation takes a `multipart::MultipartForm` built by hand",
             "many-problems.yaml:38:25: error at /paths/~1c/get/responses/200/content/application~1json/schema/$ref: external reference `other.yaml#/Thing` is not supported; inline it or bundle the document",
