@@ -163,31 +163,45 @@ pub const RESERVED_TYPES: &[&str] = &[
 /// name.
 pub fn reserved_types() -> &'static [String] {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied()).0)
+    NAMES.get_or_init(|| runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied(), "Client").0)
 }
 
 /// Names an operation method must not take: every method the runtime defines on `Client` (read from the
 /// runtime's own source, so the list cannot drift from it), and the methods of the traits `Client` derives.
 pub fn reserved_methods() -> &'static [String] {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied()).1)
+    NAMES.get_or_init(|| {
+        let mut names: Vec<String> = ["clone", "clone_from", "fmt", "to_owned", "into", "from", "type_id", "borrow"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied(), "Client").1)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    })
+}
+
+/// The methods the runtime defines on `ClientBuilder` (read from its source as [`reserved_methods`] reads
+/// `Client`'s): names a security scheme's setter must not take.
+pub fn runtime_builder_methods() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied(), "ClientBuilder").1)
 }
 
 /// The public types (structs, enums, traits, type aliases) at the top level of the runtime's files, and the
-/// methods of their inherent `impl Client` blocks, both sorted. A scan of the lines, not a parse: the runtime is
+/// methods of their inherent `impl {owner}` blocks, both sorted. A scan of the lines, not a parse: the runtime is
 /// our own rustfmt-formatted source (top-level items at column 0, an impl's methods indented four spaces), and
 /// parsing its 260 KB with `syn` twice cost every generation 30 ms. `tests::the_line_scan_finds_what_syn_finds`
 /// holds the scan to what `syn` reads.
-fn runtime_names<'a>(sources: impl Iterator<Item = &'a str>) -> (Vec<String>, Vec<String>) {
+fn runtime_names<'a>(sources: impl Iterator<Item = &'a str>, owner: &str) -> (Vec<String>, Vec<String>) {
+    let opening = format!("impl {owner} {{");
     let ident = |rest: &str| -> Option<String> {
         let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
         (!name.is_empty()).then_some(name)
     };
     let mut types = Vec::new();
-    let mut methods: Vec<String> = ["clone", "clone_from", "fmt", "to_owned", "into", "from", "type_id", "borrow"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut methods = Vec::new();
     for source in sources {
         let mut in_client = false;
         for line in source.lines() {
@@ -206,7 +220,7 @@ fn runtime_names<'a>(sources: impl Iterator<Item = &'a str>) -> (Vec<String>, Ve
                 }
                 continue;
             }
-            if line.starts_with("impl Client {") {
+            if line.starts_with(&opening) {
                 in_client = true;
                 continue;
             }
@@ -324,39 +338,38 @@ mod tests {
 
     #[test]
     fn the_line_scan_finds_what_syn_finds() {
-        let mut types = Vec::new();
-        let mut methods: Vec<String> = ["clone", "clone_from", "fmt", "to_owned", "into", "from", "type_id", "borrow"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        for source in crate::emit::RUNTIME_SOURCES {
-            let file = syn::parse_file(source).expect("the runtime parses");
-            for item in file.items {
-                let public = |v: &syn::Visibility| matches!(v, syn::Visibility::Public(_));
-                match &item {
-                    syn::Item::Struct(i) if public(&i.vis) => types.push(i.ident.to_string()),
-                    syn::Item::Enum(i) if public(&i.vis) => types.push(i.ident.to_string()),
-                    syn::Item::Trait(i) if public(&i.vis) => types.push(i.ident.to_string()),
-                    syn::Item::Type(i) if public(&i.vis) => types.push(i.ident.to_string()),
-                    syn::Item::Impl(imp) if imp.trait_.is_none() => {
-                        let syn::Type::Path(p) = &*imp.self_ty else { continue };
-                        if p.path.segments.last().is_some_and(|s| s.ident == "Client") {
-                            for it in &imp.items {
-                                if let syn::ImplItem::Fn(f) = it {
-                                    methods.push(f.sig.ident.to_string());
+        for owner in ["Client", "ClientBuilder"] {
+            let mut types = Vec::new();
+            let mut methods = Vec::new();
+            for source in crate::emit::RUNTIME_SOURCES {
+                let file = syn::parse_file(source).expect("the runtime parses");
+                for item in file.items {
+                    let public = |v: &syn::Visibility| matches!(v, syn::Visibility::Public(_));
+                    match &item {
+                        syn::Item::Struct(i) if public(&i.vis) => types.push(i.ident.to_string()),
+                        syn::Item::Enum(i) if public(&i.vis) => types.push(i.ident.to_string()),
+                        syn::Item::Trait(i) if public(&i.vis) => types.push(i.ident.to_string()),
+                        syn::Item::Type(i) if public(&i.vis) => types.push(i.ident.to_string()),
+                        syn::Item::Impl(imp) if imp.trait_.is_none() => {
+                            let syn::Type::Path(p) = &*imp.self_ty else { continue };
+                            if p.path.segments.last().is_some_and(|s| s.ident == owner) {
+                                for it in &imp.items {
+                                    if let syn::ImplItem::Fn(f) = it {
+                                        methods.push(f.sig.ident.to_string());
+                                    }
                                 }
                             }
                         }
+                        _ => {}
                     }
-                    _ => {}
                 }
             }
+            for list in [&mut types, &mut methods] {
+                list.sort();
+                list.dedup();
+            }
+            assert!(methods.len() > 10 && types.len() > 20, "{owner}: {methods:?} {types:?}");
+            assert_eq!(runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied(), owner), (types, methods), "{owner}");
         }
-        for list in [&mut types, &mut methods] {
-            list.sort();
-            list.dedup();
-        }
-        assert!(methods.len() > 20 && types.len() > 20, "{methods:?} {types:?}");
-        assert_eq!(runtime_names(crate::emit::RUNTIME_SOURCES.iter().copied()), (types, methods));
     }
 }

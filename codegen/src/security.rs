@@ -76,23 +76,8 @@ impl Kind {
 /// The names the runtime's `ClientBuilder` methods take (read from the runtime's source, as
 /// `naming::reserved_methods` reads `Client`'s), which no scheme's setter may take.
 fn builder_methods() -> Vec<String> {
-    let mut names: Vec<String> = ["clone", "fmt", "into", "from", "default"].iter().map(|s| s.to_string()).collect();
-    for source in crate::emit::RUNTIME_SOURCES {
-        let Ok(file) = syn::parse_file(source) else { continue };
-        for item in file.items {
-            let syn::Item::Impl(imp) = item else { continue };
-            let syn::Type::Path(p) = &*imp.self_ty else { continue };
-            if imp.trait_.is_some() || p.path.segments.last().is_none_or(|s| s.ident != "ClientBuilder") {
-                continue;
-            }
-            for it in imp.items {
-                if let syn::ImplItem::Fn(f) = it {
-                    names.push(f.sig.ident.to_string());
-                }
-            }
-        }
-    }
-    names
+    let extra = ["clone", "fmt", "into", "from", "default"].iter().map(|s| s.to_string());
+    extra.chain(crate::naming::runtime_builder_methods().iter().cloned()).collect()
 }
 
 /// Reads the schemes and every operation's requirement; sets `secure` on the operations the session covers.
