@@ -231,7 +231,7 @@ fn build_harness(dir: &Path) -> Result<PathBuf, String> {
 }
 
 /// The run with the median wall time, with the highest peak memory of all runs.
-fn median(mut runs: Vec<Measured>) -> Measured {
+pub(crate) fn median(mut runs: Vec<Measured>) -> Measured {
     let peak = runs.iter().map(|m| m.peak_rss).max().unwrap_or(0);
     runs.sort_by_key(|m| m.wall);
     let mid = runs.get(runs.len() / 2).copied().unwrap_or(Measured { wall: Default::default(), peak_rss: 0 });

@@ -88,14 +88,6 @@ fn build_bootstrap(workspace: &Path, target: &Path) -> Result<PathBuf, String> {
     Ok(target.join("release/bootstrap"))
 }
 
-/// The run with the median wall time, with the highest peak memory of all runs.
-fn median(mut runs: Vec<Measured>) -> Measured {
-    let peak = runs.iter().map(|m| m.peak_rss).max().unwrap_or(0);
-    runs.sort_by_key(|m| m.wall);
-    let mid = runs.get(runs.len() / 2).copied().unwrap_or(Measured { wall: Duration::ZERO, peak_rss: 0 });
-    Measured { peak_rss: peak, ..mid }
-}
-
 /// `cargo check` and `cargo build` of both crates from clean, dependencies prebuilt, in turn, in one
 /// workspace and target directory.
 fn compile_both(ws: &Path, name: &str, rev: &str, rounds: usize) -> Result<Vec<Row>, String> {
@@ -117,7 +109,7 @@ fn compile_both(ws: &Path, name: &str, rev: &str, rounds: usize) -> Result<Vec<R
                 took[i].push(cargo(&[verb, "--package", package])?);
             }
         }
-        let [theirs, now] = took.map(median);
+        let [theirs, now] = took.map(crate::against_progenitor::median);
         let figure = format!("{name} crate: cargo {verb} from clean, dependencies prebuilt (median of {rounds})");
         rows.push(ratio_row(&figure, now.wall, theirs.wall, rev));
         rows.push(row(&format!("  {name} {verb}: peak rustc memory"), now.peak(), theirs.peak(), None, "<= 1.05x"));
