@@ -55,9 +55,7 @@ pub fn lower(tl: &mut TypeLowering<'_>) -> Vec<Operation> {
             let mut path_params = Vec::new();
             let mut params = Vec::new();
             let mut arg_names = Namespace::default();
-            // The method's own locals too (`emit::operations::method`, `emit::params`): a path argument named
-            // `query` must not be shadowed by the query string being built.
-            for reserved in ["self", "body", "params", "query", "cookies", "req", "resp"] {
+            for reserved in ["self", "body", "params"] {
                 arg_names.reserve(reserved);
             }
             let mut field_names = Namespace::default();
